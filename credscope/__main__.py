@@ -1,0 +1,6 @@
+"""`python -m credscope`."""
+
+from credscope.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The Python API: `scan()` runs sources → detection → credentials → scope → policy; the CLI uses it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from credscope.catalogue import Catalogue, load_catalogue
+from credscope.detect.engine import Detector, DocumentStats
+from credscope.errors import UsageError
+from credscope.group import group
+from credscope.model import Candidate, Document, ScanResult, Stats
+from credscope.policy import Policy
+from credscope.scope.infer import Inference, assess
+from credscope.sources import Source, SourceReport
+from credscope.sources.tree import TreeOptions, TreeSource
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    tree: TreeOptions = field(default_factory=TreeOptions)
+    policy: Policy = field(default_factory=Policy)
+    provider_dirs: tuple[Path, ...] = ()
+
+
+def scan(
+    paths: Sequence[str | Path] = (".",),
+    options: ScanOptions | None = None,
+    catalogue: Catalogue | None = None,
+    extra_sources: Sequence[Source] = (),
+) -> ScanResult:
+    """Scan the given paths (and any extra sources) offline and judge the result."""
+    options = options or ScanOptions()
+    catalogue = catalogue or load_catalogue(options.provider_dirs)
+    roots = [Path(p) for p in paths]
+    for root in roots:
+        if not root.exists():
+            raise UsageError(f"{root}: no such file or directory")
+    sources: list[Source] = [TreeSource(root, options.tree) for root in roots]
+    sources.extend(extra_sources)
+    return run(sources, catalogue, options.policy, tuple(str(r) for r in roots))
+
+
+def run(
+    sources: Sequence[Source],
+    catalogue: Catalogue,
+    policy: Policy,
+    roots: tuple[str, ...],
+    inferences: dict[str, Inference] | None = None,
+) -> ScanResult:
+    started = time.monotonic()
+    detector = Detector(catalogue)
+    report = SourceReport()
+    counter = _Counter()
+    candidates = list(_detect_all(detector, counter.count(_documents(sources, report))))
+    credentials = [assess(c, catalogue, inferences or {}) for c in group(candidates)]
+    credentials.sort(key=lambda c: (-c.severity.rank, c.locations[0].sort_key()))
+    verdict = policy.judge(credentials)
+    stats = Stats(
+        files_scanned=counter.files,
+        bytes_scanned=counter.bytes,
+        skipped=tuple(report.skipped),
+        duration_seconds=round(time.monotonic() - started, 3),
+    )
+    return ScanResult(roots=roots, credentials=tuple(credentials), stats=stats, verdict=verdict)
+
+
+def _documents(sources: Iterable[Source], report: SourceReport) -> Iterator[Document]:
+    for source in sources:
+        yield from source.documents(report)
+
+
+def _detect_all(detector: Detector, documents: Iterable[Document]) -> Iterator[Candidate]:
+    for document in documents:
+        yield from detector.detect(document, DocumentStats())
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.files = 0
+        self.bytes = 0
+
+    def count(self, documents: Iterable[Document]) -> Iterator[Document]:
+        for document in documents:
+            self.files += 1
+            self.bytes += len(document.content)
+            yield document
+

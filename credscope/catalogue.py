@@ -1,0 +1,287 @@
+"""The provider catalogue: `providers/*.yaml` loaded, validated against its schema and compiled."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from credscope.errors import CatalogueError
+from credscope.model import Access
+
+_PACKAGED_DIR = "_providers"  # where the wheel carries providers/ (see pyproject.toml)
+
+
+@dataclass(frozen=True)
+class Capability:
+    id: str
+    level: Access
+    destructive: bool = False
+    description: str = ""
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    name: str
+    description: str = ""
+    breadth: str = "unknown"
+    capabilities: tuple[str, ...] = ()
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Pair:
+    part: str
+    rule: str
+    within_lines: int = 5
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Near:
+    pattern: re.Pattern[str]
+    within: int = 300
+    names: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    positive: bool
+    path: str = "example.txt"
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    provider: str
+    kind: str
+    pattern: re.Pattern[str]
+    keywords: tuple[str, ...] = ()
+    names: re.Pattern[str] | None = None
+    requires_name: bool = False
+    exclude_names: re.Pattern[str] | None = None
+    kind_by_name: tuple[tuple[re.Pattern[str], str], ...] = ()
+    near: Near | None = None
+    entropy: float = 0.0
+    min_length: int = 1
+    validate: str | None = None
+    pairs: tuple[Pair, ...] = ()
+    paths: re.Pattern[str] | None = None
+    companion: bool = False
+    multiline: bool = False
+    description: str = ""
+    examples: tuple[Example, ...] = ()
+
+    def kind_for(self, name: str | None) -> str:
+        if name:
+            for names, kind in self.kind_by_name:
+                if names.search(name):
+                    return kind
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    source: str
+    rules: tuple[Rule, ...]
+    docs: str = ""
+    description: str = ""
+    hosts: tuple[str, ...] = ()
+    probe: str | None = None
+    reads: tuple[str, ...] = ()
+    kinds: Mapping[str, KindInfo] = field(default_factory=dict)
+    capabilities: Mapping[str, Capability] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    providers: Mapping[str, Provider]
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for provider in self.providers.values() for rule in provider.rules)
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def builtin_provider_dir() -> Path:
+    """`providers/` beside the package in a checkout, or its copy inside an installed wheel."""
+    packaged = Path(str(resources.files("credscope"))) / _PACKAGED_DIR
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "providers"
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    text = resources.files("credscope").joinpath("schemas/provider.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def load_catalogue(extra_dirs: Sequence[Path] = ()) -> Catalogue:
+    """Load the built-in providers, then those in `extra_dirs`; a later id replaces an earlier one."""
+    providers: dict[str, Provider] = {}
+    for directory in (builtin_provider_dir(), *extra_dirs):
+        if not directory.is_dir():
+            raise CatalogueError(str(directory), "", "provider directory does not exist")
+        for path in sorted(directory.glob("*.yaml")):
+            provider = load_provider(path)
+            providers[provider.id] = provider
+    if not providers:
+        raise CatalogueError(str(builtin_provider_dir()), "", "no provider YAML found")
+    _check_rule_ids_unique(providers.values())
+    return Catalogue(providers=providers)
+
+
+def load_provider(path: Path) -> Provider:
+    import yaml  # noqa: PLC0415 - only loaded when a catalogue is built
+
+    try:
+        document = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise CatalogueError(str(path), "", f"cannot be read as YAML: {_one_line(error)}") from None
+    _validate(path, document)
+    return _build_provider(path, document)
+
+
+def _validate(path: Path, document: Any) -> None:
+    import jsonschema  # noqa: PLC0415
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        key = ".".join(str(part) for part in first.absolute_path) or "(top level)"
+        raise CatalogueError(str(path), key, _one_line(first.message))
+
+
+def _build_provider(path: Path, document: dict[str, Any]) -> Provider:
+    provider_id: str = document["id"]
+    capabilities = {
+        entry["id"]: Capability(
+            id=entry["id"],
+            level=Access(entry["level"]),
+            destructive=bool(entry.get("destructive", False)),
+            description=entry.get("description", ""),
+            doc=entry.get("doc", ""),
+        )
+        for entry in document.get("capabilities", [])
+    }
+    kinds = {
+        name: KindInfo(
+            name=name,
+            description=entry.get("description", ""),
+            breadth=entry.get("breadth", "unknown"),
+            capabilities=tuple(entry.get("capabilities", [])),
+            evidence=entry.get("evidence", ""),
+        )
+        for name, entry in document.get("kinds", {}).items()
+    }
+    for name, kind in kinds.items():
+        for capability in kind.capabilities:
+            if capability not in capabilities:
+                raise CatalogueError(str(path), f"kinds.{name}.capabilities", f"unknown capability {capability!r}")
+    rules = tuple(_build_rule(path, provider_id, index, entry) for index, entry in enumerate(document["rules"]))
+    rule_ids = {rule.id for rule in rules}
+    for index, rule in enumerate(rules):
+        for number, pair in enumerate(rule.pairs):
+            if pair.rule not in rule_ids:
+                raise CatalogueError(str(path), f"rules.{index}.pairs.{number}.rule", f"no rule {pair.rule!r} here")
+    return Provider(
+        id=provider_id,
+        name=document["name"],
+        source=str(path),
+        rules=rules,
+        docs=document.get("docs", ""),
+        description=document.get("description", ""),
+        hosts=tuple(document.get("hosts", [])),
+        probe=document.get("probe"),
+        reads=tuple(document.get("reads", [])),
+        kinds=kinds,
+        capabilities=capabilities,
+    )
+
+
+def _build_rule(path: Path, provider_id: str, index: int, entry: dict[str, Any]) -> Rule:
+    where = f"rules.{index}"
+
+    def compile_(key: str, source: str) -> re.Pattern[str]:
+        try:
+            return re.compile(source)
+        except re.error as error:
+            raise CatalogueError(str(path), f"{where}.{key}", f"invalid regular expression: {error}") from None
+
+    pattern = compile_("pattern", entry["pattern"])
+    if "secret" not in pattern.groupindex:
+        raise CatalogueError(str(path), f"{where}.pattern", "needs a named group (?P<secret>...)")
+    examples = entry.get("examples", {})
+    return Rule(
+        id=entry["id"],
+        provider=provider_id,
+        kind=entry["kind"],
+        pattern=pattern,
+        keywords=tuple(keyword.lower() for keyword in entry.get("keywords", [])),
+        names=compile_("names", entry["names"]) if "names" in entry else None,
+        requires_name=bool(entry.get("requires_name", False)),
+        exclude_names=compile_("exclude_names", entry["exclude_names"]) if "exclude_names" in entry else None,
+        kind_by_name=tuple(
+            (compile_(f"kind_by_name.{i}.names", item["names"]), item["kind"])
+            for i, item in enumerate(entry.get("kind_by_name", []))
+        ),
+        near=_near(entry["near"], compile_) if "near" in entry else None,
+        entropy=float(entry.get("entropy", 0.0)),
+        min_length=int(entry.get("min_length", 1)),
+        validate=entry.get("validate"),
+        pairs=tuple(Pair(**item) for item in entry.get("pairs", [])),
+        paths=compile_("paths", entry["paths"]) if "paths" in entry else None,
+        companion=bool(entry.get("companion", False)),
+        multiline=bool(entry.get("multiline", False)),
+        description=entry.get("description", ""),
+        examples=tuple(_examples(examples)),
+    )
+
+
+def _near(entry: Mapping[str, Any], compile_: Callable[[str, str], re.Pattern[str]]) -> Near:
+    return Near(
+        pattern=compile_("near.pattern", entry["pattern"]),
+        within=int(entry.get("within", 300)),
+        names=compile_("near.names", entry["names"]) if "names" in entry else None,
+    )
+
+
+def _examples(examples: Mapping[str, Any]) -> Iterable[Example]:
+    for item in examples.get("positive", []):
+        yield Example(text=item["text"], positive=True, path=item.get("path", "example.txt"), kind=item.get("kind"))
+    for item in examples.get("negative", []):
+        if isinstance(item, str):
+            yield Example(text=item, positive=False)
+        else:
+            yield Example(text=item["text"], positive=False, path=item.get("path", "example.txt"))
+
+
+def _check_rule_ids_unique(providers: Iterable[Provider]) -> None:
+    seen: dict[str, str] = {}
+    for provider in providers:
+        for rule in provider.rules:
+            if rule.id in seen and seen[rule.id] != provider.source:
+                raise CatalogueError(provider.source, f"rules.{rule.id}", f"rule id already defined in {seen[rule.id]}")
+            seen[rule.id] = provider.source
+
+
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())

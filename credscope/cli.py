@@ -1,0 +1,137 @@
+"""The command line: parses options, calls the API, writes the report, turns the outcome into an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from credscope import __version__
+from credscope.errors import CredscopeError
+
+try:  # typer >= 0.26 vendors click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer on plain click
+    from click.exceptions import ClickException  # type: ignore[import-not-found,no-redef]
+
+app = typer.Typer(
+    name="credscope",
+    help="Find the credentials an agent can reach in a workspace, and what each one can destroy.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class Format(str, Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"credscope {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """credscope: which credentials can an agent here pick up, and which can destroy something?"""
+
+
+@app.command()
+def scan(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or directories to scan (default: .)")] = None,
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TEXT,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
+    show_secrets: Annotated[bool, typer.Option(help="Print full secret values (off by default).")] = False,
+    verify: Annotated[bool, typer.Option(help="Query providers live, read-only (not yet available).")] = False,
+    fail_on: Annotated[str, typer.Option(help="Fail when a credential reaches: admin, write, any, none.")] = "any",
+    max_file_size: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20 * 1024 * 1024,
+    exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
+) -> None:
+    """Scan files and directories for credentials, offline."""
+    from credscope.api import ScanOptions  # noqa: PLC0415
+    from credscope.api import scan as run_scan  # noqa: PLC0415
+    from credscope.policy import FailOn, Policy  # noqa: PLC0415
+    from credscope.report.common import RenderOptions  # noqa: PLC0415
+    from credscope.sources.tree import TreeOptions  # noqa: PLC0415
+
+    try:
+        threshold = FailOn(fail_on)
+    except ValueError:
+        raise typer.BadParameter(f"{fail_on!r} is not one of admin, write, any, none", param_hint="--fail-on") from None
+    if verify:
+        typer.echo("credscope: --verify: live probes are not available yet; scanning offline.", err=True)
+    options = ScanOptions(
+        tree=TreeOptions(max_file_size=max_file_size, excluded_paths=tuple(exclude or ())),
+        policy=Policy(fail_on=threshold),
+    )
+    result = run_scan(paths or [Path(".")], options)
+    render_options = RenderOptions(show_secrets=show_secrets)
+    if output_format is Format.JSON:
+        from credscope.report.json_report import render  # noqa: PLC0415
+    else:
+        from credscope.report.text import render  # noqa: PLC0415
+    emit(render(result, render_options), output)
+    raise typer.Exit(EXIT_OK if result.verdict.passed else EXIT_POLICY)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to stdout, or atomically to a file: an interrupted write leaves the old file intact."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_atomically(output, text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise CredscopeError(f"{path}: cannot write report: {error.strerror or error}") from None
+
+
+def main() -> None:
+    """Console entry point: one place where errors become exit codes, never a traceback with locals."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as done:
+        code = done.exit_code
+    except ClickException as error:
+        error.show()
+        code = error.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("credscope: interrupted\n")
+        code = EXIT_INTERRUPTED
+    except CredscopeError as error:
+        sys.stderr.write(f"credscope: {error}\n")
+        code = error.exit_code
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        # The message may quote scanned content; only the type is safe to show.
+        sys.stderr.write(f"credscope: internal error ({type(error).__name__}); please report it\n")
+        code = EXIT_INTERNAL
+    else:
+        code = code if isinstance(code, int) else EXIT_OK
+    sys.exit(code)

@@ -1,0 +1,234 @@
+"""Runs the catalogue's rules over one document: prefilter, match, judge by context, filter, pair."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from credscope.catalogue import Catalogue, Rule
+from credscope.detect.context import assigned_name, line_bounds
+from credscope.detect.filters import FILTERS, Filter, FilterContext, meets_entropy, why_not_a_secret
+from credscope.model import Candidate, Document, Location
+
+_IGNORE_MARKERS = ("credscope: ignore", "credscope:ignore", "pragma: allowlist secret")
+_IGNORE_NEXT_MARKERS = ("credscope: ignore-next-line", "pragma: allowlist nextline secret")
+# Generic rules (a password assigned to a name) yield to any provider-specific rule on the same span.
+GENERIC_PROVIDER = "generic"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A rule's match inside a document's text, before it becomes a candidate."""
+
+    rule: Rule
+    secret: str
+    start: int  # offset of the secret in the text
+    end: int
+    name: str | None
+    context: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DocumentStats:
+    ignored_inline: int = 0
+    filtered: dict[str, int] = field(default_factory=dict)
+
+
+class Detector:
+    """Holds the compiled catalogue; `detect` is pure and safe to call from worker processes."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        filters: tuple[Filter, ...] = FILTERS,
+        validators: Mapping[str, Callable[[str], bool]] | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.rules = catalogue.rules
+        self.filters = filters
+        self.validators = validators if validators is not None else _default_validators()
+        self._always = tuple(rule for rule in self.rules if not rule.keywords)
+        self._by_keyword: dict[bytes, list[Rule]] = {}
+        for rule in self.rules:
+            for keyword in rule.keywords:
+                self._by_keyword.setdefault(keyword.encode(), []).append(rule)
+
+    def active_rules(self, content: bytes) -> list[Rule]:
+        """Rules whose keywords occur in the content (case-insensitive), in catalogue order."""
+        lowered = content.lower()
+        hit = {id(rule) for keyword, rules in self._by_keyword.items() if keyword in lowered for rule in rules}
+        return [rule for rule in self.rules if id(rule) in hit or not rule.keywords]
+
+    def detect(self, document: Document, stats: DocumentStats | None = None) -> list[Candidate]:
+        stats = stats if stats is not None else DocumentStats()
+        rules = [r for r in self.active_rules(document.content) if r.paths is None or r.paths.search(document.path)]
+        if not rules:
+            return []
+        text = document.content.decode("utf-8", "surrogateescape")
+        matches = [m for rule in rules for m in self._matches(rule, text, document.path, stats)]
+        matches = _drop_overlaps(matches)
+        matches = _without_inline_ignores(matches, text, stats)
+        return _pair(matches, text, document)
+
+    def _matches(self, rule: Rule, text: str, path: str, stats: DocumentStats) -> Iterable[Match]:
+        for found in rule.pattern.finditer(text):
+            secret = found.group("secret")
+            if not secret or len(secret) < rule.min_length:
+                continue
+            start, end = found.span("secret")
+            name = assigned_name(text, found.start())
+            if name is None and found.start() != start:
+                name = assigned_name(text, start)
+            reason = self._reject(rule, secret, name, text, start, path)
+            if reason:
+                stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
+                continue
+            context = {"name": name} if name else {}
+            extra = {k: v for k, v in found.groupdict().items() if k != "secret" and v}
+            yield Match(rule=rule, secret=secret, start=start, end=end, name=name, context={**extra, **context})
+
+    def _reject(self, rule: Rule, secret: str, name: str | None, text: str, start: int, path: str) -> str | None:
+        if rule.exclude_names and name and rule.exclude_names.search(name):
+            return "identifier, not a secret"
+        if rule.requires_name and not _named(rule, name, text, start):
+            return "no context names it a credential"
+        if not meets_entropy(secret, rule.entropy):
+            return "low entropy"
+        if rule.validate:
+            validator = self.validators.get(rule.validate)
+            if validator is not None and not validator(secret):
+                return "checksum mismatch"
+        line_start, line_end = line_bounds(text, start)
+        ctx = FilterContext(secret, text[line_start:line_end], name, path, rule.id, rule.provider)
+        return why_not_a_secret(ctx, self.filters)
+
+
+def _named(rule: Rule, name: str | None, text: str, start: int) -> bool:
+    if name and rule.names and rule.names.search(name):
+        return True
+    near = rule.near
+    if near is None:
+        return False
+    if name and near.names and not near.names.search(name):
+        return False
+    window = text[max(0, start - near.within) : start + near.within]
+    return near.pattern.search(window) is not None
+
+
+def _drop_overlaps(matches: list[Match]) -> list[Match]:
+    """Where two rules claim overlapping text, keep the most specific claim."""
+
+    def priority(match: Match) -> tuple[int, int, int]:
+        return (
+            match.rule.provider != GENERIC_PROVIDER,
+            match.rule.validate is not None,
+            match.end - match.start,
+        )
+
+    kept: list[Match] = []
+    for match in sorted(matches, key=priority, reverse=True):
+        if match.rule.companion and any(k.rule.id == match.rule.id for k in kept if _overlap(k, match)):
+            continue
+        if any(_overlap(k, match) and not (k.rule.companion or match.rule.companion) for k in kept):
+            continue
+        kept.append(match)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _overlap(a: Match, b: Match) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _without_inline_ignores(matches: list[Match], text: str, stats: DocumentStats) -> list[Match]:
+    kept = []
+    for match in matches:
+        line_start, line_end = line_bounds(text, match.start)
+        line = text[line_start:line_end]
+        previous = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
+        if any(m in line for m in _IGNORE_MARKERS) or any(
+            m in previous for m in (*_IGNORE_NEXT_MARKERS, "credscope: ignore")
+        ):
+            stats.ignored_inline += 1
+            continue
+        kept.append(match)
+    return kept
+
+
+def _pair(matches: list[Match], text: str, document: Document) -> list[Candidate]:
+    lines = _LineIndex(text)
+    consumed: set[int] = set()
+    parts_of: dict[int, dict[str, str]] = {}
+    for index, match in enumerate(matches):
+        line = lines.line_of(match.start)
+        for pair in match.rule.pairs:
+            companions = [
+                (abs(lines.line_of(other.start) - line), j)
+                for j, other in enumerate(matches)
+                if other.rule.id == pair.rule and abs(lines.line_of(other.start) - line) <= pair.within_lines
+            ]
+            if companions:
+                _, j = min(companions)
+                parts_of.setdefault(index, {})[pair.part] = matches[j].secret
+                consumed.add(j)
+    candidates = []
+    for index, match in enumerate(matches):
+        if index in consumed or match.rule.companion:
+            continue
+        found_parts = parts_of.get(index, {})
+        if any(pair.required and pair.part not in found_parts for pair in match.rule.pairs):
+            continue
+        line = lines.line_of(match.start)
+        location = Location(
+            path=document.path,
+            line=line,
+            column=match.start - lines.start_of(line) + 1,
+            reach=document.reach,
+            commit=document.commit,
+            author_date=document.author_date,
+            context={**document.hints, **match.context},
+        )
+        candidates.append(
+            Candidate(
+                rule=match.rule.id,
+                provider=match.rule.provider,
+                kind=match.rule.kind_for(match.name),
+                secret=match.secret,
+                location=location,
+                parts=found_parts,
+            )
+        )
+    return candidates
+
+
+class _LineIndex:
+    def __init__(self, text: str) -> None:
+        self._starts: list[int] | None = None
+        self._text = text
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            starts = [0]
+            find = self._text.find
+            position = find("\n")
+            while position != -1:
+                starts.append(position + 1)
+                position = find("\n", position + 1)
+            self._starts = starts
+        return self._starts
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def start_of(self, line: int) -> int:
+        return self.starts[line - 1]
+
+
+def _default_validators() -> Mapping[str, Callable[[str], bool]]:
+    try:
+        from credscope.detect.checksums import VALIDATORS  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return {}
+    return VALIDATORS
+

@@ -1,0 +1,202 @@
+"""The data every layer shares: documents, candidates, credentials, scope and the scan result.
+
+Everything here is a frozen dataclass or an enum; no other module defines core types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Reach(str, Enum):
+    """Where an agent can pick a credential up from."""
+
+    TRACKED = "tracked"
+    UNTRACKED = "untracked"
+    IGNORED = "ignored"
+    FILE = "file"  # on disk, outside any git repository
+    HISTORY = "history"
+    HOME = "home"
+    ENV = "env"
+
+
+class Access(str, Enum):
+    ADMIN = "admin"
+    WRITE = "write"
+    READ = "read"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class ScopeSource(str, Enum):
+    INFERRED = "inferred"
+    QUERIED = "queried"
+
+
+def fingerprint_of(secret: str) -> str:
+    """SHA-256 of the secret value: the identity of a credential everywhere in credscope."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+_URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
+_KV_PASSWORD = re.compile(r"(?i)(password\s*=\s*)([^\s;]+)")
+
+
+def redact(secret: str) -> str:
+    """A short preview that identifies a secret to its owner without disclosing it."""
+    if secret.startswith("-----BEGIN"):
+        return f"-----{secret.split('-----', 2)[1]}----- …"
+    for pattern in (_URI_PASSWORD, _KV_PASSWORD):
+        if pattern.search(secret):
+            masked = pattern.sub(lambda m: f"{m.group(1)}****{m.group(3) if m.lastindex == 3 else ''}", secret)
+            return masked if len(masked) <= 120 else masked[:117] + "…"
+    if len(secret) <= 8:
+        return "*" * len(secret)
+    head = min(6, len(secret) // 4)
+    return f"{secret[:head]}…{secret[-2:]}" if len(secret) >= 24 else f"{secret[:head]}…"
+
+
+@dataclass(frozen=True)
+class Document:
+    """Bytes to scan and where they came from."""
+
+    path: str  # relative to the scanned root (or a display path for home/env)
+    content: bytes
+    reach: Reach
+    root: str = ""
+    commit: str | None = None
+    author_date: str | None = None
+    # What the source already knows about the document, e.g. {"store": "aws-credentials"}.
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    column: int
+    reach: Reach
+    commit: str | None = None
+    author_date: str | None = None
+    # The name the value was assigned to and other facts around it (profile, host, MCP server).
+    context: Mapping[str, str] = field(default_factory=dict)
+    # Agent-exclusion files that cover this path; reported, never a reason to hide.
+    excluded_by: tuple[str, ...] = ()
+
+    def sort_key(self) -> tuple[str, str, int, int]:
+        return (self.reach.value, self.path, self.line, self.column)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One match of one rule at one place, before grouping into credentials."""
+
+    rule: str
+    provider: str
+    kind: str
+    secret: str
+    location: Location
+    # Companion values that make the credential usable (AWS key id, session token, Twilio SID).
+    parts: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.secret)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a credential can do; `unknown`/None are honest answers, with the reason in evidence."""
+
+    access: Access = Access.UNKNOWN
+    destructive: bool | None = None
+    destructive_actions: tuple[str, ...] = ()
+    scope_source: ScopeSource = ScopeSource.INFERRED
+    evidence: tuple[str, ...] = ()
+    identity: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One secret, wherever it was found: the unit of scope, severity and policy."""
+
+    fingerprint: str
+    provider: str
+    kind: str
+    rule: str
+    secret: str
+    locations: tuple[Location, ...]
+    parts: Mapping[str, str] = field(default_factory=dict)
+    scope: Scope = field(default_factory=Scope)
+    severity: Severity = Severity.INFO
+
+    @property
+    def preview(self) -> str:
+        return redact(self.secret)
+
+    @property
+    def reaches(self) -> tuple[Reach, ...]:
+        return tuple(sorted({loc.reach for loc in self.locations}, key=lambda r: r.value))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str  # a short machine-friendly reason: binary, too-large, unreadable, symlink-loop, ...
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Stats:
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    duration_seconds: float = 0.0
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.skipped:
+            counts[item.reason] = counts.get(item.reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass(frozen=True)
+class PolicyVerdict:
+    passed: bool
+    threshold: str
+    failing: tuple[str, ...] = ()  # fingerprints of credentials that failed the policy
+    reasons: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> why it failed
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    roots: tuple[str, ...]
+    credentials: tuple[Credential, ...]
+    stats: Stats
+    verdict: PolicyVerdict
+    notes: tuple[str, ...] = ()  # run-level remarks, e.g. an endpoint override in use

@@ -1,0 +1,50 @@
+"""Shared presentation rules: the secret is shown only when asked, everything else is plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from credscope.model import Credential, Location, ScanResult, redact
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    show_secrets: bool = False
+
+
+def location_dict(location: Location) -> dict[str, Any]:
+    return {
+        "path": location.path,
+        "line": location.line,
+        "column": location.column,
+        "reach": location.reach.value,
+        "commit": location.commit,
+        "author_date": location.author_date,
+        "context": dict(location.context),
+        "excluded_by": list(location.excluded_by),
+    }
+
+
+def scope_dict(credential: Credential) -> dict[str, Any]:
+    scope = credential.scope
+    return {
+        "access": scope.access.value,
+        "destructive": scope.destructive,
+        "destructive_actions": list(scope.destructive_actions),
+        "scope_source": scope.scope_source.value,
+        "evidence": list(scope.evidence),
+        "identity": dict(scope.identity),
+        "severity": credential.severity.value,
+    }
+
+
+def parts_dict(credential: Credential, options: RenderOptions) -> dict[str, str]:
+    return {name: value if options.show_secrets else redact(value) for name, value in credential.parts.items()}
+
+
+def policy_dict(result: ScanResult, credential: Credential) -> dict[str, Any]:
+    reason = result.verdict.reasons.get(credential.fingerprint)
+    return {"failed": reason is not None, "reason": reason}

@@ -1,0 +1,27 @@
+"""Sources turn a place an agent can read (a tree, git history, a home directory, the environment) into documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from credscope.model import Document, Skipped
+
+
+@dataclass
+class SourceReport:
+    """What a source skipped and why; filled while its documents are consumed."""
+
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def skip(self, path: str, reason: str, detail: str = "") -> None:
+        self.skipped.append(Skipped(path=path, reason=reason, detail=detail))
+
+
+class Source(Protocol):
+    name: str
+
+    def documents(self, report: SourceReport) -> Iterator[Document]:
+        """Yield every document, recording what was skipped in `report`."""
+        ...

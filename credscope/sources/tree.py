@@ -1,0 +1,159 @@
+"""The working tree: every regular file under a target, gitignored and untracked ones included."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from credscope.model import Document, Reach
+from credscope.sources import SourceReport
+from credscope.sources.git import GitStatus, git_status
+
+DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+# Directories of third-party code: an agent can read them, but secrets there are not the project's.
+DEFAULT_EXCLUDED_DIRS = (
+    "node_modules",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "bower_components",
+)
+_BINARY_SNIFF = 8192
+
+
+@dataclass(frozen=True)
+class TreeOptions:
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    excluded_dirs: tuple[str, ...] = DEFAULT_EXCLUDED_DIRS
+    # Relative paths (files or directories) the user excluded, POSIX style.
+    excluded_paths: tuple[str, ...] = ()
+    # When set, only these files (relative to the root) are read: the pre-commit case.
+    only_files: tuple[str, ...] | None = None
+
+
+@dataclass
+class TreeSource:
+    root: Path
+    options: TreeOptions = field(default_factory=TreeOptions)
+    name: str = "tree"
+
+    def documents(self, report: SourceReport) -> Iterator[Document]:
+        root = self.root.resolve()
+        if root.is_file():
+            yield from self._read(root, root.name, root.parent, git_status(root.parent), report)
+            return
+        status = git_status(root)
+        if self.options.only_files is not None:
+            for relative in self.options.only_files:
+                yield from self._read(root / relative, relative, root, status, report)
+            return
+        for absolute, relative in self._walk(root, report):
+            yield from self._read(absolute, relative, root, status, report)
+
+    def _walk(self, root: Path, report: SourceReport) -> Iterator[tuple[Path, str]]:
+        stack: list[tuple[Path, str]] = [(root, "")]
+        while stack:
+            directory, prefix = stack.pop()
+            try:
+                with os.scandir(directory) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as error:
+                report.skip(prefix or ".", "unreadable", _reason(error))
+                continue
+            subdirs: list[tuple[Path, str]] = []
+            for entry in entries:
+                relative = f"{prefix}{entry.name}"
+                if self._excluded(relative):
+                    continue
+                try:
+                    is_link = entry.is_symlink()
+                    if is_link:
+                        _skip_symlink(root, Path(entry.path), relative, report)
+                    elif entry.is_dir(follow_symlinks=False):
+                        if entry.name == ".git":
+                            continue
+                        if entry.name in self.options.excluded_dirs:
+                            report.skip(relative + "/", "excluded-directory")
+                            continue
+                        subdirs.append((Path(entry.path), relative + "/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        yield Path(entry.path), relative
+                    else:
+                        report.skip(relative, "not-a-regular-file")
+                except OSError as error:
+                    report.skip(relative, "unreadable", _reason(error))
+            stack.extend(reversed(subdirs))
+
+    def _excluded(self, relative: str) -> bool:
+        return any(relative == p or relative.startswith(p.rstrip("/") + "/") for p in self.options.excluded_paths)
+
+    def _read(
+        self, absolute: Path, relative: str, root: Path, status: GitStatus | None, report: SourceReport
+    ) -> Iterator[Document]:
+        content = read_regular_file(absolute, relative, self.options.max_file_size, report)
+        if content is None:
+            return
+        reach = status.reach_of(absolute) if status else Reach.FILE
+        yield Document(path=relative, content=content, reach=reach, root=str(root))
+
+
+def _skip_symlink(root: Path, link: Path, relative: str, report: SourceReport) -> None:
+    # Links are never followed into directories (no loops) nor out of the tree; a link to a
+    # file inside the tree is that file, scanned under its own name.
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:
+        report.skip(relative, "symlink-loop")
+        return
+    except OSError as error:
+        report.skip(relative, "symlink-loop" if error.errno == errno.ELOOP else "broken-symlink")
+        return
+    if not target.is_relative_to(root):
+        report.skip(relative, "symlink-outside-tree")
+    elif target.is_dir():
+        report.skip(relative, "symlink-to-directory")
+    else:
+        report.skip(relative, "symlink-inside-tree", target.relative_to(root).as_posix())
+
+
+def read_regular_file(absolute: Path, relative: str, max_size: int, report: SourceReport) -> bytes | None:
+    """The file's bytes, or None with the reason recorded: never blocks on a FIFO, never raises."""
+    try:
+        info = absolute.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            report.skip(relative, "not-a-regular-file")
+            return None
+        if info.st_size > max_size:
+            report.skip(relative, "too-large", f"{info.st_size} bytes")
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(absolute, flags)
+        with os.fdopen(fd, "rb") as handle:
+            content = handle.read(max_size + 1)
+    except FileNotFoundError:
+        report.skip(relative, "vanished")
+        return None
+    except OSError as error:
+        report.skip(relative, "unreadable", _reason(error))
+        return None
+    if len(content) > max_size:
+        report.skip(relative, "too-large", "grew while being read")
+        return None
+    if b"\0" in content[:_BINARY_SNIFF]:
+        report.skip(relative, "binary")
+        return None
+    return content
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
