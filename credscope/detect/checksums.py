@@ -16,8 +16,10 @@ __all__ = [
     "BASE62_ALPHABET",
     "VALIDATORS",
     "base62_crc32",
+    "cloudflare_crc32",
     "encode_base",
     "gitlab_routable_crc32",
+    "is_cloudflare_token",
     "is_github_token",
     "is_gitlab_routable_token",
     "is_jwt",
@@ -91,6 +93,25 @@ def is_gitlab_routable_token(token: str) -> bool:
     return gitlab_routable_crc32(token[:-7]) == token[-7:]
 
 
+def cloudflare_crc32(entropy: str) -> str:
+    """Cloudflare scannable-token checksum: CRC32 of the 40 random characters as 8 lower-case hex digits.
+
+    Cloudflare documents "prefix + 40 characters + checksum" (developers.cloudflare.com, Token formats) but
+    not the algorithm; this one reproduces the ending of a token observed in public code. Inferred, not
+    published: a mismatch means "probably not a Cloudflare token", not proof.
+    """
+    return f"{zlib.crc32(entropy.encode('ascii')):08x}"
+
+
+_CLOUDFLARE = re.compile(r"(?:cfut|cfat|cfk)_([A-Za-z0-9]{40})([0-9a-f]{8})")
+
+
+def is_cloudflare_token(token: str) -> bool:
+    """Cloudflare ``cfut_`` / ``cfat_`` / ``cfk_`` credential whose 8-hex ending matches ``cloudflare_crc32``."""
+    match = _CLOUDFLARE.fullmatch(token)
+    return match is not None and cloudflare_crc32(match.group(1)) == match.group(2)
+
+
 # Only PyPI's own locations; any other location is some other service's macaroon.
 _PYPI_LOCATIONS = frozenset({"pypi.org", "test.pypi.org"})
 
@@ -112,13 +133,16 @@ def is_jwt(token: str) -> bool:
     )
 
 
-# Not here, on purpose: Slack, Stripe, OpenAI, Anthropic, Docker, Hugging Face and the other prefixed
-# formats carry no published checksum (Anthropic's trailing "AA" is a fixed suffix, OpenAI's "T3BlbkFJ" a
-# fixed marker); the rule regex already checks those.
+# Not here, on purpose: Vercel (its 50 + 6 base62 CRC32 layout is asserted by gitleaks/Kingfisher rules but
+# not by Vercel, and no public sample was found to confirm it) and Supabase sb_* keys (the 8-character ending
+# matched no CRC32/SHA-256 encoding tried). Slack, Stripe, OpenAI, Anthropic, Docker, Hugging Face and the
+# other prefixed formats carry no published checksum (Anthropic's trailing "AA" is a fixed suffix, OpenAI's
+# "T3BlbkFJ" a fixed marker); the rule regex already checks those.
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "github-crc32": is_github_token,
     "npm-crc32": is_npm_token,
     "gitlab-routable-crc32": is_gitlab_routable_token,
+    "cloudflare-crc32": is_cloudflare_token,
     "pypi-macaroon": is_pypi_macaroon,
     "jwt": is_jwt,
 }
