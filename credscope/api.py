@@ -7,12 +7,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from credscope.baseline import Suppressions
 from credscope.catalogue import Catalogue, load_catalogue
 from credscope.detect.engine import Detector, DocumentStats
 from credscope.errors import UsageError
 from credscope.group import group
-from credscope.model import Candidate, Document, ScanResult, Stats
+from credscope.model import Candidate, Credential, Document, ScanResult, Stats
 from credscope.policy import Policy
+from credscope.progress import Progress
 from credscope.scope.infer import Inference, assess
 from credscope.sources import Source, SourceReport
 from credscope.sources.tree import TreeOptions, TreeSource
@@ -23,6 +25,10 @@ class ScanOptions:
     tree: TreeOptions = field(default_factory=TreeOptions)
     policy: Policy = field(default_factory=Policy)
     provider_dirs: tuple[Path, ...] = ()
+    # Credentials not to report (baseline, config ignore list), and providers whose rules do not run.
+    suppress: Suppressions = field(default_factory=Suppressions)
+    disabled_providers: frozenset[str] = frozenset()
+    progress: Progress | None = None
 
 
 def scan(
@@ -34,13 +40,22 @@ def scan(
     """Scan the given paths (and any extra sources) offline and judge the result."""
     options = options or ScanOptions()
     catalogue = catalogue or load_catalogue(options.provider_dirs)
+    if options.disabled_providers:
+        catalogue = Catalogue({k: v for k, v in catalogue.providers.items() if k not in options.disabled_providers})
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
             raise UsageError(f"{root}: no such file or directory")
     sources: list[Source] = [TreeSource(root, options.tree) for root in roots]
     sources.extend(extra_sources)
-    return run(sources, catalogue, options.policy, tuple(str(r) for r in roots))
+    return run(
+        sources,
+        catalogue,
+        options.policy,
+        tuple(str(r) for r in roots),
+        suppress=options.suppress,
+        progress=options.progress,
+    )
 
 
 def run(
@@ -49,13 +64,20 @@ def run(
     policy: Policy,
     roots: tuple[str, ...],
     inferences: dict[str, Inference] | None = None,
+    suppress: Suppressions | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
     started = time.monotonic()
     detector = Detector(catalogue)
     report = SourceReport()
-    counter = _Counter()
-    candidates = list(_detect_all(detector, counter.count(_documents(sources, report))))
+    counter = _Counter(progress)
+    try:
+        candidates = list(_detect_all(detector, counter.count(_documents(sources, report))))
+    finally:
+        if progress is not None:
+            progress.finish()
     credentials = [assess(c, catalogue, inferences or {}) for c in group(candidates)]
+    credentials, notes = _unsuppressed(credentials, suppress)
     credentials.sort(key=lambda c: (-c.severity.rank, c.locations[0].sort_key()))
     verdict = policy.judge(credentials)
     stats = Stats(
@@ -64,7 +86,24 @@ def run(
         skipped=tuple(report.skipped),
         duration_seconds=round(time.monotonic() - started, 3),
     )
-    return ScanResult(roots=roots, credentials=tuple(credentials), stats=stats, verdict=verdict)
+    return ScanResult(roots=roots, credentials=tuple(credentials), stats=stats, verdict=verdict, notes=notes)
+
+
+def _unsuppressed(
+    credentials: list[Credential], suppress: Suppressions | None
+) -> tuple[list[Credential], tuple[str, ...]]:
+    """Drop baseline/ignored credentials before the policy sees them; say how many, never which secret."""
+    if not suppress:
+        return credentials, ()
+    kept: list[Credential] = []
+    why_counts: dict[str, int] = {}
+    for credential in credentials:
+        why = suppress.why(credential.fingerprint)
+        if why is None:
+            kept.append(credential)
+        else:
+            why_counts[why] = why_counts.get(why, 0) + 1
+    return kept, tuple(f"{count} credential(s) not reported: {why}" for why, count in sorted(why_counts.items()))
 
 
 def _documents(sources: Iterable[Source], report: SourceReport) -> Iterator[Document]:
@@ -78,13 +117,16 @@ def _detect_all(detector: Detector, documents: Iterable[Document]) -> Iterator[C
 
 
 class _Counter:
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.files = 0
         self.bytes = 0
+        self.progress = progress
 
     def count(self, documents: Iterable[Document]) -> Iterator[Document]:
         for document in documents:
             self.files += 1
             self.bytes += len(document.content)
+            if self.progress is not None:
+                self.progress.update(self.files, self.bytes, document.path)
             yield document
 

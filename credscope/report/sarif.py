@@ -1,0 +1,177 @@
+"""SARIF 2.1.0 for GitHub code scanning: one result per place a credential was found, never the secret.
+
+GitHub reads `security-severity` from the rule, so a rule carries the highest severity any of its
+credentials reached in this run; each result carries its own level and severity too. Paths are
+relative to `%SRCROOT%` (the first scanned root). `partialFingerprints` is derived from the
+credential's fingerprint and path, not the line, so moving a credential inside a file keeps its
+alert. `--show-secrets` is deliberately ignored: SARIF files are uploaded to other services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from credscope import __version__
+from credscope.model import Credential, Location, Reach, ScanResult, Severity
+from credscope.report.common import RenderOptions
+from credscope.report.digest import by_severity, fix_hint
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "credscopeLocation/v1"
+
+# GitHub: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.1",
+}
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+# Places outside the repository: no %SRCROOT% base, GitHub shows them without a file link.
+_OUTSIDE = frozenset({Reach.HOME, Reach.ENV})
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    del options  # never shows secrets, see the module docstring
+    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_log(result: ScanResult) -> dict[str, Any]:
+    credentials = by_severity(result.credentials)
+    rules = _rules(credentials)
+    index = {rule["id"]: number for number, rule in enumerate(rules)}
+    results = [
+        _result(result, credential, location, index[credential.rule])
+        for credential in credentials
+        for location in credential.locations
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "credscope",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "note", "message": {"text": note}} for note in result.notes
+                ],
+            }
+        ],
+        "properties": {"policy": {"passed": result.verdict.passed, "fail_on": result.verdict.threshold}},
+    }
+    if result.roots:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": _root_uri(result.roots[0])}}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _rules(credentials: list[Credential]) -> list[dict[str, Any]]:
+    worst: dict[str, Credential] = {}
+    for credential in credentials:
+        seen = worst.get(credential.rule)
+        if seen is None or credential.severity.rank > seen.severity.rank:
+            worst[credential.rule] = credential
+    rules = []
+    for rule_id in sorted(worst):
+        credential = worst[rule_id]
+        what = f"{credential.provider} {credential.kind}"
+        rules.append(
+            {
+                "id": rule_id,
+                "name": "".join(part.capitalize() for part in rule_id.replace("_", "-").split("-")),
+                "shortDescription": {"text": f"Reachable credential: {what}"},
+                "fullDescription": {
+                    "text": f"A {what} that an agent or a person working in this repository can pick up and use."
+                },
+                "help": {
+                    "text": f"Revoke or narrow the {what}; keep it out of the repository and the workspace. "
+                    "Run `credscope explain FINGERPRINT` for everything credscope knows about one result.",
+                },
+                "defaultConfiguration": {"level": _LEVEL[credential.severity]},
+                "properties": {
+                    "tags": ["security", "secret", "credential", credential.provider],
+                    "security-severity": SECURITY_SEVERITY[credential.severity],
+                    "precision": "high",
+                    "problem.severity": "error" if _LEVEL[credential.severity] == "error" else "warning",
+                },
+            }
+        )
+    return rules
+
+
+def _result(result: ScanResult, credential: Credential, location: Location, rule_index: int) -> dict[str, Any]:
+    scope = credential.scope
+    destructive = {True: "yes", False: "no", None: "unknown"}[scope.destructive]
+    text = (
+        f"{credential.severity.value.upper()}: {credential.provider} {credential.kind} {credential.preview} "
+        f"(fingerprint {credential.fingerprint[:12]}), access {scope.access.value}, destructive {destructive}"
+    )
+    if scope.destructive_actions:
+        text += f" ({', '.join(scope.destructive_actions[:5])})"
+    text += f"; reachable as {location.reach.value}. Fix: {fix_hint(credential)}."
+    reason = result.verdict.reasons.get(credential.fingerprint)
+    return {
+        "ruleId": credential.rule,
+        "ruleIndex": rule_index,
+        "level": _LEVEL[credential.severity],
+        "message": {"text": text},
+        "locations": [_location(location)],
+        "partialFingerprints": {FINGERPRINT_KEY: _partial_fingerprint(credential, location)},
+        "properties": {
+            "severity": credential.severity.value,
+            "security-severity": SECURITY_SEVERITY[credential.severity],
+            "provider": credential.provider,
+            "kind": credential.kind,
+            "fingerprint": credential.fingerprint,
+            "preview": credential.preview,
+            "access": scope.access.value,
+            "destructive": scope.destructive,
+            "destructive_actions": list(scope.destructive_actions),
+            "reach": location.reach.value,
+            "commit": location.commit,
+            "policy_failed": reason is not None,
+        },
+    }
+
+
+def _location(location: Location) -> dict[str, Any]:
+    artifact: dict[str, Any] = {"uri": quote(location.path, safe="/")}
+    if location.reach not in _OUTSIDE:
+        artifact["uriBaseId"] = SRCROOT
+    return {
+        "physicalLocation": {
+            "artifactLocation": artifact,
+            "region": {"startLine": max(1, location.line), "startColumn": max(1, location.column)},
+        }
+    }
+
+
+def _partial_fingerprint(credential: Credential, location: Location) -> str:
+    seed = f"{credential.fingerprint}\0{location.reach.value}\0{location.path}"
+    return hashlib.sha256(seed.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _root_uri(root: str) -> str:
+    path = Path(root).resolve()
+    if path.is_file():
+        path = path.parent
+    uri = path.as_uri()
+    return uri if uri.endswith("/") else uri + "/"
