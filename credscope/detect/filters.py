@@ -1,13 +1,27 @@
-"""False-positive filters: each says why a matched value is not a credential, or nothing."""
+"""False-positive filters: each says why a matched value is not a credential, or nothing.
+
+A filter sees the secret, the line it starts on, the name it is assigned to and the file's path. Filters that
+judge by the name or by "looks like a word" only apply to the `generic` provider, whose rules have nothing
+but the name to go on; a provider-specific format (a prefix, a checksum) is trusted over such guesses, so
+that a real generated token is never dropped (the provider examples prove it).
+
+Some heuristics come from detect-secrets (`detect_secrets.filters.heuristic`), imported lazily: it costs a
+fifth of a second, which a scan with no candidate never pays.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 
 from credscope.detect.entropy import shannon
+
+GENERIC_PROVIDER = "generic"
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,22 @@ DOCUMENTED_EXAMPLES = frozenset(
         "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
         # jwt.io's sample token signature segment and payload
         "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",
+    }
+)
+# Documented examples that are token-shaped, kept as SHA-256 fingerprints so that this file holds no
+# token-shaped literal: Stripe's docs test keys (sk_test_4eC3…, pk_test_TYoo…, sk_test_BQok…, pk_test_6pRN…),
+# Slack's API docs bot token (xoxb-1765…), the Azure Storage emulator's published account key (Eby8…),
+# and GitHub docs' sample PAT (ghp_16C7…).
+DOCUMENTED_EXAMPLE_FINGERPRINTS = frozenset(
+    {
+        "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
+        "b1471f544ceeea31333bde7e1ecbaad6eac0d4a749412ad29bd66ef895b81c6b",
+        "f2d6ca16515033e5dce14eba840b979d27b5cbae24bb3e5bf484339667f86397",
+        "5895b89c8fb33402a5bfc23aad5aaf863fbb438a51e1a0bb02b0ce618c8fdf9d",
+        "2ddc147f3a3b5a1722b8ed6be3c45c49a7156b17fca5d11410137a6d04def6eb",
+        "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059",
+        "3543c50b0cb9cea8e55eb1f529b79f043cb250d485fde7b66cabbb5183add7da",
     }
 )
 
@@ -42,18 +72,38 @@ _PLACEHOLDER = re.compile(
     | ^<[^<>]+>$ | ^\[[^\[\]]+\]$ | ^\{[^{}]+\}$
     | ^(?:changeme|change_me|change-me|password|passw0rd|secret|token|null|none|nil|undefined
          |todo|tbd|redacted|hidden|xxx+|\*+|\.+)$
-    | (?:x{6,}|X{6,}|\*{4,}|_{6,}|\.{3,}|<redacted>|redacted|placeholder|example\.com)
+    | (?:x{6,}|X{6,}|\*{4,}|_{8,}|\.{3,}|<redacted>|redacted|placeholder|example\.com|example\.org)
+    | (?:^|[^a-z])(?:your|replace|insert|enter)[_\-]?(?:api|access|secret|auth)?[_\-]?(?:key|token|secret|password)
+    | (?:^|[^a-z])(?:change[_\-]?me|replace[_\-]?me|fill[_\-]?me|not[_\-]?a[_\-]?real|do[_\-]?not[_\-]?use)(?:[^a-z]|$)
+    | <[A-Z_]{3,}>
     """
 )
 _REFERENCE = re.compile(
     r"""\$\{\{|\$\{[^}]*\}|^\$[A-Za-z_]\w*$|\{\{[^}]*\}\}|%\([^)]*\)s|%[A-Z_]+%|^@[A-Za-z_]+$"""
-    r"""|os\.environ|os\.getenv|process\.env|ENV\[|System\.getenv|getenv\("""
+    r"""|os\.environ|os\.getenv|process\.env|ENV\[|ENV\.fetch|System\.getenv|getenv\(|Deno\.env"""
+    r"""|#\{[^}]*\}|\$\([A-Za-z_][\w.]*\)|<%.*%>|\(\([\s\w.-]+\)\)|^\$\{?[A-Z_][A-Z0-9_]*\}?$"""
+    r"""|^(?:vault|op|awssm|gcpsm|azkv|sm|ssm|secretsmanager)://|^arn:aws:(?:secretsmanager|ssm):"""
+    r"""|@Microsoft\.KeyVault\(|secretKeyRef|valueFrom"""
 )
+_ENCRYPTED = re.compile(r"^ENC\[[A-Z0-9_]+,data:|^\$ANSIBLE_VAULT;|^Ag[AB][A-Za-z0-9+/]{300,}")
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def documented_example(ctx: FilterContext) -> str | None:
-    if ctx.secret in DOCUMENTED_EXAMPLES or ctx.secret.upper().endswith("EXAMPLE") or "EXAMPLEKEY" in ctx.secret:
+    secret = ctx.secret
+    if secret in DOCUMENTED_EXAMPLES or secret.upper().endswith("EXAMPLE") or "EXAMPLEKEY" in secret:
         return "documented example key"
+    if _fingerprint(secret) in DOCUMENTED_EXAMPLE_FINGERPRINTS:
+        return "documented example key"
+    if secret.startswith("eyJ") and any(part in DOCUMENTED_EXAMPLES for part in secret.split(".")[1:]):
+        return "documented example key"  # the jwt.io sample, whatever header it is given
     return None
 
 
@@ -65,12 +115,32 @@ def reference(ctx: FilterContext) -> str | None:
     return "reference to a secret held elsewhere" if _REFERENCE.search(ctx.secret) else None
 
 
+def encrypted(ctx: FilterContext) -> str | None:
+    # sops `ENC[AES256_GCM,data:…]`, Ansible Vault, Bitnami sealed secrets: ciphertext, not the secret.
+    return "encrypted value" if _ENCRYPTED.search(ctx.secret) else None
+
+
+# --- low-variety and sequential fakes ---------------------------------------------------------------------
+
+_REPEATED_UNIT = re.compile(r"(.{1,8}?)\1{2,}")
+
+
 def low_variety(ctx: FilterContext) -> str | None:
     # The random part of a token has many distinct characters; "aaaa…", "1234…", "abcabc…" do not.
-    body = ctx.secret[-min(len(ctx.secret), 32) :]
-    if len(body) >= 8 and (len(set(body)) <= 3 or _sequential(body)):
+    body = _random_part(ctx.secret)
+    if len(body) < 8:
+        return None
+    if len(set(body)) <= 3 or _sequential(body) or _REPEATED_UNIT.fullmatch(body):
         return "low-variety fake"
+    if _longest_run(body) >= 7 or _heuristics().is_sequential_string(body):
+        return "sequential fake"
     return None
+
+
+def _random_part(secret: str) -> str:
+    """What follows a token's prefix (`sk_live_`, `ghp_`…), at most the last 32 characters."""
+    body = re.sub(r"^[A-Za-z]{2,8}[_-](?:(?:live|test|v\d|pat|oat|proj|tkn|pw|api\d\d|admin\d\d)[_-])?", "", secret)
+    return body[-min(len(body), 32) :]
 
 
 def _sequential(value: str) -> bool:
@@ -78,7 +148,214 @@ def _sequential(value: str) -> bool:
     return len(steps) == 1 and steps <= {1, -1, 0}
 
 
-FILTERS: tuple[Filter, ...] = (documented_example, placeholder, reference, low_variety)
+def _longest_run(value: str) -> int:
+    """Longest stretch of consecutive ascending or descending characters, like 1234567 or gfedcba."""
+    longest = run = 1
+    direction = 0
+    for a, b in itertools.pairwise(value):
+        step = ord(b) - ord(a)
+        if step in (1, -1) and (run == 1 or step == direction):
+            run, direction = run + 1, step
+        elif step in (1, -1):
+            run, direction = 2, step
+        else:
+            run, direction = 1, 0
+        longest = max(longest, run)
+    return longest
+
+
+# --- hashes, commit ids, lockfiles --------------------------------------------------------------------------
+
+_LOCKFILES = frozenset(
+    {
+        "go.sum",
+        "pnpm-lock.yaml",
+        "uv.lock",
+        "bun.lock",
+        "npm-shrinkwrap.json",
+        "gradle.lockfile",
+        "flake.lock",
+        "mix.lock",
+        "pubspec.lock",
+        "conda-lock.yml",
+        "pdm.lock",
+        "deno.lock",
+        "Package.resolved",
+    }
+)
+_SRI = re.compile(r"^(?:sha1|sha256|sha384|sha512|md5)[-:][A-Za-z0-9+/=_-]+$")
+_HASH_BEFORE = re.compile(r"(?:sha1|sha224|sha256|sha384|sha512|md5|h1)[-:=]\s*$", re.IGNORECASE)
+_HEX = re.compile(r"^[0-9a-fA-F]{7,128}$")
+_HASH_WORDS = _wordset(
+    "sha sha1 sha224 sha256 sha384 sha512 md5 hash hashes hashed hexdigest digest checksum checksums crc "
+    "etag commit revision rev oid fingerprint thumbprint integrity object tree blob head parent"
+)
+_COMMIT_LINE = re.compile(r"(?i)\b(?:commit|sha|rev|revision|checkout|cherry-pick|revert|merge|blob|tree|git)\b")
+
+
+def lockfile_hash(ctx: FilterContext) -> str | None:
+    if _SRI.match(ctx.secret) or _hash_prefixed(ctx):
+        return "integrity hash"
+    if _is_lockfile(ctx.path) and (
+        ctx.provider == GENERIC_PROVIDER or _HEX.match(ctx.secret) or "integrity" in ctx.line or "hash" in ctx.line
+    ):
+        return "lockfile integrity hash"
+    return None
+
+
+def _hash_prefixed(ctx: FilterContext) -> bool:
+    index = ctx.line.find(ctx.secret)
+    return index > 0 and _HASH_BEFORE.search(ctx.line[max(0, index - 8) : index]) is not None
+
+
+def _is_lockfile(path: str) -> bool:
+    base = path.rsplit("/", 1)[-1]
+    return base in _LOCKFILES or base.endswith(".lock") or _heuristics().is_lock_file(path)
+
+
+def hash_constant(ctx: FilterContext) -> str | None:
+    """Hex digests assigned to names that say so, and commit ids on lines that talk about commits."""
+    if not _HEX.match(ctx.secret):
+        return None
+    if ctx.name and _words(ctx.name) & _HASH_WORDS:
+        return "hash constant"
+    if len(ctx.secret) in (7, 8, 12, 40, 64) and ctx.secret.islower() and _COMMIT_LINE.search(_before(ctx)):
+        return "commit id"
+    return None
+
+
+def _before(ctx: FilterContext) -> str:
+    index = ctx.line.find(ctx.secret)
+    return ctx.line[:index] if index >= 0 else ctx.line
+
+
+def _words(name: str) -> set[str]:
+    """`awsSecretAccessKey` / `AWS_SECRET_ACCESS_KEY` / `aws.secret-key` -> {aws, secret, access, key}."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return {word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word}
+
+
+# --- public material, data URIs ------------------------------------------------------------------------------
+
+_PUBLIC = re.compile(
+    r"^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(?:ssh|ecdsa)-[\w@.-]+) AAAA"
+    r"|^-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|CERTIFICATE REQUEST|NEW CERTIFICATE REQUEST"
+    r"|X509 CRL|PGP PUBLIC KEY BLOCK|PGP SIGNATURE|SSH2 PUBLIC KEY|DH PARAMETERS|EC PARAMETERS)-----"
+    # the same headers base64-encoded, as in kubeconfig *-data fields and Kubernetes Secrets
+    r"|^LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t|^LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0|^LS0tLS1CRUdJTiBSU0EgUFVCTElDIEtFWS0tLS0t"
+)
+_PUBLIC_WORDS = frozenset({"public", "pub", "pubkey", "publickey", "cert", "certificate", "crt", "ca", "csr"})
+
+
+def public_material(ctx: FilterContext) -> str | None:
+    if _PUBLIC.search(ctx.secret):
+        return "public key or certificate"
+    if ctx.provider == GENERIC_PROVIDER and ctx.name and _words(ctx.name) & _PUBLIC_WORDS:
+        return "public key or certificate"
+    return None
+
+
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*;base64,\s*$")
+
+
+def data_uri(ctx: FilterContext) -> str | None:
+    if ctx.secret.startswith("data:"):
+        return "data URI"
+    before = _before(ctx)
+    return "data URI" if _DATA_URI.search(before[-120:]) else None
+
+
+# --- generic rules only: the name is all they have -----------------------------------------------------------
+
+# The last word of a name says what its value is: `client_id`, `token_type`, `password_file`, `secretName`,
+# `token_url`, `api_key_header`, `min_password_length`, `token_expires_at` hold no secret.
+_NOT_SECRET_HEADS = frozenset(
+    {
+        *("id", "ids", "uuid", "guid", "name", "names", "file", "files", "path", "dir", "url", "uri", "endpoint"),
+        *("type", "types", "field", "fields", "label", "header", "headers", "param", "prefix", "suffix", "length"),
+        *("len", "size", "count", "policy", "regex", "pattern", "format", "ref", "version", "algorithm", "alg"),
+        *("mode", "expiry", "expires", "at", "ttl", "timeout", "kind", "enabled", "required", "placeholder", "hint"),
+        *("description", "text", "message", "error", "selector", "xpath", "location", "arn", "schema", "index"),
+        *("limit", "rotation", "usage", "input", "box", "button", "validator", "validation", "strength", "id_ref"),
+    }
+)
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?![^/\s]*@)", re.IGNORECASE)
+_PATH = re.compile(r"^(?:~|\.{1,2})?/[\w./-]+$|^[\w./-]+\.(?:pem|key|crt|cer|p12|pfx|json|txt|yaml|yml|env|gpg|asc)$")
+_CODE = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()\[\]]|^[a-z]+(?:[A-Z][a-z]+)+$|^(?:[a-z]+_)+[a-z]+$")
+_FAKE_WORDS = _wordset(
+    "test testing tests dummy fake sample example mock mocked foo bar baz qux changeme change me hunter "
+    "password passwd pass pwd secret secrets token key api apikey qwerty letmein admin root default "
+    "local localhost dev development demo my your super very value abc xyz not real invalid fixture stub "
+    "placeholder todo s3cr3t p4ssw0rd passw0rd welcome user guest the a ci unit e2e spec staging "
+    "insecure unsafe do use only for in of here goes some random string auth access client private app "
+    "db database postgres mysql redis mongo jwt session signing encryption ignored unused sekret secure "
+    "strong new old sk pk"
+)
+
+
+def identifier_name(ctx: FilterContext) -> str | None:
+    if ctx.provider != GENERIC_PROVIDER or not ctx.name:
+        return None
+    # Not detect-secrets' is_likely_id_string: it reads the whole line, so `{"client_id": "…",
+    # "client_secret": "…"}` on one line would hide the secret.
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", ctx.name)
+    words = [word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word]
+    if words and words[-1] in _NOT_SECRET_HEADS:
+        return "identifier or setting, not a secret"
+    return None
+
+
+def not_a_literal(ctx: FilterContext) -> str | None:
+    """A generic value that is code, a URL without credentials or a file path, not a secret."""
+    if ctx.provider != GENERIC_PROVIDER:
+        return None
+    secret = ctx.secret
+    if _URL.match(secret):
+        return "URL without credentials"
+    if _PATH.match(secret):
+        return "path to a file"
+    if _CODE.search(secret) or _heuristics().is_templated_secret(secret):
+        return "code or identifier, not a literal"
+    if secret.isdigit() or _heuristics().is_not_alphanumeric_string(secret):
+        return "no letters: a number or punctuation"
+    if _heuristics().is_swagger_file(ctx.path):
+        return "API documentation (swagger) value"
+    return None
+
+
+def test_value(ctx: FilterContext) -> str | None:
+    """Generic values made only of words like test/dummy/password and digits: fixtures and defaults."""
+    if ctx.provider != GENERIC_PROVIDER:
+        return None
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", ctx.secret)
+    words = [w for w in re.split(r"[^A-Za-z]+", spaced.lower()) if w]
+    name_words = _words(ctx.name) if ctx.name else set()
+    if words and all(w in _FAKE_WORDS or w in name_words for w in words):
+        return "test or default value"
+    return None
+
+
+@cache
+def _heuristics() -> ModuleType:
+    from detect_secrets.filters import heuristic  # noqa: PLC0415 - costs ~0.2 s; only when a candidate exists
+
+    return heuristic
+
+
+FILTERS: tuple[Filter, ...] = (
+    documented_example,
+    placeholder,
+    reference,
+    encrypted,
+    low_variety,
+    lockfile_hash,
+    hash_constant,
+    public_material,
+    data_uri,
+    identifier_name,
+    not_a_literal,
+    test_value,
+)
 
 
 def why_not_a_secret(ctx: FilterContext, filters: tuple[Filter, ...] = FILTERS) -> str | None:
