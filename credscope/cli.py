@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from credscope import __version__
 from credscope.errors import CredscopeError
 
+if TYPE_CHECKING:
+    from credscope.api import ScanOptions
+    from credscope.model import ScanResult
+    from credscope.report.common import RenderOptions
+
 try:  # typer >= 0.26 vendors click
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover - older typer on plain click
-    from click.exceptions import ClickException  # type: ignore[import-not-found,no-redef]
+    from click.exceptions import ClickException  # type: ignore[import-not-found,no-redef,assignment,unused-ignore]
 
 app = typer.Typer(
     name="credscope",
@@ -34,6 +42,19 @@ EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 class Format(str, Enum):
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+# Each format's module in credscope/report/; every one has `render(result, options) -> str`.
+_REPORTERS = {
+    Format.TEXT: "text",
+    Format.JSON: "json_report",
+    Format.SARIF: "sarif",
+    Format.MARKDOWN: "markdown",
+    Format.HTML: "html",
+}
 
 
 def _version(value: bool) -> None:
@@ -58,35 +79,62 @@ def scan(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     show_secrets: Annotated[bool, typer.Option(help="Print full secret values (off by default).")] = False,
     verify: Annotated[bool, typer.Option(help="Query providers live, read-only (not yet available).")] = False,
-    fail_on: Annotated[str, typer.Option(help="Fail when a credential reaches: admin, write, any, none.")] = "any",
-    max_file_size: Annotated[int, typer.Option(help="Skip files larger than this many bytes.")] = 20 * 1024 * 1024,
+    fail_on: Annotated[
+        Optional[str],
+        typer.Option(help="Fail when a credential reaches: admin, write, any, none (default: config, else admin)."),
+    ] = None,
+    unknown_as: Annotated[
+        Optional[str],
+        typer.Option(help="What a credential of unknown access counts as: admin, write, read (default: admin)."),
+    ] = None,
+    max_file_size: Annotated[
+        Optional[int], typer.Option(help="Skip files larger than this many bytes (default 20 MiB).")
+    ] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
+    config_file: Annotated[
+        Optional[Path], typer.Option("--config", help="Configuration file (default: nearest .credscope.yaml).")
+    ] = None,
+    baseline: Annotated[
+        Optional[Path], typer.Option(help="Report only credentials not in this baseline file.")
+    ] = None,
 ) -> None:
     """Scan files and directories for credentials, offline."""
-    from credscope.api import ScanOptions  # noqa: PLC0415
     from credscope.api import scan as run_scan  # noqa: PLC0415
-    from credscope.policy import FailOn, Policy  # noqa: PLC0415
+    from credscope.commands.options import config_for, parse_fail_on, scan_options  # noqa: PLC0415
     from credscope.report.common import RenderOptions  # noqa: PLC0415
-    from credscope.sources.tree import TreeOptions  # noqa: PLC0415
 
-    try:
-        threshold = FailOn(fail_on)
-    except ValueError:
-        raise typer.BadParameter(f"{fail_on!r} is not one of admin, write, any, none", param_hint="--fail-on") from None
+    threshold = parse_fail_on(fail_on)
+    roots = paths or [Path(".")]
     if verify:
         typer.echo("credscope: --verify: live probes are not available yet; scanning offline.", err=True)
-    options = ScanOptions(
-        tree=TreeOptions(max_file_size=max_file_size, excluded_paths=tuple(exclude or ())),
-        policy=Policy(fail_on=threshold),
+    options = scan_options(
+        config_for(roots, config_file),
+        fail_on=threshold,
+        exclude=tuple(exclude or ()),
+        max_file_size=max_file_size,
+        baseline=baseline,
     )
-    result = run_scan(paths or [Path(".")], options)
-    render_options = RenderOptions(show_secrets=show_secrets)
-    if output_format is Format.JSON:
-        from credscope.report.json_report import render  # noqa: PLC0415
-    else:
-        from credscope.report.text import render  # noqa: PLC0415
-    emit(render(result, render_options), output)
+    if unknown_as is not None:
+        options = with_unknown_as(options, unknown_as)
+    result = run_scan(roots, options)
+    emit(renderer(output_format)(result, RenderOptions(show_secrets=show_secrets)), output)
     raise typer.Exit(EXIT_OK if result.verdict.passed else EXIT_POLICY)
+
+
+def with_unknown_as(options: ScanOptions, unknown_as: str) -> ScanOptions:
+    """The options with --unknown-as applied to the policy: the command line wins over the configuration."""
+    from credscope.model import Access  # noqa: PLC0415
+
+    if unknown_as not in ("admin", "write", "read"):
+        raise typer.BadParameter(f"{unknown_as!r} is not one of admin, write, read", param_hint="--unknown-as")
+    return replace(options, policy=replace(options.policy, unknown_as=Access(unknown_as)))
+
+
+def renderer(output_format: Format) -> Callable[[ScanResult, RenderOptions], str]:
+    """The reporter for a format, imported only when used."""
+    module = importlib.import_module(f"credscope.report.{_REPORTERS[output_format]}")
+    render: Callable[[ScanResult, RenderOptions], str] = module.render
+    return render
 
 
 def emit(text: str, output: Path | None) -> None:
