@@ -13,9 +13,19 @@ from credscope.model import Reach
 SAFE_GIT = ("git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-c", "core.quotepath=off")
 
 
+def safe_git_command() -> tuple[str, ...]:
+    """The git command line prefix for untrusted repositories (for callers that stream with Popen)."""
+    return SAFE_GIT
+
+
+def git_environment() -> dict[str, str]:
+    """The environment git runs in: no prompts, no optional locks, stable messages."""
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
 def run_git(args: list[str], cwd: Path, timeout: float = 120.0) -> subprocess.CompletedProcess[bytes] | None:
     """Run git; None when git is missing, the directory is not a repository, or git fails."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    env = git_environment()
     try:
         result = subprocess.run(
             [*SAFE_GIT, *args], cwd=cwd, capture_output=True, timeout=timeout, env=env, check=False
