@@ -139,6 +139,9 @@ class Scope:
     scope_source: ScopeSource = ScopeSource.INFERRED
     evidence: tuple[str, ...] = ()
     identity: Mapping[str, str] = field(default_factory=dict)
+    # Whether what it reaches is production: False for test mode, localhost and throw-away values,
+    # None when the token and its context cannot tell.
+    production: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def scope_dict(credential: Credential) -> dict[str, Any]:
         "scope_source": scope.scope_source.value,
         "evidence": list(scope.evidence),
         "identity": dict(scope.identity),
+        "production": scope.production,
         "severity": credential.severity.value,
     }
 

@@ -1,9 +1,13 @@
-"""The report a person reads first: credentials grouped by severity, each with where it was found."""
+"""The report a person reads first: credentials grouped by severity, worst first, each with what it can do,
+why credscope thinks so, and every place it was found; then the policy verdict and what failed it."""
 
 from __future__ import annotations
 
-from credscope.model import Credential, ScanResult, Severity
+from credscope.model import Credential, Location, ScanResult, Severity
 from credscope.report.common import RenderOptions, parts_dict
+
+_DESTRUCTIVE = {True: "yes", False: "no", None: "unknown"}
+_PRODUCTION = {True: "production", False: "not production (test mode, local or throw-away)", None: ""}
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
@@ -15,7 +19,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         lines.append(f"{severity.value.upper()} ({len(group)})")
         for credential in group:
             lines.extend(_credential(credential, result, options))
-        lines.append("")
+            lines.append("")
+    lines.extend(_verdict(result))
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
 
@@ -23,38 +28,62 @@ def render(result: ScanResult, options: RenderOptions) -> str:
 def _credential(credential: Credential, result: ScanResult, options: RenderOptions) -> list[str]:
     scope = credential.scope
     secret = credential.secret if options.show_secrets else credential.preview
-    destructive = {True: "yes", False: "no", None: "unknown"}[scope.destructive]
     out = [
         f"  {credential.provider} {credential.kind}  {secret}  [{credential.fingerprint[:12]}]",
-        f"    access: {scope.access.value} ({scope.scope_source.value})  destructive: {destructive}",
+        f"    access: {scope.access.value}  destructive: {_DESTRUCTIVE[scope.destructive]}"
+        f"  ({scope.scope_source.value})",
     ]
     if scope.destructive_actions:
-        out.append(f"    can: {', '.join(scope.destructive_actions)}")
-    for key, value in scope.identity.items():
-        out.append(f"    {key}: {value}")
-    for line in scope.evidence:
-        out.append(f"    - {line}")
+        out.append(f"    can destroy: {', '.join(scope.destructive_actions)}")
+    if _PRODUCTION[scope.production]:
+        out.append(f"    target: {_PRODUCTION[scope.production]}")
+    if scope.identity:
+        out.append("    identity: " + ", ".join(f"{key}={value}" for key, value in scope.identity.items()))
+    if scope.evidence:
+        out.append("    evidence:")
+        out.extend(f"      - {line}" for line in scope.evidence)
     for part, value in parts_dict(credential, options).items():
         out.append(f"    {part}: {value}")
-    for location in credential.locations:
-        where = f"{location.path}:{location.line}:{location.column}"
-        extra = f" @ {location.commit[:12]}" if location.commit else ""
-        assigned = location.context.get("name")
-        named = f"  ({assigned})" if assigned else ""
-        out.append(f"    at {where} [{location.reach.value}{extra}]{named}")
+    out.append(f"    found in {len(credential.locations)} place(s):")
+    out.extend(f"      {_where(location)}" for location in credential.locations)
     reason = result.verdict.reasons.get(credential.fingerprint)
     if reason:
         out.append(f"    FAILS POLICY: {reason}")
     return out
 
 
+def _where(location: Location) -> str:
+    commit = f" @ {location.commit[:12]}" if location.commit else ""
+    assigned = location.context.get("name")
+    named = f"  ({assigned})" if assigned else ""
+    excluded = f"  [excluded for agents by {', '.join(location.excluded_by)}]" if location.excluded_by else ""
+    return f"{location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]{named}{excluded}"
+
+
+def _verdict(result: ScanResult) -> list[str]:
+    verdict = result.verdict
+    if verdict.passed:
+        return [f"policy --fail-on {verdict.threshold}: passed"]
+    by_fingerprint = {c.fingerprint: c for c in result.credentials}
+    lines = [f"policy --fail-on {verdict.threshold}: FAILED by {len(verdict.failing)} credential(s)"]
+    for fingerprint in verdict.failing:
+        credential = by_fingerprint.get(fingerprint)
+        if credential is None:
+            continue
+        first = credential.locations[0]
+        lines.append(
+            f"  - {credential.provider} {credential.kind} [{fingerprint[:12]}] at {first.path}:{first.line}: "
+            f"{verdict.reasons[fingerprint]}"
+        )
+    return lines
+
+
 def _summary(result: ScanResult) -> str:
     stats = result.stats
     skipped = ", ".join(f"{reason} {count}" for reason, count in stats.skipped_by_reason().items())
-    verdict = "passed" if result.verdict.passed else f"FAILED ({len(result.verdict.failing)} over the threshold)"
+    places = sum(len(c.locations) for c in result.credentials)
     return (
-        f"{len(result.credentials)} credential(s) in {sum(len(c.locations) for c in result.credentials)} place(s); "
-        f"policy --fail-on {result.verdict.threshold}: {verdict}\n"
+        f"{len(result.credentials)} credential(s) in {places} place(s)\n"
         f"scanned {stats.files_scanned} file(s), {stats.bytes_scanned} bytes in {stats.duration_seconds:.2f}s; "
         f"skipped {len(stats.skipped)}" + (f" ({skipped})" if skipped else "")
     )

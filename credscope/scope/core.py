@@ -1,4 +1,8 @@
-"""The one mapping from capabilities to access and destructive, and from scope and reach to severity."""
+"""The one mapping from capabilities to access and destructive, and from scope and reach to severity.
+
+Every provider goes through here, so the rule that turns "can call volumeDelete" into "admin, destructive,
+critical when tracked" is written and reviewed once.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from dataclasses import replace
 from credscope.catalogue import Provider
 from credscope.model import Access, Credential, Reach, Scope, ScopeSource, Severity
 
-_ACCESS_ORDER = (Access.NONE, Access.READ, Access.WRITE, Access.ADMIN)
-# A copy only this machine holds is less exposed than one anybody with the repository can read.
-_LOCAL_REACHES = frozenset({Reach.UNTRACKED, Reach.IGNORED, Reach.FILE, Reach.HOME, Reach.ENV})
+ACCESS_ORDER = (Access.NONE, Access.READ, Access.WRITE, Access.ADMIN)
+_SEVERITY_ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+# A copy only this machine holds is less exposed than one everybody with the repository (or its history) has.
+LOCAL_REACHES = frozenset({Reach.UNTRACKED, Reach.IGNORED, Reach.FILE, Reach.HOME, Reach.ENV})
 
 
 def scope_from_capabilities(
@@ -19,35 +24,49 @@ def scope_from_capabilities(
     evidence: Iterable[str] = (),
     identity: Mapping[str, str] | None = None,
     source: ScopeSource = ScopeSource.INFERRED,
-    qualifier: str = "",
+    production: bool | None = None,
 ) -> Scope:
-    """Access is the highest level among the capabilities; destructive if any of them is.
+    """Access is the highest level among the capabilities; destructive when any of them is.
 
-    `qualifier` narrows the named actions, e.g. "every project" or "project rentals".
+    An id the provider's table lacks is named in the evidence rather than guessed at; with no known capability
+    the access stays `unknown`.
     """
-    capabilities = [provider.capabilities[c] for c in dict.fromkeys(capability_ids)]
+    wanted = list(dict.fromkeys(capability_ids))
+    missing = [c for c in wanted if c not in provider.capabilities]
+    capabilities = [provider.capabilities[c] for c in wanted if c in provider.capabilities]
+    notes = tuple(evidence) + tuple(f"capability {c!r} is not in the {provider.name} catalogue" for c in missing)
     if not capabilities:
-        return Scope(evidence=tuple(evidence), identity=dict(identity or {}), scope_source=source)
-    access = max((c.level for c in capabilities), key=_ACCESS_ORDER.index)
-    suffix = f" ({qualifier})" if qualifier else ""
-    actions = tuple(f"{provider.id}:{c.id}{suffix}" for c in capabilities if c.destructive)
+        return Scope(evidence=notes, identity=dict(identity or {}), scope_source=source, production=production)
+    access = max((c.level for c in capabilities), key=ACCESS_ORDER.index)
+    actions = tuple(f"{provider.id}:{c.id}" for c in capabilities if c.destructive)
     return Scope(
         access=access,
         destructive=bool(actions),
         destructive_actions=actions,
         scope_source=source,
-        evidence=tuple(evidence),
+        evidence=notes,
         identity=dict(identity or {}),
+        production=production,
     )
 
 
 def severity_of(scope: Scope, reaches: Iterable[Reach]) -> Severity:
-    """Severity from access × destructive × reach; unknown scope is treated as possibly dangerous."""
-    base = _base_severity(scope)
+    """Severity from access × destructive × reach, capped for what is not production.
+
+    * access × destructive gives the base: admin that can destroy is critical, a read-only key is low, and an
+      unknown scope is medium (high when something says it can destroy).
+    * reach: a credential only ever seen on this machine (ignored, untracked, home, env) is one step lower than
+      one in tracked files or git history, which every clone carries — except a critical one, which an agent
+      on this machine can still use to destroy everything.
+    * a credential that reaches only test mode, localhost or a throw-away value is at most low.
+    """
+    severity = _base_severity(scope)
     reach_set = set(reaches)
-    if base is Severity.CRITICAL or not reach_set or not reach_set <= _LOCAL_REACHES:
-        return base
-    return _lower(base)
+    if severity is not Severity.CRITICAL and reach_set and reach_set <= LOCAL_REACHES:
+        severity = _lower(severity)
+    if scope.production is False:
+        severity = min(severity, Severity.LOW, key=_SEVERITY_ORDER.index)
+    return severity
 
 
 def _base_severity(scope: Scope) -> Severity:
@@ -65,8 +84,7 @@ def _base_severity(scope: Scope) -> Severity:
 
 
 def _lower(severity: Severity) -> Severity:
-    order = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
-    return order[max(0, order.index(severity) - 1)]
+    return _SEVERITY_ORDER[max(1, _SEVERITY_ORDER.index(severity) - 1)] if severity is not Severity.INFO else severity
 
 
 def with_severity(credential: Credential) -> Credential:
