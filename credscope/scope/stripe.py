@@ -10,7 +10,13 @@ from credscope.scope.facts import from_kind, unknown
 from credscope.scope.infer import Subject
 
 _KEY = re.compile(r"(?P<type>sk|rk|pk)_(?P<mode>live|test|prod)_")
-_TEST_MODE = "test mode: it cannot move real money or touch live data"
+_TYPES = {"sk": "secret-key", "rk": "restricted-key", "pk": "publishable-key"}
+TEST_MODE = "test mode: it cannot move real money or touch live data"
+_NOTES = {
+    "sk": "a secret key: Stripe secret keys can make any API request on the account",
+    "rk": "a restricted key: its per-resource permissions are set in the dashboard and need a live query",
+    "pk": "a publishable key, meant to ship in web pages and apps: it can only create tokens",
+}
 
 
 def infer(subject: Subject) -> Scope:
@@ -19,22 +25,11 @@ def infer(subject: Subject) -> Scope:
         return from_kind(subject, subject.credential.kind)
     key_type, mode = match.group("type"), match.group("mode")
     live = mode != "test"
+    kind = f"{_TYPES[key_type]}-{'live' if live else 'test'}"
     identity = {"mode": "live" if live else "test"}
-    production = None if live else False
-    match key_type:
-        case "sk":
-            note = f"{key_type}_{mode}_: a secret key; Stripe secret keys can make any API request on the account"
-            kind = "secret-key" if live else "test-key"
-        case "rk":
-            note = (
-                f"{key_type}_{mode}_: a restricted key; its per-resource permissions are set in the dashboard"
-                " and need a live query"
-            )
-            if live:
-                return unknown((note,), identity)
-            kind = "test-key"
-        case _:
-            note = f"{key_type}_{mode}_: a publishable key, meant to ship in web pages and apps"
-            kind = "publishable-key"
-    evidence = (note,) if live else (note, _TEST_MODE)
-    return from_kind(subject, kind, evidence, identity, production)
+    note = f"{key_type}_{mode}_: {_NOTES[key_type]}"
+    if not live:
+        return from_kind(subject, kind, (note, TEST_MODE), identity, production=False)
+    if key_type == "rk":
+        return unknown((note,), identity)
+    return from_kind(subject, kind, (note,), identity)
