@@ -122,15 +122,12 @@ def encrypted(ctx: FilterContext) -> str | None:
 
 # --- low-variety and sequential fakes ---------------------------------------------------------------------
 
-_REPEATED_UNIT = re.compile(r"(.{1,8}?)\1{2,}")
-
-
 def low_variety(ctx: FilterContext) -> str | None:
     # The random part of a token has many distinct characters; "aaaa…", "1234…", "abcabc…" do not.
     body = _random_part(ctx.secret)
     if len(body) < 8:
         return None
-    if len(set(body)) <= 3 or _sequential(body) or _REPEATED_UNIT.fullmatch(body):
+    if len(set(body)) <= 3 or _sequential(body) or _periodic(body):
         return "low-variety fake"
     if _longest_run(body) >= 7 or _heuristics().is_sequential_string(body):
         return "sequential fake"
@@ -141,6 +138,11 @@ def _random_part(secret: str) -> str:
     """What follows a token's prefix (`sk_live_`, `ghp_`…), at most the last 32 characters."""
     body = re.sub(r"^[A-Za-z]{2,8}[_-](?:(?:live|test|v\d|pat|oat|proj|tkn|pw|api\d\d|admin\d\d)[_-])?", "", secret)
     return body[-min(len(body), 32) :]
+
+
+def _periodic(value: str) -> bool:
+    """`abcabcab…`: a short unit repeated, possibly cut off at the end."""
+    return any(value == (value[:period] * (len(value) // period + 1))[: len(value)] for period in range(1, min(8, len(value) // 3) + 1))
 
 
 def _sequential(value: str) -> bool:
