@@ -9,7 +9,8 @@ from pathlib import Path
 
 from credscope.baseline import Suppressions
 from credscope.catalogue import Catalogue, load_catalogue
-from credscope.detect.engine import Detector, DocumentStats
+from credscope.detect.engine import Detector
+from credscope.detect.parallel import detect_all
 from credscope.errors import UsageError
 from credscope.group import group
 from credscope.model import Candidate, Credential, Document, ScanResult, Stats
@@ -112,8 +113,9 @@ def _documents(sources: Iterable[Source], report: SourceReport) -> Iterator[Docu
 
 
 def _detect_all(detector: Detector, documents: Iterable[Document]) -> Iterator[Candidate]:
-    for document in documents:
-        yield from detector.detect(document, DocumentStats())
+    # Sequential for small scans, a process pool once the documents add up: same results, same order.
+    for _document, found in detect_all(detector, documents):
+        yield from found
 
 
 class _Counter:

@@ -1,0 +1,121 @@
+"""Detection over many documents: in this process for small scans, in a process pool for large trees.
+
+Results are the same either way and in the same order: batches are handed out in document order and their
+candidates collected in that order. The pool starts only once a scan has proved large (the pre-commit case
+never pays for it), from a fresh `forkserver` process rather than a fork of this one, so workers inherit
+no open pipes (the history source feeds `git cat-file` from a thread) and no locks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain
+
+from credscope.detect.engine import Detector, DocumentStats
+from credscope.model import Candidate, Document
+
+# A scan goes parallel once this much has been read before the sources ran dry.
+PARALLEL_AFTER_BYTES = 8 * 1024 * 1024
+PARALLEL_AFTER_FILES = 2000
+_BATCH_BYTES = 1024 * 1024
+_BATCH_FILES = 256
+_IN_FLIGHT_PER_WORKER = 3  # bounds memory: at most this many batches read ahead per worker
+
+_worker_detector: Detector | None = None
+
+
+def default_jobs() -> int:
+    """$CREDSCOPE_JOBS, else the CPUs this process may run on."""
+    configured = os.environ.get("CREDSCOPE_JOBS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def detect_all(
+    detector: Detector,
+    documents: Iterable[Document],
+    jobs: int | None = None,
+    parallel_after_bytes: int = PARALLEL_AFTER_BYTES,
+    parallel_after_files: int = PARALLEL_AFTER_FILES,
+) -> Iterator[tuple[Document, list[Candidate]]]:
+    """Each document with its candidates, in document order."""
+    jobs = default_jobs() if jobs is None else jobs
+    stream = iter(documents)
+    if jobs <= 1:
+        yield from _sequential(detector, stream)
+        return
+    head: list[Document] = []
+    size = 0
+    for document in stream:
+        head.append(document)
+        size += len(document.content)
+        if size >= parallel_after_bytes or len(head) >= parallel_after_files:
+            yield from _parallel(detector, chain(head, stream), jobs)
+            return
+    yield from _sequential(detector, head)
+
+
+def _sequential(detector: Detector, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Candidate]]]:
+    for document in documents:
+        yield document, detector.detect(document, DocumentStats())
+
+
+def _parallel(
+    detector: Detector, documents: Iterator[Document], jobs: int
+) -> Iterator[tuple[Document, list[Candidate]]]:
+    import multiprocessing  # noqa: PLC0415 - only large scans start a pool
+
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(detector,)
+    ) as pool:
+        # The documents stay here too (bounded by the batches in flight) for the caller's per-document work.
+        pending: deque[tuple[list[Document], Future[list[list[Candidate]]]]] = deque()
+        try:
+            for batch in _batches(documents):
+                pending.append((batch, pool.submit(_detect_batch, batch)))
+                while len(pending) >= jobs * _IN_FLIGHT_PER_WORKER:
+                    yield from _finished(*pending.popleft())
+            while pending:
+                yield from _finished(*pending.popleft())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _finished(
+    batch: list[Document], future: Future[list[list[Candidate]]]
+) -> Iterator[tuple[Document, list[Candidate]]]:
+    yield from zip(batch, future.result(), strict=True)
+
+
+def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    size = 0
+    for document in documents:
+        batch.append(document)
+        size += len(document.content)
+        if size >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _start_worker(detector: Detector) -> None:
+    # The detector arrives once per worker process, not once per batch.
+    global _worker_detector  # noqa: PLW0603 - per-process state of a pool worker
+    _worker_detector = detector
+
+
+def _detect_batch(batch: list[Document]) -> list[list[Candidate]]:
+    assert _worker_detector is not None, "pool worker started without a detector"
+    return [_worker_detector.detect(document, DocumentStats()) for document in batch]

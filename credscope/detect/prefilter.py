@@ -1,0 +1,200 @@
+"""Which rules can match a document: one multi-pattern pass over its raw bytes before any Python regex runs.
+
+A rule is a candidate for a document when one of its keywords occurs in the bytes (ASCII case-insensitive; a
+rule without keywords always passes that step) and its pattern matches somewhere in the decoded text. Both
+paths compute exactly that set:
+
+* with Hyperscan, one scan of the bytes reports every keyword and, for ASCII documents, every rule whose
+  pattern *may* match (Hyperscan's prefilter mode over-approximates, never misses); only rules that pass both
+  are confirmed with the rule's own Python regex;
+* without it (not installed, or a small document where importing and loading it would cost more than it
+  saves), keywords are looked up with `in` and every keyword hit is confirmed with the Python regex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from credscope.catalogue import Rule
+
+# Below this many bytes seen by one prefilter, the pure-Python path is cheaper than importing Hyperscan and
+# loading its database (the pre-commit case: a handful of small staged files).
+HYPERSCAN_AFTER_BYTES = 256 * 1024
+# Bytes on which Hyperscan's byte-level view of a pattern can differ from Python's str regex: non-ASCII
+# (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
+_UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
+_UNSAFE_ID = 0
+_CACHE_VERSION = b"credscope-prefilter-1"
+
+
+class Prefilter:
+    """Compiled once per process (per Detector); `candidates` is safe to call for many documents."""
+
+    def __init__(self, rules: Sequence[Rule], *, use_hyperscan: bool | None = None) -> None:
+        self.rules = tuple(rules)
+        self._keywords: tuple[bytes, ...] = tuple(sorted({k.encode() for rule in self.rules for k in rule.keywords}))
+        keyword_index = {keyword: index for index, keyword in enumerate(self._keywords)}
+        # For each rule, the indices of its keywords; empty means "no keyword step".
+        self._rule_keywords: tuple[frozenset[int], ...] = tuple(
+            frozenset(keyword_index[k.encode()] for k in rule.keywords) for rule in self.rules
+        )
+        self._use_hyperscan = use_hyperscan
+        self._seen_bytes = 0
+        self._engine: _HyperscanEngine | None = None
+        self._engine_failed = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to worker processes: each loads its own Hyperscan database (from the cache) when it needs one.
+        return {**self.__dict__, "_engine": None, "_engine_failed": False}
+
+    @property
+    def engine(self) -> str:
+        """Which path the last large document took: "hyperscan" or "python"."""
+        return "hyperscan" if self._engine is not None else "python"
+
+    def candidates(self, content: bytes) -> list[int]:
+        """Indices into `rules` of the rules that match somewhere in `content`, in rule order."""
+        self._seen_bytes += len(content)
+        engine = self._hyperscan() if self._wants_hyperscan() else None
+        if engine is None:
+            return self._python_candidates(content)
+        keyword_hits, maybe_rules, unsafe = engine.scan(content)
+        possible = [
+            index
+            for index, keywords in enumerate(self._rule_keywords)
+            if (not keywords or not keywords.isdisjoint(keyword_hits))
+            and (unsafe or index not in engine.prefiltered or index in maybe_rules)
+        ]
+        return self._confirmed(possible, content)
+
+    def _wants_hyperscan(self) -> bool:
+        if self._use_hyperscan is False or self._engine_failed:
+            return False
+        return self._use_hyperscan is True or self._seen_bytes >= HYPERSCAN_AFTER_BYTES
+
+    def _hyperscan(self) -> _HyperscanEngine | None:
+        if self._engine is None and not self._engine_failed:
+            try:
+                self._engine = _HyperscanEngine(self.rules, self._keywords)
+            except ImportError:
+                self._engine_failed = True
+        return self._engine
+
+    def _python_candidates(self, content: bytes) -> list[int]:
+        lowered = content.lower()
+        hits = {index for index, keyword in enumerate(self._keywords) if keyword in lowered}
+        possible = [
+            index for index, keywords in enumerate(self._rule_keywords) if not keywords or not keywords.isdisjoint(hits)
+        ]
+        return self._confirmed(possible, content)
+
+    def _confirmed(self, possible: list[int], content: bytes) -> list[int]:
+        if not possible:
+            return []
+        text = content.decode("utf-8", "surrogateescape")
+        return [index for index in possible if self.rules[index].pattern.search(text) is not None]
+
+
+class _HyperscanEngine:
+    """One Hyperscan block-mode database: keyword literals, rule patterns in prefilter mode, an unsafe-byte probe."""
+
+    def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes]) -> None:
+        import hyperscan  # noqa: PLC0415 - optional and slow to import; small scans never need it
+
+        self._hs: Any = hyperscan
+        expressions: list[bytes] = [_UNSAFE_BYTES]
+        flags: list[int] = [hyperscan.HS_FLAG_SINGLEMATCH]
+        ids: list[int] = [_UNSAFE_ID]
+        self._keyword_base = 1
+        for index, keyword in enumerate(keywords):
+            expressions.append(re.escape(keyword))
+            flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
+            ids.append(self._keyword_base + index)
+        self._rule_base = self._keyword_base + len(keywords)
+        prefiltered: set[int] = set()
+        for index, rule in enumerate(rules):
+            expression, flag = rule.pattern.pattern.encode(), _hs_flags(hyperscan, rule.pattern.flags)
+            if flag is not None and _compiles(hyperscan, expression, flag):
+                expressions.append(expression)
+                flags.append(flag)
+                ids.append(self._rule_base + index)
+                prefiltered.add(index)
+        self.prefiltered = frozenset(prefiltered)
+        self._database = _load_or_compile(hyperscan, expressions, flags, ids)
+
+    def scan(self, content: bytes) -> tuple[set[int], set[int], bool]:
+        """Keyword indices found, rule indices whose pattern may match, and whether the content is unsafe."""
+        found: set[int] = set()
+        self._database.scan(content, match_event_handler=_collect, context=found)
+        keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._rule_base}
+        rules = {i - self._rule_base for i in found if i >= self._rule_base}
+        return keywords, rules, _UNSAFE_ID in found
+
+
+def _collect(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> None:
+    found.add(pattern_id)
+
+
+def _hs_flags(hyperscan: Any, python_flags: int) -> int | None:
+    if python_flags & re.VERBOSE:
+        return None  # Hyperscan's parser does not strip verbose whitespace the way `re` does
+    flag: int = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+    if python_flags & re.IGNORECASE:
+        flag |= hyperscan.HS_FLAG_CASELESS
+    if python_flags & re.MULTILINE:
+        flag |= hyperscan.HS_FLAG_MULTILINE
+    if python_flags & re.DOTALL:
+        flag |= hyperscan.HS_FLAG_DOTALL
+    return flag
+
+
+def _compiles(hyperscan: Any, expression: bytes, flag: int) -> bool:
+    """Python-only syntax (conditionals, some escapes) makes Hyperscan refuse a pattern: that rule skips the step."""
+    try:
+        hyperscan.Database().compile(expressions=[expression], ids=[0], elements=1, flags=[flag])
+    except hyperscan.error:
+        return False
+    return True
+
+
+def _load_or_compile(hyperscan: Any, expressions: list[bytes], flags: list[int], ids: list[int]) -> Any:
+    """Compiling takes tens of milliseconds per pattern: the serialised database is kept in the user cache."""
+    digest = hashlib.sha256(_CACHE_VERSION + str(getattr(hyperscan, "__version__", "")).encode())
+    for expression, flag, pattern_id in zip(expressions, flags, ids, strict=True):
+        digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
+    path = cache_dir() / f"prefilter-{digest.hexdigest()[:32]}.hsdb"
+    try:
+        database = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+        database.scratch = hyperscan.Scratch(database)
+        return database
+    except (OSError, hyperscan.error):
+        pass
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+    write_cache(path, hyperscan.dumpb(database))
+    return database
+
+
+def cache_dir() -> Path:
+    """$CREDSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/credscope, else ~/.cache/credscope (never the scanned tree)."""
+    explicit = os.environ.get("CREDSCOPE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "credscope"
+
+
+def write_cache(path: Path, data: bytes) -> None:
+    """Best effort and atomic: a read-only or missing home only costs the next run a rebuild."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass
