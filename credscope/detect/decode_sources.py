@@ -1,0 +1,96 @@
+"""Values that hold a secret only in encoded form: Kubernetes Secret `data`, kubeconfig `*-data` entries and
+Docker config `auths.<registry>.auth`. Each is decoded into a small text the rules scan again; findings in it
+point back at the encoded value in the original file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from credscope.detect.parsers import Assignment
+from credscope.detect.parsers.json_format import JsonParser
+
+_MAX_ENCODED = 1_000_000
+_MAX_DEPTH = 2  # a Secret's `.dockerconfigjson` holding `auths` holding `auth`: two levels of decoding
+_KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "token-data"})
+
+
+@dataclass(frozen=True)
+class RegistryLogin:
+    """`user:password` from a Docker config `auth` entry."""
+
+    registry: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded value to scan as its own small document."""
+
+    text: str
+    start: int  # the encoded value's span in the original document
+    end: int
+    name: str | None  # the key it was stored under: the name rules judge a bare decoded value by
+    context: Mapping[str, str] = field(default_factory=dict)
+    login: RegistryLogin | None = None  # set when `text` is the password of a registry login
+
+
+def decoded_values(assignments: Sequence[Assignment]) -> list[Decoded]:
+    """Every encoded value among a document's assignments, decoded (nested encodings included)."""
+    return list(_decoded(assignments, None, 0))
+
+
+def _decoded(assignments: Sequence[Assignment], outer: Decoded | None, depth: int) -> Iterator[Decoded]:
+    for assignment in assignments:
+        # Found inside a decoded value, a finding still points at the outermost encoded span.
+        start, end = (outer.start, outer.end) if outer else (assignment.start, assignment.end)
+        base = dict(outer.context) if outer else {}
+        path = assignment.path
+        if len(path) == 3 and path[0] == "auths" and path[2] == "auth":
+            login = _login(path[1], assignment.value)
+            if login is not None:
+                context = {**base, "registry": login.registry, "username": login.username}
+                yield Decoded(login.password, start, end, "password", context, login)
+            continue
+        if len(path) == 2 and path[0] == "data" and assignment.context.get("k8s_kind") == "Secret":
+            secret_name = assignment.context.get("secret_name", "")
+            context = {**base, "secret_name": secret_name, "key": path[1]}
+            if "k8s_namespace" in assignment.context:
+                context["k8s_namespace"] = assignment.context["k8s_namespace"]
+        elif path and path[-1] in _KUBECONFIG_DATA:
+            context = {**base, "key": path[-1]}
+        else:
+            continue
+        text = _base64_text(assignment.value)
+        if text is None:
+            continue
+        decoded = Decoded(text, start, end, path[-1], context)
+        yield decoded
+        if depth + 1 < _MAX_DEPTH and text.lstrip().startswith("{"):
+            # `.dockerconfigjson` and friends: a JSON document inside the Secret.
+            yield from _decoded(JsonParser().parse(text).assignments, decoded, depth + 1)
+
+
+def _login(registry: str, value: str) -> RegistryLogin | None:
+    text = _base64_text(value)
+    if text is None or ":" not in text:
+        return None
+    username, password = text.split(":", 1)
+    return RegistryLogin(registry, username, password) if password else None
+
+
+def _base64_text(value: str) -> str | None:
+    """The value base64-decoded as UTF-8 text, or None when it is not that."""
+    compact = "".join(value.split())
+    if not compact or len(compact) > _MAX_ENCODED:
+        return None
+    compact += "=" * (-len(compact) % 4)
+    try:
+        raw = base64.b64decode(compact, validate=True)
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None

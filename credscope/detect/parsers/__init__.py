@@ -1,0 +1,106 @@
+"""Structured context: one parser per file format, chosen by file name, each yielding assignments.
+
+`REGISTRY` maps file-name patterns (matched against the lower-cased base name, or the path's tail when the
+pattern has a `/`) to parsers; the first pattern that matches wins, so specific names come first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+
+from credscope.detect.parsers.base import MAX_PARSE_CHARS, Assignment, Parsed, Parser
+from credscope.detect.parsers.dotenv import DotenvParser
+from credscope.detect.parsers.hcl import HclParser
+from credscope.detect.parsers.ini import IniParser
+from credscope.detect.parsers.json_format import JsonParser
+from credscope.detect.parsers.notebook import NotebookParser
+from credscope.detect.parsers.shell import ShellParser
+from credscope.detect.parsers.source import SourceParser
+from credscope.detect.parsers.toml_format import TomlParser
+from credscope.detect.parsers.yaml_format import YamlParser
+
+__all__ = ["REGISTRY", "Assignment", "Parsed", "Parser", "parse_document", "parser_for"]
+
+_DOTENV, _JSON, _YAML, _TOML = DotenvParser(), JsonParser(), YamlParser(), TomlParser()
+_INI, _HCL, _SHELL = IniParser(), HclParser(), ShellParser()
+
+REGISTRY: Mapping[str, Parser] = {
+    # dotenv before shell and ini: `.env.production` is not a `*.production` file.
+    ".env": _DOTENV,
+    ".env.*": _DOTENV,
+    "*.env": _DOTENV,
+    ".envrc": _DOTENV,
+    "*.ipynb": NotebookParser(),
+    "*.json": _JSON,
+    "*.jsonc": _JSON,
+    ".aws/credentials": _INI,
+    ".aws/config": _INI,
+    ".git-credentials": _SHELL,
+    "*.yaml": _YAML,
+    "*.yml": _YAML,
+    ".kube/config": _YAML,
+    "kubeconfig": _YAML,
+    "*.toml": _TOML,
+    "*.ini": _INI,
+    "*.cfg": _INI,
+    "*.properties": _INI,
+    ".pypirc": _INI,
+    ".npmrc": _INI,
+    ".yarnrc": _INI,
+    ".pgpass": _SHELL,
+    "*.tf": _HCL,
+    "*.tfvars": _HCL,
+    "*.hcl": _HCL,
+    "*.sh": _SHELL,
+    "*.bash": _SHELL,
+    "*.zsh": _SHELL,
+    "*.ksh": _SHELL,
+    ".bashrc": _SHELL,
+    ".zshrc": _SHELL,
+    ".profile": _SHELL,
+    ".bash_profile": _SHELL,
+    ".zprofile": _SHELL,
+    ".bash_history": _SHELL,
+    ".zsh_history": _SHELL,
+    "*.py": SourceParser("python"),
+    "*.pyi": SourceParser("python"),
+    "*.js": SourceParser("javascript"),
+    "*.mjs": SourceParser("javascript"),
+    "*.cjs": SourceParser("javascript"),
+    "*.jsx": SourceParser("javascript"),
+    "*.ts": SourceParser("typescript"),
+    "*.mts": SourceParser("typescript"),
+    "*.cts": SourceParser("typescript"),
+    "*.tsx": SourceParser("tsx"),
+    "*.go": SourceParser("go"),
+    "*.java": SourceParser("java"),
+    "*.rb": SourceParser("ruby"),
+    "gemfile": SourceParser("ruby"),
+    "rakefile": SourceParser("ruby"),
+}
+
+
+def parser_for(path: str) -> Parser | None:
+    """The parser for a document path, by base name (or path tail for patterns with a `/`)."""
+    lowered = path.replace("\\", "/").lower()
+    base = lowered.rsplit("/", 1)[-1]
+    for pattern, parser in REGISTRY.items():
+        if "/" in pattern:
+            if lowered == pattern or lowered.endswith("/" + pattern):
+                return parser
+        elif fnmatchcase(base, pattern):
+            return parser
+    return None
+
+
+def parse_document(path: str, text: str) -> Parsed | None:
+    """The document's assignments, or None when no parser applies. Never raises."""
+    parser = parser_for(path)
+    if parser is None or len(text) > MAX_PARSE_CHARS:
+        return None
+    try:
+        return parser.parse(text)
+    except (ValueError, LookupError, RecursionError, TypeError, AttributeError) as error:
+        # A parser bug on odd input must not cost the scan: the document is read line by line instead.
+        return Parsed(parser.format, error=f"{type(error).__name__} while parsing")

@@ -1,0 +1,77 @@
+"""What every format parser yields: assignments of values to names, with their place in the original text."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# Structured parsing is for judging matches, not for reading everything: beyond this a file is read line by line.
+MAX_PARSE_CHARS = 4_000_000
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A value and what it is assigned to.
+
+    `start`/`end` delimit the value in the original document text (quotes included where the format has
+    them), so a rule match can be placed inside it by offset.
+    """
+
+    name: str  # the leaf name rules' `names` regexes look at: `POSTGRES_PASSWORD`, `aws_secret_access_key`
+    path: tuple[str, ...]  # the full key path: ("services", "db", "environment", "POSTGRES_PASSWORD")
+    value: str  # the decoded value (escapes resolved)
+    start: int
+    end: int
+    line: int
+    # Facts around the value worth reporting: compose service, Kubernetes Secret, MCP server, registry.
+    context: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key_path(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parser's answer: what it found, and why it stopped early when the input was malformed."""
+
+    format: str
+    assignments: tuple[Assignment, ...] = ()
+    error: str | None = None  # set when the text is not valid for the format; assignments may be partial
+
+
+class Parser(Protocol):
+    """One file format. `parse` never raises: malformed input comes back as `Parsed.error`."""
+
+    @property
+    def format(self) -> str: ...
+
+    def parse(self, text: str) -> Parsed: ...
+
+
+class LineIndex:
+    """Offsets to 1-based line numbers, built once per text."""
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        position = text.find("\n")
+        while position != -1:
+            starts.append(position + 1)
+            position = text.find("\n", position + 1)
+        self._starts = starts
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self._starts, offset)
+
+    def start_of(self, line: int) -> int:
+        return self._starts[line - 1]
+
+
+def leaf_name(path: tuple[str, ...]) -> str:
+    """The innermost key that is a name rather than a list index."""
+    for key in reversed(path):
+        if not key.isdigit():
+            return key
+    return ""

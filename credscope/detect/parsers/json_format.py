@@ -1,0 +1,120 @@
+"""JSON (and JSON with comments and trailing commas, as editors write it) with the offset of every value."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from credscope.detect.parsers.base import LineIndex, Parsed
+from credscope.detect.parsers.tree import ListNode, MapNode, Node, Scalar, walk
+
+_MAX_DEPTH = 256
+_SPACE = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_ATOM = re.compile(r"-?[0-9][0-9.eE+\-]*|true|false|null")
+
+
+class JsonSyntaxError(ValueError):
+    """The text is not JSON; `position` is where reading stopped."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(f"{message} at offset {position}")
+        self.position = position
+
+
+def read_json(text: str) -> Node:
+    """The node tree of a JSON text, or JsonSyntaxError."""
+    reader = _Reader(text)
+    node = reader.value(0)
+    reader.skip()
+    if reader.position != len(text):
+        raise JsonSyntaxError("trailing data", reader.position)
+    return node
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def skip(self) -> None:
+        self.position = _SPACE.match(self.text, self.position).end()  # type: ignore[union-attr]
+
+    def value(self, depth: int) -> Node:
+        if depth > _MAX_DEPTH:
+            raise JsonSyntaxError("nested too deeply", self.position)
+        self.skip()
+        text, start = self.text, self.position
+        if start >= len(text):
+            raise JsonSyntaxError("unexpected end", start)
+        char = text[start]
+        if char == "{":
+            return self._object(depth)
+        if char == "[":
+            return self._array(depth)
+        if char == '"':
+            value, end = self._string()
+            return Scalar(value, start, end)
+        atom = _ATOM.match(text, start)
+        if atom is None:
+            raise JsonSyntaxError("unexpected character", start)
+        self.position = atom.end()
+        return Scalar(atom.group(), start, atom.end(), is_string=False)
+
+    def _string(self) -> tuple[str, int]:
+        try:
+            value, end = json.decoder.scanstring(self.text, self.position + 1, False)  # type: ignore[attr-defined]
+        except json.JSONDecodeError as error:
+            raise JsonSyntaxError("bad string", error.pos) from None
+        self.position = end
+        return str(value), int(end)
+
+    def _object(self, depth: int) -> MapNode:
+        node = MapNode()
+        self.position += 1
+        while True:
+            self.skip()
+            if self._close("}"):
+                return node
+            if self.position >= len(self.text) or self.text[self.position] != '"':
+                raise JsonSyntaxError("expected a key", self.position)
+            key, _ = self._string()
+            self.skip()
+            if not self.text.startswith(":", self.position):
+                raise JsonSyntaxError("expected ':'", self.position)
+            self.position += 1
+            node.items.append((key, self.value(depth + 1)))
+            self._separator("}")
+
+    def _array(self, depth: int) -> ListNode:
+        node = ListNode()
+        self.position += 1
+        while True:
+            self.skip()
+            if self._close("]"):
+                return node
+            node.items.append(self.value(depth + 1))
+            self._separator("]")
+
+    def _close(self, closer: str) -> bool:
+        if self.text.startswith(closer, self.position):
+            self.position += 1
+            return True
+        return False
+
+    def _separator(self, closer: str) -> None:
+        self.skip()
+        if self.text.startswith(",", self.position):
+            self.position += 1
+        elif not self.text.startswith(closer, self.position):
+            raise JsonSyntaxError(f"expected ',' or '{closer}'", self.position)
+
+
+class JsonParser:
+    format = "json"
+
+    def parse(self, text: str) -> Parsed:
+        try:
+            document = read_json(text)
+        except JsonSyntaxError as error:
+            return Parsed(self.format, error=str(error))
+        return Parsed(self.format, tuple(walk([document], text, LineIndex(text))))

@@ -1,0 +1,285 @@
+"""Source code through tree-sitter: the name each string literal is assigned to, passed as, or keyed by.
+
+`x = "…"`, `aws_secret_access_key="…"`, `{"password": "…"}`, `password: "…"`, `Field: "…"`,
+`os.environ["X"] = "…"`, `ENV["X"] = "…"`, `setPassword("…")`, `os.Setenv("X", "…")`, `a, b := "…", "…"`.
+Grammars are imported when a flagged file of their language is first parsed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
+
+
+@dataclass(frozen=True)
+class Grammar:
+    module: str  # the grammar wheel's module
+    function: str  # the function in it that returns the language pointer
+    strings: tuple[str, ...]  # node types of string literals
+
+
+GRAMMARS: dict[str, Grammar] = {
+    "python": Grammar("tree_sitter_python", "language", ("string",)),
+    "javascript": Grammar("tree_sitter_javascript", "language", ("string", "template_string")),
+    "typescript": Grammar("tree_sitter_typescript", "language_typescript", ("string", "template_string")),
+    "tsx": Grammar("tree_sitter_typescript", "language_tsx", ("string", "template_string")),
+    "go": Grammar("tree_sitter_go", "language", ("interpreted_string_literal", "raw_string_literal")),
+    "java": Grammar("tree_sitter_java", "language", ("string_literal",)),
+    "ruby": Grammar("tree_sitter_ruby", "language", ("string",)),
+}
+
+# Nodes a string passes through on its way to what it is assigned to: `("a" "b")`, `"a" + x`, `x or "d"`.
+_WRAPPERS = frozenset(
+    {
+        "parenthesized_expression",
+        "concatenated_string",
+        "binary_operator",
+        "binary_expression",
+        "boolean_operator",
+        "conditional_expression",
+        "ternary_expression",
+        "literal_element",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "list",
+        "tuple",
+        "array",
+        "set",
+        "array_initializer",
+        "argument",
+    }
+)
+_TARGET_FIELDS = {
+    "assignment": "left",
+    "augmented_assignment": "left",
+    "operator_assignment": "left",
+    "assignment_expression": "left",
+    "augmented_assignment_expression": "left",
+    "variable_declarator": "name",
+    "field_definition": "property",
+    "public_field_definition": "name",
+    "property_signature": "name",
+    "var_spec": "name",
+    "const_spec": "name",
+    "short_var_declaration": "left",
+    "assignment_statement": "left",
+}
+_KEY_FIELDS = {"pair": "key", "keyword_argument": "name", "keyed_element": "key", "element_value_pair": "key"}
+_CALL_ARGUMENTS = frozenset({"argument_list", "arguments"})
+_NAME_TYPES = frozenset(
+    {
+        "identifier",
+        "constant",
+        "property_identifier",
+        "field_identifier",
+        "private_property_identifier",
+        "shorthand_property_identifier",
+        "instance_variable",
+        "class_variable",
+        "global_variable",
+        "type_identifier",
+        "hash_key_symbol",
+        "simple_symbol",
+    }
+)
+_MEMBER_FIELDS = {
+    "attribute": "attribute",
+    "member_expression": "property",
+    "selector_expression": "field",
+    "field_access": "field",
+    "scoped_identifier": "name",
+    "call": "method",
+}
+_INDEXED = {"subscript": "subscript", "subscript_expression": "index", "index_expression": "index"}
+_LISTS = frozenset({"expression_list", "pattern_list", "tuple_pattern", "left_assignment_list"})
+_CLIMBABLE_LISTS = _LISTS - {"pattern_list"}  # right-hand lists: `a, b = "x", "y"` pairs names by position
+_MAX_CLIMB = 12
+
+
+class SourceParser:
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    @property
+    def format(self) -> str:
+        return self.language
+
+    def parse(self, text: str) -> Parsed:
+        try:
+            tree_sitter = importlib.import_module("tree_sitter")
+            grammar = GRAMMARS[self.language]
+            module = importlib.import_module(grammar.module)
+        except ImportError as missing:
+            return Parsed(self.format, error=f"grammar not installed: {missing.name}")
+        language = tree_sitter.Language(getattr(module, grammar.function)())
+        data = text.encode("utf-8", "surrogateescape")
+        tree = tree_sitter.Parser(language).parse(data)
+        query = tree_sitter.Query(language, "[" + " ".join(f"({kind})" for kind in grammar.strings) + "] @string")
+        captured = tree_sitter.QueryCursor(query).captures(tree.root_node).get("string", [])
+        offsets = _CharOffsets(text, data)
+        lines = LineIndex(text)
+        found: list[Assignment] = []
+        for node in sorted(captured, key=lambda n: n.start_byte):
+            start, end = _content_span(node)
+            path = _path_of(node, data)
+            if not path or end <= start:
+                continue
+            char_start, char_end = offsets.char(start), offsets.char(end)
+            value = text[char_start:char_end]
+            found.append(Assignment(path[-1], path, value, char_start, char_end, lines.line_of(char_start)))
+        error = "syntax error" if tree.root_node.has_error else None
+        return Parsed(self.format, tuple(found), error)
+
+
+def _content_span(node: Any) -> tuple[int, int]:
+    """The bytes between a literal's quotes (the prefix of `f"…"` and `%q(…)` included in the quote)."""
+    children = node.children
+    if (len(children) >= 2 and not children[0].is_named) or (children and children[0].type == "string_start"):
+        first, last = children[0], children[-1]
+        if last.type in {"string_end", '"', "'", "`"} or not last.is_named:
+            return int(first.end_byte), int(last.start_byte)
+    return int(node.start_byte), int(node.end_byte)
+
+
+def _path_of(node: Any, data: bytes) -> tuple[str, ...]:
+    """The names a string is stored under, outermost first: `config = {"db": {"password": "…"}}`."""
+    path: list[str] = []
+    current = node
+    for _ in range(_MAX_CLIMB):
+        resolved = _resolve(current, data)
+        if resolved is None:
+            break
+        name, container = resolved
+        if name:
+            path.append(name)
+        if container is None:
+            break
+        current = container
+    return tuple(reversed(path))
+
+
+def _resolve(node: Any, data: bytes) -> tuple[str, Any] | None:
+    """(the name `node` is given, the node whose own name encloses it) or None when nothing names it."""
+    index: int | None = None
+    child, parent = node, node.parent
+    while parent is not None and (parent.type in _WRAPPERS or parent.type in _CLIMBABLE_LISTS):
+        if parent.type in _LISTS:
+            index = _named_index(parent, child)
+        child, parent = parent, parent.parent
+    if parent is None:
+        return None
+    kind = parent.type
+    if kind in _TARGET_FIELDS:
+        target = parent.child_by_field_name(_TARGET_FIELDS[kind])
+        if target is None or _same(target, child):
+            return None
+        if target.type in _LISTS and index is not None and index < target.named_child_count:
+            target = target.named_children[index]
+        name = _target_name(target, data)
+        return (name, None) if name else None
+    if kind in _KEY_FIELDS:
+        key = parent.child_by_field_name(_KEY_FIELDS[kind])
+        if key is None or _same(key, child) or _contains(key, child):
+            return None
+        name = _target_name(key, data)
+        # A pair lives in a dictionary or hash that may itself be named: keep climbing from there.
+        return (name, parent.parent) if name else None
+    if kind in _CALL_ARGUMENTS and parent.parent is not None:
+        return _argument_name(parent, child, data)
+    return None
+
+
+def _argument_name(arguments: Any, child: Any, data: bytes) -> tuple[str, Any] | None:
+    named = [n for n in arguments.named_children if n.type != "comment"]
+    position = next((i for i, n in enumerate(named) if _same(n, child)), None)
+    if position is None:
+        return None
+    # `os.environ.setdefault("KEY", "…")`, `props.put("password", "…")`, `os.Setenv("KEY", "…")`.
+    if position >= 1 and named[0].type in _ALL_STRINGS:
+        key = _literal_text(named[0], data)
+        if key and _looks_like_name(key):
+            return key, None
+    call = arguments.parent
+    function = call.child_by_field_name("function") or call.child_by_field_name("name")
+    if function is None and call.type == "call":
+        function = call.child_by_field_name("method")
+    if function is None:
+        return None
+    name = _target_name(function, data)
+    return (name, None) if name else None
+
+
+_ALL_STRINGS = frozenset(kind for grammar in GRAMMARS.values() for kind in grammar.strings)
+
+
+def _target_name(target: Any, data: bytes) -> str | None:
+    kind = target.type
+    if kind in _NAME_TYPES:
+        return _text(target, data).strip("@$:") or None
+    if kind in _ALL_STRINGS:
+        return _literal_text(target, data) or None
+    if kind in _MEMBER_FIELDS:
+        member = target.child_by_field_name(_MEMBER_FIELDS[kind])
+        return _target_name(member, data) if member is not None else None
+    if kind in _INDEXED or kind == "element_reference":
+        index = target.child_by_field_name(_INDEXED.get(kind, "")) if kind in _INDEXED else None
+        if index is None and target.named_child_count >= 2:
+            index = target.named_children[1]
+        if index is not None and index.type in _ALL_STRINGS:
+            return _literal_text(index, data) or None
+        return None
+    if kind in {"literal_element", "argument"} and target.named_child_count:
+        return _target_name(target.named_children[0], data)
+    if kind in _LISTS and target.named_child_count == 1:
+        return _target_name(target.named_children[0], data)
+    return None
+
+
+def _literal_text(node: Any, data: bytes) -> str:
+    start, end = _content_span(node)
+    return data[start:end].decode("utf-8", "replace")
+
+
+def _text(node: Any, data: bytes) -> str:
+    return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _looks_like_name(value: str) -> bool:
+    return 0 < len(value) <= 80 and all(c.isalnum() or c in "_-." for c in value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a.start_byte == b.start_byte and a.end_byte == b.end_byte and a.type == b.type)
+
+
+def _contains(outer: Any, inner: Any) -> bool:
+    return bool(outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte)
+
+
+def _named_index(parent: Any, child: Any) -> int | None:
+    return next((i for i, n in enumerate(parent.named_children) if _same(n, child)), None)
+
+
+class _CharOffsets:
+    """Byte offsets (tree-sitter's) to character offsets (the engine's) for one text."""
+
+    def __init__(self, text: str, data: bytes) -> None:
+        self._identity = len(text) == len(data)
+        self._starts: list[int] = []
+        if not self._identity:
+            position = 0
+            for char in text:
+                self._starts.append(position)
+                position += len(char.encode("utf-8", "surrogateescape"))
+            self._starts.append(position)
+
+    def char(self, byte_offset: int) -> int:
+        if self._identity:
+            return byte_offset
+        import bisect  # noqa: PLC0415
+
+        return bisect.bisect_left(self._starts, byte_offset)

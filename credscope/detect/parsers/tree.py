@@ -1,0 +1,190 @@
+"""Nested documents (JSON, YAML) as one small node tree, walked once into assignments with context.
+
+The walk is where formats meet their conventions: a compose service, a Kubernetes object and its `env`
+`name`/`value` pairs, an MCP server, a Docker registry, `NAME=value` list items and `--flag value` argument
+lists all say what a value is for, whatever the syntax that carried them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from credscope.detect.parsers.base import Assignment, LineIndex, leaf_name
+
+MAX_NODES = 500_000  # a walk never visits more nodes than this, whatever aliases or nesting promise
+
+
+@dataclass
+class Scalar:
+    value: str
+    start: int
+    end: int
+    is_string: bool = True
+
+
+@dataclass
+class MapNode:
+    items: list[tuple[str, Node]] = field(default_factory=list)
+
+    def get(self, key: str) -> Node | None:
+        for name, node in self.items:
+            if name == key:
+                return node
+        return None
+
+    def text(self, key: str) -> str | None:
+        node = self.get(key)
+        return node.value if isinstance(node, Scalar) else None
+
+
+@dataclass
+class ListNode:
+    items: list[Node] = field(default_factory=list)
+
+
+Node = Scalar | MapNode | ListNode
+
+_ENV_ITEM = re.compile(r"^\s*(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=")
+_FLAG_ITEM = re.compile(r"^--?(?P<name>[A-Za-z][\w\-]*)$")
+_MCP_KEYS = ("mcpServers", "servers", "mcp_servers", "context_servers")
+
+
+def walk(documents: list[Node], text: str, lines: LineIndex) -> list[Assignment]:
+    """Every string value in the documents as an assignment, in document order."""
+    walker = _Walker(text, lines)
+    for document in documents:
+        walker.visit(document, (), _document_context(document))
+    return walker.found
+
+
+class _Walker:
+    def __init__(self, text: str, lines: LineIndex) -> None:
+        self.text = text
+        self.lines = lines
+        self.found: list[Assignment] = []
+        self.visited = 0
+        self._seen: set[int] = set()
+
+    def visit(self, node: Node, path: tuple[str, ...], context: Mapping[str, str]) -> None:
+        # Aliased YAML nodes are shared objects: one visit each keeps an alias bomb linear.
+        if id(node) in self._seen or self.visited >= MAX_NODES:
+            return
+        self._seen.add(id(node))
+        self.visited += 1
+        match node:
+            case Scalar():
+                if node.is_string and node.value:
+                    self._add(leaf_name(path), path, node, context)
+            case MapNode():
+                self._visit_map(node, path, context)
+            case ListNode():
+                self._visit_list(node, path, context)
+
+    def _visit_map(self, node: MapNode, path: tuple[str, ...], context: Mapping[str, str]) -> None:
+        # Kubernetes `env: [{name: DB_PASSWORD, value: ...}]` and the many configs shaped like it.
+        pair_name = node.text("name")
+        for key, child in node.items:
+            child_path = (*path, key)
+            child_context = {**context, **_entered(path, key, child)}
+            if key == "value" and pair_name and isinstance(child, Scalar):
+                if id(child) not in self._seen:
+                    self._seen.add(id(child))
+                    self._add(pair_name, (*path, pair_name), child, child_context)
+                continue
+            self.visit(child, child_path, child_context)
+
+    def _visit_list(self, node: ListNode, path: tuple[str, ...], context: Mapping[str, str]) -> None:
+        flag: str | None = None
+        for index, child in enumerate(node.items):
+            child_path = (*path, str(index))
+            if isinstance(child, Scalar) and child.is_string and id(child) not in self._seen:
+                env = _ENV_ITEM.match(child.value)
+                if flag is not None:
+                    self._seen.add(id(child))
+                    self._add(flag, (*path, flag), child, context)
+                elif env is not None and self._add_env_item(env.group("name"), child, path, context):
+                    pass
+                else:
+                    self.visit(child, child_path, context)
+                flagged = _FLAG_ITEM.match(child.value)
+                flag = flagged.group("name") if flagged else None
+                continue
+            flag = None
+            self.visit(child, child_path, context)
+
+    def _add_env_item(self, name: str, child: Scalar, path: tuple[str, ...], context: Mapping[str, str]) -> bool:
+        raw = self.text[child.start : child.end]
+        equals = raw.find("=")
+        if equals == -1:
+            return False
+        self._seen.add(id(child))
+        value = child.value.split("=", 1)[1]
+        if value:
+            narrowed = Scalar(value, child.start + equals + 1, child.end)
+            self._add(name, (*path, name), narrowed, context)
+        return True
+
+    def _add(self, name: str, path: tuple[str, ...], node: Scalar, context: Mapping[str, str]) -> None:
+        self.found.append(
+            Assignment(
+                name=name,
+                path=path,
+                value=node.value,
+                start=node.start,
+                end=node.end,
+                line=self.lines.line_of(node.start),
+                context=dict(context),
+            )
+        )
+
+
+def _document_context(document: Node) -> dict[str, str]:
+    """What the whole document is: a Kubernetes object says its kind and name at the top."""
+    if not isinstance(document, MapNode):
+        return {}
+    kind = document.text("kind")
+    if kind is None or document.text("apiVersion") is None:
+        return {}
+    context = {"k8s_kind": kind}
+    metadata = document.get("metadata")
+    if isinstance(metadata, MapNode):
+        name = metadata.text("name")
+        namespace = metadata.text("namespace")
+        if name:
+            context["k8s_name"] = name
+            if kind == "Secret":
+                context["secret_name"] = name
+        if namespace:
+            context["k8s_namespace"] = namespace
+    return context
+
+
+def _entered(path: tuple[str, ...], key: str, child: Node) -> dict[str, str]:
+    """Context gained by stepping from `path` into `key`."""
+    if not isinstance(child, MapNode) or not path:
+        return {}
+    parent = path[-1]
+    if path == ("services",):
+        return {"service": key}
+    if parent in _MCP_KEYS:
+        return {"mcp_server": key}
+    if path in {("auths",), ("credHelpers",)}:
+        return {"registry": key}
+    if len(path) == 1 and parent == "jobs":
+        return {"job": key}
+    return {}
+
+
+def scalars(node: Node) -> Iterator[Scalar]:
+    """Every scalar under a node (used by tests and decoders)."""
+    match node:
+        case Scalar():
+            yield node
+        case MapNode():
+            for _, child in node.items:
+                yield from scalars(child)
+        case ListNode():
+            for child in node.items:
+                yield from scalars(child)

@@ -1,0 +1,81 @@
+"""YAML (compose files, Kubernetes manifests, CI workflows) through PyYAML's safe composer, with offsets.
+
+Composing, not constructing: node marks give every value's place in the text, unknown tags (`!Ref`) are
+harmless, and aliases stay shared nodes that the walk visits once, so an alias bomb costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from credscope.detect.parsers.base import LineIndex, Parsed
+from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, walk
+
+_STRING_TAG = "tag:yaml.org,2002:str"
+
+
+class YamlParser:
+    format = "yaml"
+
+    def parse(self, text: str) -> Parsed:
+        import yaml  # noqa: PLC0415 - only files with candidate matches pay for it
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        documents: list[Node] = []
+        error: str | None = None
+        try:
+            for root in yaml.compose_all(text, Loader=loader):
+                if root is not None:
+                    documents.append(_convert(root, {}, [0]))
+        except yaml.YAMLError as problem:
+            error = " ".join(str(problem).split())[:200]
+        except _TooLarge:
+            error = "too many nodes"
+        # Documents before the error are sound; the walk still judges values in them.
+        return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))), error)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _convert(node: Any, done: dict[int, Node], count: list[int]) -> Node:
+    """PyYAML nodes to the shared tree; a node reached twice (an alias) becomes the same object."""
+    import yaml  # noqa: PLC0415
+
+    known = done.get(id(node))
+    if known is not None:
+        return known
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise _TooLarge
+    result: Node
+    if isinstance(node, yaml.MappingNode):
+        mapping = MapNode()
+        done[id(node)] = mapping
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+            mapping.items.append((str(name), _convert(value, done, count)))
+        result = mapping
+    elif isinstance(node, yaml.SequenceNode):
+        sequence = ListNode()
+        done[id(node)] = sequence
+        sequence.items.extend(_convert(item, done, count) for item in node.value)
+        result = sequence
+    else:
+        # Plain scalars that resolve to numbers or booleans are not strings; quoted ones always are.
+        is_string = node.tag == _STRING_TAG or bool(node.style) or not _plain_non_string(node.value)
+        result = Scalar(str(node.value), node.start_mark.index, node.end_mark.index, is_string)
+        done[id(node)] = result
+    return result
+
+
+def _plain_non_string(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in {"true", "false", "yes", "no", "on", "off", "null", "~", ""}:
+        return True
+    try:
+        float(value.replace("_", ""))
+    except ValueError:
+        return False
+    return True
