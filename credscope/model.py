@@ -60,7 +60,18 @@ class ScopeSource(str, Enum):
 
 def fingerprint_of(secret: str) -> str:
     """SHA-256 of the secret value: the identity of a credential everywhere in credscope."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
+    return hashlib.sha256(canonical_secret(secret).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# Line breaks inside a PEM block, raw or JSON-escaped (`\n`, `\r\n`), and the indentation YAML adds.
+_PEM_BREAKS = re.compile(r"(?:\\r)?\\n|\s+")
+
+
+def canonical_secret(secret: str) -> str:
+    """The form a secret is identified by: one PEM key written raw, JSON-escaped or re-wrapped is one key."""
+    if secret.startswith("-----BEGIN"):
+        return _PEM_BREAKS.sub("", secret)
+    return secret
 
 
 _URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
