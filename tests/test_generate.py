@@ -272,12 +272,35 @@ def test_text_without_placeholders_is_unchanged() -> None:
     assert expand("no placeholders { here }") == Expansion(text="no placeholders { here }", values=())
 
 
+@pytest.mark.parametrize(
+    "literal",
+    [
+        'secret: "{{ .Values.aws.secretAccessKey }}"',
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "token: ${{secrets.GITHUB_TOKEN}}",
+        "password: {{ db_password }}",
+        "password: {{db_password}}",
+        "{{}} {{ }} {{:x}}",
+    ],
+)
+def test_other_template_languages_are_left_alone(literal: str) -> None:
+    assert expand(literal) == Expansion(text=literal, values=())
+
+
+def test_placeholder_next_to_extra_braces() -> None:
+    result = expand("{{{uuid4}}}")
+    assert result.text == "{" + result.values[0] + "}"
+
+
 def test_unknown_generator_is_named() -> None:
     with pytest.raises(ValueError, match="nosuchthing"):
         expand("x={{nosuchthing:arg}}")
 
 
-@pytest.mark.parametrize("template", ["{{ref:0}}", "{{uuid4}}{{ref:1}}", "{{uuid4", "{{aws:zzzz}}", "{{github:xyz}}"])
+@pytest.mark.parametrize(
+    "template",
+    ["{{ref:0}}", "{{ref:x}}", "{{uuid4}}{{ref:1}}", "{{uuid4", "{{aws:zzzz}}", "{{github:xyz}}", "{{token}}"],
+)
 def test_bad_templates_raise_value_error(template: str) -> None:
     with pytest.raises(ValueError):
         expand(template)
@@ -398,12 +421,19 @@ def test_pypi_legacy_caveat_round_trip() -> None:
     assert [json.loads(c) for c in info["caveats"]] == [{"permissions": {"projects": ["requests"]}, "version": 1}]
 
 
-def test_pypi_signature_chain_is_a_real_hmac() -> None:
-    # The generator signs with a random root key; recompute the chain from the parsed parts to check the layout.
-    rng = random.Random(3)
-    token = expand("{{pypi:project:demo}}", rng).text
-    raw = b64url_decode(token.removeprefix("pypi-"))
-    assert raw is not None and raw[-34:-32] == b"\x06\x20"
+def test_macaroon_signature_follows_libmacaroons_chain() -> None:
+    # libmacaroons / pymacaroons: derive HMAC("macaroons-key-generator", root key), sign the identifier, then
+    # chain one HMAC per first-party caveat.
+    from credscope.testing.generate import _macaroon_v2
+
+    root = bytes(range(32))
+    raw = _macaroon_v2("pypi.org", "id-1", ["c1", "c2"], root)
+    expected = hmac.new(hmac.new(b"macaroons-key-generator", root, hashlib.sha256).digest(), b"id-1", hashlib.sha256)
+    for caveat in (b"c1", b"c2"):
+        expected = hmac.new(expected.digest(), caveat, hashlib.sha256)
+    assert raw[-34:] == b"\x06\x20" + expected.digest()
+    info = decode_pypi_macaroon("pypi-" + _b64url(raw))
+    assert info == {"location": "pypi.org", "identifier": "id-1", "caveats": ["c1", "c2"]}
 
 
 @pytest.mark.parametrize("role", ["anon", "service_role"])

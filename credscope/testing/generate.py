@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import random
+import re
 import string
 import subprocess
 import tempfile
@@ -903,12 +904,21 @@ GENERATORS: dict[str, Generator] = {
 }
 
 
+# A placeholder opens with "{{" directly followed by a generator-style name, so template syntax that examples
+# must keep verbatim (Helm "{{ .Values.x }}", GitHub "${{ secrets.X }}", Jinja "{{ var }}") is left alone.
+_PLACEHOLDER_NAME = re.compile(r"[a-z][a-z0-9-]*(?=[:}]|$)")
+
+
 def _placeholders(template: str) -> list[tuple[int, int, str, str | None]]:
     """Find ``{{name}}`` / ``{{name:arg}}`` spans; an arg may hold ':' ',' and balanced braces (JSON)."""
     found: list[tuple[int, int, str, str | None]] = []
     pos = 0
     while (start := template.find("{{", pos)) != -1:
-        depth, cursor = 0, start + 2
+        name = _PLACEHOLDER_NAME.match(template, start + 2)
+        if name is None:
+            pos = start + 1
+            continue
+        depth, cursor = 0, name.end()
         while cursor < len(template):
             if template.startswith("}}", cursor) and depth == 0:
                 break
@@ -918,10 +928,9 @@ def _placeholders(template: str) -> list[tuple[int, int, str, str | None]]:
                 depth -= 1
             cursor += 1
         else:
-            raise ValueError(f"unterminated placeholder at offset {start} in template")
-        body = template[start + 2 : cursor]
-        name, colon, arg = body.partition(":")
-        found.append((start, cursor + 2, name.strip(), arg if colon else None))
+            raise ValueError(f"unterminated placeholder {{{{{name.group()} at offset {start} in template")
+        arg = template[name.end() + 1 : cursor] if template[name.end()] == ":" else None
+        found.append((start, cursor + 2, name.group(), arg))
         pos = cursor + 2
     return found
 
