@@ -1,0 +1,1 @@
+"""Sub-commands beyond `scan`, one module each; cli.py registers them."""
