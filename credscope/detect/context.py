@@ -1,8 +1,17 @@
-"""What a value is assigned to, read from the text around it, for any language or file format."""
+"""What a value is assigned to: the document's structure when its format parses, else the text around it.
+
+`assigned_name` reads the line before a value and works for any language or format; `DocumentContext`
+parses the document once (see `parsers/`) and places a match inside an assigned value by offset.
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from credscope.detect.parsers.base import Assignment, Parsed
 
 # The end of a line just before a value: `NAME=`, `NAME: "`, `"NAME": "`, `name := "`, `NAME => '`,
 # `--name `, `("NAME", "`, `os.environ["NAME"] = "`, `Authorization: Bearer `.
@@ -42,3 +51,74 @@ def line_bounds(text: str, offset: int) -> tuple[int, int]:
     newline = text.rfind("\n", low, offset)
     end = text.find("\n", offset, high)
     return (low if newline == -1 else newline + 1), (high if end == -1 else end)
+
+
+# What may stand between the start of an assigned value and a match for the match to *be* the value:
+# quotes, a YAML block indicator, an auth scheme.
+_VALUE_LEAD = re.compile(r"""\s*(?:[|>][-+0-9]*\s*)?["'`]?\s*(?:(?:Bearer|Token|Basic|token|bearer)\s+)?""")
+_BACKWARD_LIMIT = 256
+
+
+class DocumentContext:
+    """One document's structured assignments, parsed on first use so only documents with matches pay."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self._parsed: Parsed | None = None
+        self._tried = False
+        self._starts: list[int] = []
+        self._sorted: list[Assignment] = []
+
+    @property
+    def parsed(self) -> Parsed | None:
+        if not self._tried:
+            self._tried = True
+            from credscope.detect.parsers import parse_document  # noqa: PLC0415 - only flagged documents
+
+            self._parsed = parse_document(self.path, self.text)
+            if self._parsed is not None:
+                self._sorted = sorted(self._parsed.assignments, key=lambda a: (a.start, -a.end))
+                self._starts = [a.start for a in self._sorted]
+        return self._parsed
+
+    @property
+    def assignments(self) -> tuple[Assignment, ...]:
+        parsed = self.parsed
+        return parsed.assignments if parsed is not None else ()
+
+    @property
+    def error(self) -> str | None:
+        """Why the document's format could not be read, when it could not."""
+        parsed = self.parsed
+        return f"{parsed.format}: {parsed.error}" if parsed is not None and parsed.error else None
+
+    def assignment_at(self, start: int, end: int) -> Assignment | None:
+        """The innermost assignment whose value holds the span."""
+        if self.parsed is None:
+            return None
+        index = bisect.bisect_right(self._starts, start)
+        for candidate in reversed(self._sorted[max(0, index - _BACKWARD_LIMIT) : index]):
+            if candidate.start <= start and end <= candidate.end:
+                return candidate
+        return None
+
+    def resolve(self, match_start: int, start: int, end: int) -> tuple[str | None, dict[str, str]]:
+        """The name a match (whole match from `match_start`, secret `start`..`end`) is assigned to, and context.
+
+        The structure's name wins when the match is the value itself; a match further inside a value
+        (`run: curl -H "Authorization: Bearer …"`) keeps the name the line gives, with the key path as context.
+        """
+        line_name = assigned_name(self.text, match_start)
+        if line_name is None and match_start != start:
+            line_name = assigned_name(self.text, start)
+        assignment = self.assignment_at(start, end)
+        if assignment is None:
+            return line_name, {}
+        context = dict(assignment.context)
+        if len(assignment.path) > 1:
+            context["key_path"] = assignment.key_path
+        lead_end = match_start if match_start >= assignment.start else start
+        if _VALUE_LEAD.fullmatch(self.text, assignment.start, lead_end) or line_name is None:
+            return assignment.name or line_name, context
+        return line_name, context

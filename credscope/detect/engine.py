@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
 
 from credscope.catalogue import Catalogue, Rule
-from credscope.detect.context import assigned_name, line_bounds
+from credscope.detect.context import DocumentContext, assigned_name, line_bounds
+from credscope.detect.decode_sources import Decoded, decoded_values
 from credscope.detect.filters import FILTERS, Filter, FilterContext, meets_entropy, why_not_a_secret
 from credscope.detect.prefilter import Prefilter
 from credscope.model import Candidate, Document, Location
@@ -16,6 +18,19 @@ _IGNORE_MARKERS = ("credscope: ignore", "credscope:ignore", "pragma: allowlist s
 _IGNORE_NEXT_MARKERS = ("credscope: ignore-next-line", "pragma: allowlist nextline secret")
 # Generic rules (a password assigned to a name) yield to any provider-specific rule on the same span.
 GENERIC_PROVIDER = "generic"
+# Bytes that say a document may hold values only visible once decoded (Kubernetes Secret, Docker config,
+# kubeconfig): such a document is parsed even when no rule matches its raw text.
+_ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
+# The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
+REGISTRY_AUTH = ("docker", "registry-auth")
+
+
+class Origin(IntEnum):
+    """Where a match was read; on the same span, a decoded value says more than its encoding."""
+
+    TEXT = 0  # the document's own text
+    STRUCTURE = 1  # a credential the document's structure implies (a decoded Docker `auth` password)
+    DECODED = 2  # a rule's match inside a decoded value
 
 
 @dataclass(frozen=True)
@@ -28,12 +43,18 @@ class Match:
     end: int
     name: str | None
     context: Mapping[str, str] = field(default_factory=dict)
+    origin: Origin = Origin.TEXT
+    # For a match in a decoded value: (which decoded value, span inside it); `start`/`end` are the encoding's.
+    inner: tuple[int, int, int] | None = None
 
 
 @dataclass
 class DocumentStats:
     ignored_inline: int = 0
     filtered: dict[str, int] = field(default_factory=dict)
+    # The document's format did not parse (truncated JSON, bad YAML): it was judged line by line instead.
+    parse_errors: int = 0
+    parse_error: str | None = None
 
 
 class Detector:
@@ -63,30 +84,77 @@ class Detector:
     def detect(self, document: Document, stats: DocumentStats | None = None) -> list[Candidate]:
         stats = stats if stats is not None else DocumentStats()
         rules = [r for r in self.active_rules(document.content) if r.paths is None or r.paths.search(document.path)]
-        if not rules:
+        encoded = any(hint in document.content for hint in _ENCODED_HINTS)
+        if not rules and not encoded:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
-        matches = [m for rule in rules for m in self._matches(rule, text, document.path, stats)]
+        structure = DocumentContext(document.path, text)
+        matches = [m for rule in rules for m in self._matches(rule, text, document.path, stats, structure)]
+        if encoded:
+            matches.extend(self._decoded_matches(structure, document.path, stats))
+        if structure.error is not None:
+            stats.parse_errors += 1
+            stats.parse_error = structure.error
         matches = _drop_overlaps(matches)
         matches = _without_inline_ignores(matches, text, stats)
         return _pair(matches, text, document)
 
-    def _matches(self, rule: Rule, text: str, path: str, stats: DocumentStats) -> Iterable[Match]:
+    def _matches(
+        self,
+        rule: Rule,
+        text: str,
+        path: str,
+        stats: DocumentStats,
+        structure: DocumentContext | None = None,
+        default_name: str | None = None,
+    ) -> Iterable[Match]:
         for found in rule.pattern.finditer(text):
             secret = found.group("secret")
             if not secret or len(secret) < rule.min_length:
                 continue
             start, end = found.span("secret")
-            name = assigned_name(text, found.start())
-            if name is None and found.start() != start:
-                name = assigned_name(text, start)
+            where: dict[str, str] = {}
+            if structure is not None:
+                # Parsed on the first match only: documents without matches never pay for it.
+                name, where = structure.resolve(found.start(), start, end)
+            else:
+                name = assigned_name(text, found.start())
+                if name is None and found.start() != start:
+                    name = assigned_name(text, start)
+            name = name or default_name
             reason = self._reject(rule, secret, name, text, start, path)
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
-            context = {"name": name} if name else {}
+            context = {**where, "name": name} if name else where
             extra = {k: v for k, v in found.groupdict().items() if k != "secret" and v}
             yield Match(rule=rule, secret=secret, start=start, end=end, name=name, context={**extra, **context})
+
+    def _decoded_matches(self, structure: DocumentContext, path: str, stats: DocumentStats) -> Iterator[Match]:
+        """Matches inside base64 values (Kubernetes Secret data, Docker `auth`), placed on the encoded value."""
+        for index, decoded in enumerate(decoded_values(structure.assignments)):
+            content = decoded.text.encode("utf-8", "surrogateescape")
+            rules = [r for r in self.active_rules(content) if r.paths is None or r.paths.search(path)]
+            for rule in rules:
+                for match in self._matches(rule, decoded.text, path, stats, default_name=decoded.name):
+                    yield _placed(match, decoded, index, Origin.DECODED)
+            if decoded.login is not None:
+                login = self._registry_login(decoded, path, stats)
+                if login is not None:
+                    yield _placed(login, decoded, index, Origin.STRUCTURE)
+
+    def _registry_login(self, decoded: Decoded, path: str, stats: DocumentStats) -> Match | None:
+        """The password of a Docker `auth` entry, as the registry credential it is."""
+        rule = next((r for r in self.rules if (r.provider, r.kind) == REGISTRY_AUTH), None)
+        if rule is None:
+            return None
+        password = decoded.text
+        ctx = FilterContext(password, password, decoded.name, path, rule.id, rule.provider)
+        reason = why_not_a_secret(ctx, self.filters)
+        if reason:
+            stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
+            return None
+        return Match(rule=rule, secret=password, start=0, end=len(password), name=decoded.name)
 
     def _reject(self, rule: Rule, secret: str, name: str | None, text: str, start: int, path: str) -> str | None:
         if rule.exclude_names and name and rule.exclude_names.search(name):
@@ -116,13 +184,27 @@ def _named(rule: Rule, name: str | None, text: str, start: int) -> bool:
     return near.pattern.search(window) is not None
 
 
+def _placed(match: Match, decoded: Decoded, index: int, origin: Origin) -> Match:
+    """A match in a decoded value, moved onto the encoded value's span in the document."""
+    return replace(
+        match,
+        start=decoded.start,
+        end=decoded.end,
+        origin=origin,
+        inner=(index, match.start, match.end),
+        context={**decoded.context, **match.context},
+    )
+
+
 def _drop_overlaps(matches: list[Match]) -> list[Match]:
     """Where two rules claim overlapping text, keep the most specific claim."""
 
-    def priority(match: Match) -> tuple[int, int, int]:
+    def priority(match: Match) -> tuple[int, int, int, int, int]:
         return (
+            match.origin != Origin.TEXT,
             match.rule.provider != GENERIC_PROVIDER,
             match.rule.validate is not None,
+            match.origin,
             match.end - match.start,
         )
 
@@ -137,6 +219,9 @@ def _drop_overlaps(matches: list[Match]) -> list[Match]:
 
 
 def _overlap(a: Match, b: Match) -> bool:
+    if a.inner is not None and b.inner is not None:
+        # Two findings in decoded values share the encoded span: they clash only inside the same value.
+        return a.inner[0] == b.inner[0] and a.inner[1] < b.inner[2] and b.inner[1] < a.inner[2]
     return a.start < b.end and b.start < a.end
 
 
