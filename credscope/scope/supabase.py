@@ -13,11 +13,11 @@ from credscope.scope.jwt import claims_evidence, expiry_of
 def infer(subject: Subject) -> Scope:
     secret = subject.credential.secret
     if secret.startswith("sb_secret_"):
-        return from_kind(subject, "service-role-key", ("sb_secret_: a secret API key, with the service_role's power",))
+        return from_kind(subject, "secret-key", ("sb_secret_: a secret API key, with the service_role's power",))
     if secret.startswith("sb_publishable_"):
-        return from_kind(subject, "anon-key", ("sb_publishable_: a publishable key, public by design",))
+        return from_kind(subject, "publishable-key", ("sb_publishable_: a publishable key, public by design",))
     if secret.startswith("sbp_"):
-        return from_kind(subject, "access-token", ("sbp_: a personal access token for the Management API",))
+        return from_kind(subject, "management-token", ("sbp_: a personal access token for the Management API",))
     claims = decode_jwt_claims(secret)
     if claims is None:
         return from_kind(subject, subject.credential.kind)
@@ -32,11 +32,11 @@ def infer(subject: Subject) -> Scope:
     match role:
         case "service_role":
             note = "JWT claim role=service_role bypasses row-level security"
-            return from_kind(subject, "service-role-key", (note, *evidence), identity)
+            return from_kind(subject, "service-role-jwt", (note, *evidence), identity)
         case "anon":
             return from_kind(
                 subject,
-                "anon-key",
+                "anon-jwt",
                 ("JWT claim role=anon: the public anon key; row-level security decides what it reads", *evidence),
                 identity,
             )
