@@ -72,13 +72,15 @@ def run(
     detector = Detector(catalogue)
     report = SourceReport()
     counter = _Counter(progress)
+    unparsed: list[str] = []  # files whose format did not parse, with the reason
     try:
-        candidates = list(_detect_all(detector, counter.count(_documents(sources, report))))
+        candidates = list(_detect_all(detector, counter.count(_documents(sources, report)), unparsed))
     finally:
         if progress is not None:
             progress.finish()
     credentials = [assess(c, catalogue, inferences or {}) for c in group(candidates)]
     credentials, notes = _unsuppressed(credentials, suppress)
+    notes = (*notes, *_unparsed_note(unparsed))
     credentials.sort(key=lambda c: (-c.severity.rank, c.locations[0].sort_key()))
     verdict = policy.judge(credentials)
     stats = Stats(
@@ -112,9 +114,22 @@ def _documents(sources: Iterable[Source], report: SourceReport) -> Iterator[Docu
         yield from source.documents(report)
 
 
-def _detect_all(detector: Detector, documents: Iterable[Document]) -> Iterator[Candidate]:
+def _unparsed_note(unparsed: list[str]) -> tuple[str, ...]:
+    """Say which files did not parse as their format: their findings rest on line-by-line context only."""
+    if not unparsed:
+        return ()
+    shown = "; ".join(unparsed[:_UNPARSED_SHOWN]) + ("; …" if len(unparsed) > _UNPARSED_SHOWN else "")
+    return (f"{len(unparsed)} file(s) did not parse as their format and were judged line by line: {shown}",)
+
+
+_UNPARSED_SHOWN = 5
+
+
+def _detect_all(detector: Detector, documents: Iterable[Document], unparsed: list[str]) -> Iterator[Candidate]:
     # Sequential for small scans, a process pool once the documents add up: same results, same order.
-    for _document, found in detect_all(detector, documents):
+    for document, found, stats in detect_all(detector, documents):
+        if stats.parse_error is not None:
+            unparsed.append(f"{document.path} ({stats.parse_error})")
         yield from found
 
 

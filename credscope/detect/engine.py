@@ -154,7 +154,8 @@ class Detector:
         if reason:
             stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
             return None
-        return Match(rule=rule, secret=password, start=0, end=len(password), name=decoded.name)
+        context = {"name": decoded.name} if decoded.name else {}
+        return Match(rule=rule, secret=password, start=0, end=len(password), name=decoded.name, context=context)
 
     def _reject(self, rule: Rule, secret: str, name: str | None, text: str, start: int, path: str) -> str | None:
         if rule.exclude_names and name and rule.exclude_names.search(name):

@@ -38,14 +38,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+Detected = tuple[Document, list[Candidate], DocumentStats]
+
+
 def detect_all(
     detector: Detector,
     documents: Iterable[Document],
     jobs: int | None = None,
     parallel_after_bytes: int = PARALLEL_AFTER_BYTES,
     parallel_after_files: int = PARALLEL_AFTER_FILES,
-) -> Iterator[tuple[Document, list[Candidate]]]:
-    """Each document with its candidates, in document order."""
+) -> Iterator[Detected]:
+    """Each document with its candidates and what detection skipped in it, in document order."""
     jobs = default_jobs() if jobs is None else jobs
     stream = iter(documents)
     if jobs <= 1:
@@ -62,14 +65,13 @@ def detect_all(
     yield from _sequential(detector, head)
 
 
-def _sequential(detector: Detector, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Candidate]]]:
+def _sequential(detector: Detector, documents: Iterable[Document]) -> Iterator[Detected]:
     for document in documents:
-        yield document, detector.detect(document, DocumentStats())
+        stats = DocumentStats()
+        yield document, detector.detect(document, stats), stats
 
 
-def _parallel(
-    detector: Detector, documents: Iterator[Document], jobs: int
-) -> Iterator[tuple[Document, list[Candidate]]]:
+def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> Iterator[Detected]:
     import multiprocessing  # noqa: PLC0415 - only large scans start a pool
 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -78,7 +80,7 @@ def _parallel(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(detector,)
     ) as pool:
         # The documents stay here too (bounded by the batches in flight) for the caller's per-document work.
-        pending: deque[tuple[list[Document], Future[list[list[Candidate]]]]] = deque()
+        pending: deque[tuple[list[Document], Future[list[tuple[list[Candidate], DocumentStats]]]]] = deque()
         try:
             for batch in _batches(documents):
                 pending.append((batch, pool.submit(_detect_batch, batch)))
@@ -92,9 +94,10 @@ def _parallel(
 
 
 def _finished(
-    batch: list[Document], future: Future[list[list[Candidate]]]
-) -> Iterator[tuple[Document, list[Candidate]]]:
-    yield from zip(batch, future.result(), strict=True)
+    batch: list[Document], future: Future[list[tuple[list[Candidate], DocumentStats]]]
+) -> Iterator[Detected]:
+    for document, (found, stats) in zip(batch, future.result(), strict=True):
+        yield document, found, stats
 
 
 def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
@@ -116,6 +119,11 @@ def _start_worker(detector: Detector) -> None:
     _worker_detector = detector
 
 
-def _detect_batch(batch: list[Document]) -> list[list[Candidate]]:
+def _detect_batch(batch: list[Document]) -> list[tuple[list[Candidate], DocumentStats]]:
     assert _worker_detector is not None, "pool worker started without a detector"
-    return [_worker_detector.detect(document, DocumentStats()) for document in batch]
+    detector = _worker_detector
+    results = []
+    for document in batch:
+        stats = DocumentStats()
+        results.append((detector.detect(document, stats), stats))
+    return results

@@ -20,6 +20,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         for credential in group:
             lines.extend(_credential(credential, result, options))
             lines.append("")
+    # Run-level remarks (files judged line by line, credentials a baseline hid); the summary stays last.
+    lines.extend(f"note: {note}" for note in result.notes)
     lines.extend(_verdict(result))
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
