@@ -36,7 +36,6 @@ def infer(subject: Subject) -> Scope:
     evidence: list[str] = []
     identity: dict[str, str] = {}
     if key_id:
-        identity["key_id"] = key_id
         key_type, note = _KEY_TYPES.get(key_id[:4], ("unknown", f"{key_id[:4]}: an unusual key id prefix"))
         identity["key_type"] = key_type
         evidence.append(note)
