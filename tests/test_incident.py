@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+
 from helpers import Repo, run_cli, token
 
 SCOPE_FIELDS = (
