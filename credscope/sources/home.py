@@ -10,12 +10,12 @@ import fnmatch
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from credscope.model import Document, Reach
+from credscope.model import Candidate, Document, Reach
 from credscope.sources import Source, SourceReport
-from credscope.sources.stores import Parser, parse_store
+from credscope.sources.stores import Parser, context_at, parse_store
 from credscope.sources.stores.agents import codex_toml, continue_yaml, mcp_json
 from credscope.sources.stores.config_files import (
     aws_config,
@@ -124,7 +124,7 @@ class HomeSource:
                     parser = functools.partial(aws_credentials, config=aws_profiles)
 
                 document = Document(path=display, content=content, reach=Reach.HOME, root=str(home))
-                yield from parse_store(document, store.store, parser, _skipper(report, display))
+                yield parse_store(document, store.store, parser, _skipper(report, display))
 
 
 def _skipper(report: SourceReport, path: str) -> Callable[[str], None]:
@@ -164,4 +164,41 @@ class AgentConfigSource:
             if store is None:
                 yield document
                 continue
-            yield from parse_store(document, store.store, store.parser, _skipper(report, document.path))
+            yield parse_store(document, store.store, store.parser, _skipper(report, document.path))
+
+
+_PARSERS: dict[str, Parser] = {store.store: store.parser for store in (*REPO_STORES, *HOME_STORES)}
+
+
+def with_store_context(document: Document, candidates: list[Candidate]) -> list[Candidate]:
+    """Each finding in a store, with the context of the entry it sits in (profile, kube user, MCP server).
+
+    Runs after detection so the detector sees the store whole; the detector's own context wins where
+    both say something.
+    """
+    store = document.hints.get("store")
+    parser = _PARSERS.get(store) if store and candidates else None
+    if parser is None:
+        return candidates
+    if store == "aws-credentials" and document.reach is Reach.HOME:
+        parser = functools.partial(aws_credentials, config=_aws_profiles(Path(document.root)))
+    try:
+        entries = parser(document.content.decode("utf-8", "surrogateescape"))
+    except ValueError:
+        return candidates
+    return [_with_hints(candidate, context_at(entries, candidate.location.line)) for candidate in candidates]
+
+
+def _with_hints(candidate: Candidate, hints: dict[str, str]) -> Candidate:
+    if not hints:
+        return candidate
+    context = {**hints, **candidate.location.context}
+    return replace(candidate, location=replace(candidate.location, context=context))
+
+
+def _aws_profiles(home: Path) -> dict[str, dict[str, str]]:
+    config = home / ".aws" / "config"
+    try:
+        return aws_config_profiles(config.read_text("utf-8", "replace")) if config.is_file() else {}
+    except OSError:
+        return {}

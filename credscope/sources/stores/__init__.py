@@ -1,15 +1,14 @@
-"""Credential stores parsed for what they are: each entry (AWS profile, kube user, MCP server) becomes
-its own document carrying that entry's context, with every line kept where it is.
+"""Credential stores parsed for what they are: each entry (AWS profile, kube user, MCP server, .netrc
+machine) knows its lines and its context, which is added to the findings on those lines.
 
-A store file is split into documents that hold only one entry's lines (the rest blanked), so the
-detector sees each secret once, at its real line, with hints such as the profile or server name.
-Values a store keeps encoded (Docker `auth`, kubeconfig `client-key-data`) are rewritten in place
-into the form the catalogue recognises.
+The source hands the detector each store file whole, so the format parsers in credscope/detect see the
+real structure (and decode Docker `auth` and kubeconfig `*-data` values); a store whose format no rule
+knows (.pgpass) is rewritten line for line into the form the catalogue recognises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from credscope.model import Document
@@ -29,38 +28,36 @@ class Entry:
 Parser = Callable[[str], list[Entry]]
 
 
-def split(document: Document, entries: list[Entry]) -> Iterator[Document]:
-    """One document per entry, plus one for the lines no entry claims; inner entries win over outer ones."""
-    text = document.content.decode("utf-8", "surrogateescape")
-    lines = text.split("\n")
-    owner: list[int | None] = [None] * len(lines)
-    for index, entry in enumerate(entries):
-        for line in range(max(entry.first, 1), min(entry.last, len(lines)) + 1):
-            owner[line - 1] = index
-    for index, entry in enumerate(entries):
-        kept = [
-            entry.rewrites.get(number + 1, line) if owner[number] == index else ""
-            for number, line in enumerate(lines)
-        ]
-        if any(kept):
-            yield _with(document, kept, {**document.hints, **entry.hints})
-    rest = [line if owner[number] is None else "" for number, line in enumerate(lines)]
-    if any(line.strip() for line in rest):
-        yield _with(document, rest, dict(document.hints))
+def context_at(entries: Sequence[Entry], line: int) -> dict[str, str]:
+    """The hints of the innermost entry covering `line` (entries are listed outer before inner)."""
+    found: dict[str, str] = {}
+    for entry in entries:
+        if entry.first <= line <= entry.last:
+            found = dict(entry.hints)
+    return found
 
 
-def _with(document: Document, lines: list[str], hints: dict[str, str]) -> Document:
-    content = "\n".join(lines).encode("utf-8", "surrogateescape")
-    return replace(document, content=content, hints=hints)
+def rewritten(document: Document, entries: Sequence[Entry]) -> Document:
+    """The document with its entries' line rewrites applied in place; line numbers never move."""
+    rewrites = {line: text for entry in entries for line, text in entry.rewrites.items()}
+    if not rewrites:
+        return document
+    lines = document.content.decode("utf-8", "surrogateescape").split("\n")
+    for line, text in rewrites.items():
+        if 1 <= line <= len(lines):
+            lines[line - 1] = text
+    return replace(document, content="\n".join(lines).encode("utf-8", "surrogateescape"))
 
 
-def parse_store(document: Document, store: str, parser: Parser, on_error: Callable[[str], None]) -> Iterator[Document]:
-    """The store's entry documents; a malformed store is still scanned whole (and the problem recorded)."""
+def parse_store(document: Document, store: str, parser: Parser, on_error: Callable[[str], None]) -> Document:
+    """The store document tagged with its kind (and rewritten where its format needs it).
+
+    A store that does not parse is still scanned whole, as plain text, and the problem recorded.
+    """
     tagged = replace(document, hints={**document.hints, "store": store})
     try:
         entries = parser(document.content.decode("utf-8", "surrogateescape"))
     except ValueError as error:
         on_error(str(error).splitlines()[0] if str(error) else type(error).__name__)
-        yield tagged
-        return
-    yield from split(tagged, entries)
+        return tagged
+    return rewritten(tagged, entries)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from credscope.sources.stores.spans import Node, parse_json, parse_yaml
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
 _KEY_VALUE = re.compile(r"^\s*([\w.\-]+)\s*[=:]\s*(.*?)\s*$")
-_NPM_SCOPED = re.compile(r"^\s*(//[^\s=]+?)/?:(_authToken|_auth|_password|username)\s*=")
+_NPM_SCOPED = re.compile(r"^\s*(//[^\s=]+?):(_authToken|_auth|_password|username)\s*=")
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,20 @@ def _aws_hints(profile: str, settings: Mapping[str, str]) -> dict[str, str]:
 
 
 def aws_credentials(text: str, config: Mapping[str, Mapping[str, str]]) -> list[Entry]:
-    """~/.aws/credentials: one entry per profile, with that profile's role settings from ~/.aws/config."""
-    return [
-        Entry(s.first, s.last, _aws_hints(s.name, {**config.get(s.name, {}), **s.values}))
-        for s in ini_sections(text)
-    ]
+    """~/.aws/credentials: one entry per profile, with that profile's role settings from ~/.aws/config
+    and the roles other profiles assume with these keys (`source_profile = this`)."""
+    entries = []
+    for section in ini_sections(text):
+        hints = _aws_hints(section.name, {**config.get(section.name, {}), **section.values})
+        assumed = sorted(
+            settings["role_arn"]
+            for settings in config.values()
+            if settings.get("source_profile") == section.name and settings.get("role_arn")
+        )
+        if assumed:
+            hints["assumable_roles"] = ",".join(assumed)
+        entries.append(Entry(section.first, section.last, hints))
+    return entries
 
 
 def aws_config(text: str) -> list[Entry]:
@@ -108,8 +116,8 @@ def pgpass(text: str) -> list[Entry]:
     """`host:port:database:user:password` lines, each rewritten as the connection URI it stands for."""
     entries = []
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+        if not line.strip() or line.lstrip().startswith(("#", "postgresql://")):
+            continue  # comments, and lines this parser already rewrote
         fields = _pgpass_fields(line)
         if len(fields) != 5 or not fields[4]:
             continue
@@ -174,29 +182,24 @@ def npmrc(text: str) -> list[Entry]:
     for number, line in enumerate(text.split("\n"), start=1):
         scoped = _NPM_SCOPED.match(line)
         if scoped:
-            entries.append(Entry(number, number, {"registry": scoped.group(1).lstrip("/")}))
+            entries.append(Entry(number, number, {"registry": scoped.group(1)}))
     return entries
 
 
 def docker_config(text: str) -> list[Entry]:
-    """~/.docker/config.json `auths`: the base64 `auth` (user:password) is decoded in place."""
+    """~/.docker/config.json `auths`: the registry, and the user inside the base64 `auth` (the detector
+    decodes the password itself and places it on the encoded value)."""
     root = parse_json(text)
-    lines = text.split("\n")
     entries = []
     for registry, node in root.mapping("auths"):
         hints = {"registry": registry}
-        rewrites: dict[int, str] = {}
-        auth = node.get("auth")
-        if auth is not None and isinstance(auth.value, str):
-            decoded = _basic_auth(auth.value)
-            if decoded is not None:
-                user, password = decoded
-                hints["user"] = user
-                hints["encoding"] = "base64"
-                rewrites[auth.first_line] = _replace_value(lines[auth.first_line - 1], text, auth, password)
-        if node.text("username"):
-            hints.setdefault("user", node.text("username") or "")
-        entries.append(Entry(node.first_line, node.last_line, hints, rewrites))
+        auth = node.text("auth")
+        decoded = _basic_auth(auth) if auth else None
+        if decoded is not None:
+            hints["user"] = decoded[0]
+        elif node.text("username"):
+            hints["user"] = node.text("username") or ""
+        entries.append(Entry(node.first_line, node.last_line, hints))
     return entries
 
 
@@ -209,20 +212,9 @@ def _basic_auth(value: str) -> tuple[str, str] | None:
     return (user, password) if colon and password else None
 
 
-def _replace_value(line: str, text: str, node: Node, value: str) -> str:
-    """The line with a JSON string value replaced by another, as `"password": <value>`."""
-    line_start = text.rfind("\n", 0, node.start) + 1
-    start, end = node.start - line_start, node.end - line_start
-    key_at = line.rfind('"auth"', 0, start)
-    head = line[:key_at] if key_at >= 0 else line[:start]
-    prefix = '"password": ' if key_at >= 0 else ""
-    return head + prefix + json.dumps(value) + line[end:]
-
-
 def kubeconfig(text: str) -> list[Entry]:
-    """Users with the contexts and clusters that use them; `client-key-data` decoded to its PEM key."""
+    """Users with the contexts and clusters that use them (the detector decodes `client-key-data`)."""
     root = parse_yaml(text)
-    lines = text.split("\n")
     servers = {c.text("name") or "": c.text("cluster", "server") or "" for c in _items(root, "clusters")}
     contexts: dict[str, list[tuple[str, str]]] = {}
     for item in _items(root, "contexts"):
@@ -240,29 +232,13 @@ def kubeconfig(text: str) -> list[Entry]:
             hints["kube_cluster"] = cluster
             if servers.get(cluster):
                 hints["server"] = servers[cluster]
-        rewrites = {}
-        key = item.get("user", "client-key-data")
-        if key is not None and isinstance(key.value, str):
-            pem = _base64_text(key.value)
-            if pem is not None and "PRIVATE KEY" in pem:
-                line = lines[key.first_line - 1]
-                indent = line[: len(line) - len(line.lstrip())]
-                rewrites[key.first_line] = f"{indent}client-key: {json.dumps(pem)}"
-                hints["encoding"] = "base64"
-        entries.append(Entry(item.first_line, item.last_line, hints, rewrites))
+        entries.append(Entry(item.first_line, item.last_line, hints))
     return entries
 
 
 def _items(root: Node, key: str) -> tuple[Node, ...]:
     node = root.get(key)
     return node.items if node is not None else ()
-
-
-def _base64_text(value: str) -> str | None:
-    try:
-        return base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
 
 
 def gh_hosts(text: str) -> list[Entry]:
@@ -282,8 +258,12 @@ def gcloud_adc(text: str) -> list[Entry]:
     """Application-default credentials: a user refresh token or a service-account key, with its identity."""
     root = parse_json(text)
     hints = {"credential_type": root.text("type") or "unknown"}
-    for key, hint in (("client_email", "account"), ("account", "account"), ("quota_project_id", "project"),
-                      ("project_id", "project")):
+    for key, hint in (
+        ("client_email", "account"),
+        ("account", "account"),
+        ("quota_project_id", "project"),
+        ("project_id", "project"),
+    ):
         value = root.text(key)
         if value:
             hints.setdefault(hint, value)
@@ -295,4 +275,3 @@ def whole_file(text: str) -> list[Entry]:
     the Railway CLI config, whose token fields the railway rules already know."""
     del text
     return []
-
