@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,9 +15,15 @@ from credscope.errors import UsageError
 from credscope.group import group
 from credscope.model import Candidate, Credential, Document, ScanResult, Stats
 from credscope.policy import Policy
+from credscope.probes.settings import ProbeSettings
 from credscope.progress import Progress
-from credscope.scope.infer import Inference, assess
+from credscope.scope.infer import Inferences, assess
+from credscope.scope.registry import builtin_inferences
 from credscope.sources import Source, SourceReport
+from credscope.sources.environ import EnvironmentSource
+from credscope.sources.exclusions import Exclusions
+from credscope.sources.history import HistorySource, first_sightings
+from credscope.sources.home import AgentConfigSource, HomeSource, with_store_context
 from credscope.sources.tree import TreeOptions, TreeSource
 
 
@@ -30,6 +36,14 @@ class ScanOptions:
     suppress: Suppressions = field(default_factory=Suppressions)
     disabled_providers: frozenset[str] = frozenset()
     progress: Progress | None = None
+    # Reach beyond the working tree: git history of each path, a home directory, the environment.
+    history: bool = False
+    home: Path | None = None
+    env: bool = False
+    environ: Mapping[str, str] | None = None  # the variables --env scans (None: this process's)
+    tree_enabled: bool = True  # False scans only the reaches above (e.g. `scan --home DIR` alone)
+    # Live, read-only scope queries (--verify); None keeps the scan offline: no socket is opened.
+    verify: ProbeSettings | None = None
 
 
 def scan(
@@ -47,7 +61,7 @@ def scan(
     for root in roots:
         if not root.exists():
             raise UsageError(f"{root}: no such file or directory")
-    sources: list[Source] = [TreeSource(root, options.tree) for root in roots]
+    sources = reach_sources(roots, options)
     sources.extend(extra_sources)
     return run(
         sources,
@@ -56,7 +70,23 @@ def scan(
         tuple(str(r) for r in roots),
         suppress=options.suppress,
         progress=options.progress,
+        verify=options.verify,
     )
+
+
+def reach_sources(roots: Sequence[Path], options: ScanOptions) -> list[Source]:
+    """The sources a scan of `roots` reads: the trees (agent configs parsed), then history, home and env."""
+    sources: list[Source] = []
+    if options.tree_enabled:
+        sources.extend(AgentConfigSource(TreeSource(root, options.tree)) for root in roots)
+    if options.history:
+        unique = dict.fromkeys(root.resolve() for root in roots)
+        sources.extend(HistorySource(root, options.tree.max_file_size) for root in unique)
+    if options.home is not None:
+        sources.append(HomeSource(options.home))
+    if options.env:
+        sources.append(EnvironmentSource(options.environ))
+    return sources
 
 
 def run(
@@ -64,9 +94,10 @@ def run(
     catalogue: Catalogue,
     policy: Policy,
     roots: tuple[str, ...],
-    inferences: dict[str, Inference] | None = None,
+    inferences: Inferences | None = None,
     suppress: Suppressions | None = None,
     progress: Progress | None = None,
+    verify: ProbeSettings | None = None,
 ) -> ScanResult:
     started = time.monotonic()
     detector = Detector(catalogue)
@@ -74,12 +105,18 @@ def run(
     counter = _Counter(progress)
     unparsed: list[str] = []  # files whose format did not parse, with the reason
     try:
-        candidates = list(_detect_all(detector, counter.count(_documents(sources, report)), unparsed))
+        candidates = first_sightings(_detect_all(detector, counter.count(_documents(sources, report)), unparsed))
     finally:
         if progress is not None:
             progress.finish()
-    credentials = [assess(c, catalogue, inferences or {}) for c in group(candidates)]
+    registry = builtin_inferences() if inferences is None else inferences
+    credentials = [assess(c, catalogue, registry) for c in group(candidates)]
     credentials, notes = _unsuppressed(credentials, suppress)
+    if verify is not None:
+        from credscope.probes.runner import verify as verify_live  # noqa: PLC0415 - only with --verify
+
+        credentials, probe_notes = verify_live(credentials, catalogue, verify)
+        notes = (*notes, *probe_notes)
     notes = (*notes, *_unparsed_note(unparsed))
     credentials.sort(key=lambda c: (-c.severity.rank, c.locations[0].sort_key()))
     verdict = policy.judge(credentials)
@@ -126,11 +163,12 @@ _UNPARSED_SHOWN = 5
 
 
 def _detect_all(detector: Detector, documents: Iterable[Document], unparsed: list[str]) -> Iterator[Candidate]:
+    exclusions = Exclusions()  # agent-exclusion files covering a finding are named on it
     # Sequential for small scans, a process pool once the documents add up: same results, same order.
     for document, found, stats in detect_all(detector, documents):
         if stats.parse_error is not None:
             unparsed.append(f"{document.path} ({stats.parse_error})")
-        yield from found
+        yield from exclusions.annotate(document, with_store_context(document, found))
 
 
 class _Counter:

@@ -78,7 +78,18 @@ def scan(
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TEXT,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     show_secrets: Annotated[bool, typer.Option(help="Print full secret values (off by default).")] = False,
-    verify: Annotated[bool, typer.Option(help="Query providers live, read-only (not yet available).")] = False,
+    verify: Annotated[
+        bool, typer.Option(help="Ask each credential's provider, read-only, what it can do (goes online).")
+    ] = False,
+    probe_log: Annotated[
+        Optional[Path], typer.Option(help="With --verify: record every request (never the secret) in FILE.")
+    ] = None,
+    allow_private_hosts: Annotated[
+        bool, typer.Option(help="With --verify: also probe databases on loopback, private or link-local addresses.")
+    ] = False,
+    probe_timeout: Annotated[
+        Optional[float], typer.Option(help="With --verify: seconds to wait for each request (default 10).")
+    ] = None,
     fail_on: Annotated[
         Optional[str],
         typer.Option(help="Fail when a credential reaches: admin, write, any, none (default: config, else admin)."),
@@ -97,16 +108,21 @@ def scan(
     baseline: Annotated[
         Optional[Path], typer.Option(help="Report only credentials not in this baseline file.")
     ] = None,
+    history: Annotated[bool, typer.Option("--history", help="Also scan every blob in the git history.")] = False,
+    home: Annotated[
+        Optional[Path], typer.Option(help="Also scan the credential stores in this home directory (e.g. ~).")
+    ] = None,
+    env: Annotated[bool, typer.Option("--env", help="Also scan this process's environment variables.")] = False,
 ) -> None:
-    """Scan files and directories for credentials, offline."""
+    """Scan files and directories for credentials (offline unless --verify)."""
     from credscope.api import scan as run_scan  # noqa: PLC0415
     from credscope.commands.options import config_for, parse_fail_on, scan_options  # noqa: PLC0415
     from credscope.report.common import RenderOptions  # noqa: PLC0415
 
     threshold = parse_fail_on(fail_on)
     roots = paths or [Path(".")]
-    if verify:
-        typer.echo("credscope: --verify: live probes are not available yet; scanning offline.", err=True)
+    if not verify and (probe_log is not None or allow_private_hosts or probe_timeout is not None):
+        raise typer.BadParameter("needs --verify", param_hint="--probe-log/--allow-private-hosts/--probe-timeout")
     options = scan_options(
         config_for(roots, config_file),
         fail_on=threshold,
@@ -116,6 +132,12 @@ def scan(
     )
     if unknown_as is not None:
         options = with_unknown_as(options, unknown_as)
+    options = replace(options, history=history, home=home, env=env)
+    if verify:
+        from credscope.probes.settings import from_command_line  # noqa: PLC0415
+
+        live = from_command_line(os.environ, probe_timeout, allow_private_hosts, probe_log)
+        options = replace(options, verify=live)
     result = run_scan(roots, options)
     emit(renderer(output_format)(result, RenderOptions(show_secrets=show_secrets)), output)
     raise typer.Exit(EXIT_OK if result.verdict.passed else EXIT_POLICY)
@@ -183,3 +205,18 @@ def main() -> None:
     else:
         code = code if isinstance(code, int) else EXIT_OK
     sys.exit(code)
+
+
+# Commands in their own modules, registered last: they import the helpers above.
+from credscope.commands.audit import audit  # noqa: E402
+
+app.command()(audit)
+from credscope.commands import baseline as _baseline  # noqa: E402
+from credscope.commands import explain as _explain  # noqa: E402
+from credscope.commands import hook as _hook  # noqa: E402
+from credscope.commands import providers as _providers  # noqa: E402
+
+app.add_typer(_baseline.app, name="baseline")
+app.add_typer(_providers.app, name="providers")
+app.command()(_explain.explain)
+app.command()(_hook.hook)

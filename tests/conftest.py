@@ -8,6 +8,9 @@ import pytest
 
 from helpers import Repo
 
+# Fixture modules for the probe tests: real servers (PostgreSQL, moto) and local fakes of SaaS APIs.
+pytest_plugins = ["servers.http", "servers.railway", "servers.postgres", "servers.aws"]
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:

@@ -1,0 +1,1 @@
+"""Live, read-only scope queries (`--verify`): one guarded client, one small probe module per provider."""

@@ -1,0 +1,96 @@
+"""GitHub: `GET /user` names the token's user and, for classic and OAuth tokens, its scopes (X-OAuth-Scopes);
+installation tokens (ghs_) list their repositories instead. Fine-grained permissions cannot be read back."""
+
+from __future__ import annotations
+
+from credscope.model import Access, Credential, Scope
+from credscope.probes.base import NotProbed, bearer, json_object, queried, revoked, unexpected
+from credscope.probes.client import ProviderSession
+
+_API = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+# scope -> (access, destructive action or "")
+SCOPES: dict[str, tuple[Access, str]] = {
+    "site_admin": (Access.ADMIN, "github:site_admin (the whole GitHub Enterprise instance)"),
+    "admin:enterprise": (Access.ADMIN, "github:admin:enterprise"),
+    "admin:org": (Access.ADMIN, "github:admin:org (remove members, delete teams, change org settings)"),
+    "delete_repo": (Access.ADMIN, "github:delete_repo (delete any repository the user administers)"),
+    "delete:packages": (Access.WRITE, "github:delete:packages"),
+    "repo": (Access.WRITE, "github:repo (force-push and delete branches in every private repository)"),
+    "public_repo": (Access.WRITE, "github:public_repo (force-push and delete branches in public repositories)"),
+    "workflow": (Access.WRITE, ""),
+    "write:packages": (Access.WRITE, ""),
+    "admin:repo_hook": (Access.WRITE, ""),
+    "admin:org_hook": (Access.WRITE, ""),
+    "admin:public_key": (Access.WRITE, ""),
+    "admin:gpg_key": (Access.WRITE, ""),
+    "admin:ssh_signing_key": (Access.WRITE, ""),
+    "write:org": (Access.WRITE, ""),
+    "write:discussion": (Access.WRITE, ""),
+    "gist": (Access.WRITE, ""),
+    "user": (Access.WRITE, ""),
+    "codespace": (Access.WRITE, ""),
+    "project": (Access.WRITE, ""),
+}
+_ORDER = (Access.NONE, Access.READ, Access.WRITE, Access.ADMIN)
+
+
+def probe(credential: Credential, session: ProviderSession) -> Scope:
+    token = credential.secret
+    headers = {**_API, **bearer(token)}
+    if token.startswith("ghr_"):
+        raise NotProbed("a refresh token is not an API credential; it is never sent")
+    if token.startswith("ghs_"):
+        return _installation(session, headers)
+    answer = session.get("/user", headers)
+    if answer.status == 401:
+        raise revoked("GET /user: 401 Bad credentials (revoked, expired or never valid)")
+    if answer.status != 200:
+        raise unexpected(answer, "GET /user")
+    user = json_object(answer, "GET /user")
+    login = str(user.get("login", ""))
+    identity = {"user": login, "token": _token_type(token)}
+    if "x-oauth-scopes" not in answer.headers:
+        evidence = [f"GET /user: authenticates as {login}; a fine-grained token, whose permissions GitHub does not"
+                    " report to a read-only call"]  # fmt: skip
+        return queried(Access.UNKNOWN, (), evidence, identity, destructive=None)
+    scopes = [s.strip() for s in answer.headers["x-oauth-scopes"].split(",") if s.strip()]
+    access = Access.READ
+    actions: list[str] = []
+    for scope in scopes:
+        level, action = SCOPES.get(scope, (Access.READ, ""))
+        access = max(access, level, key=_ORDER.index)
+        if action:
+            actions.append(action)
+    if user.get("site_admin") is True:
+        access = Access.ADMIN
+        actions.append("github:site_admin (the whole GitHub Enterprise instance)")
+    shown = ", ".join(scopes) if scopes else "none (public data only)"
+    evidence = [f"GET /user: authenticates as {login}; X-OAuth-Scopes: {shown}"]
+    return queried(access, actions, evidence, identity)
+
+
+def _installation(session: ProviderSession, headers: dict[str, str]) -> Scope:
+    answer = session.get("/installation/repositories", headers, {"per_page": "100"})
+    if answer.status == 401:
+        raise revoked("GET /installation/repositories: 401 (installation token expired or revoked)")
+    if answer.status != 200:
+        raise unexpected(answer, "GET /installation/repositories")
+    body = json_object(answer, "GET /installation/repositories")
+    repositories = [str(r.get("full_name")) for r in body.get("repositories", []) if isinstance(r, dict)]
+    shown = ", ".join(repositories[:20]) + (" …" if len(repositories) > 20 else "")
+    evidence = [
+        f"an app installation token reaching {body.get('total_count', len(repositories))} repositories: {shown}",
+        "installation permissions are not reported to a read-only call",
+    ]
+    return queried(Access.UNKNOWN, (), evidence, {"token": "installation"}, destructive=None)
+
+
+def _token_type(token: str) -> str:
+    prefixes = {
+        "ghp_": "classic personal access token",
+        "gho_": "OAuth token",
+        "ghu_": "GitHub App user token",
+        "ghr_": "refresh token",
+        "github_pat_": "fine-grained personal access token",
+    }
+    return next((kind for prefix, kind in prefixes.items() if token.startswith(prefix)), "token")

@@ -1,0 +1,141 @@
+"""PostgreSQL: connect read-only and read what the role may do — attributes, memberships, what it owns, and
+its DELETE/TRUNCATE rights — from the catalogue, without touching any data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from credscope.catalogue import Provider
+from credscope.model import Access, Credential, Scope
+from credscope.probes.base import NotProbed, capability_scope, limited
+from credscope.probes.client import ProviderSession
+
+ROLE = """
+SELECT current_user, current_database(), r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls
+FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+"""
+MEMBERSHIPS = """
+SELECT b.rolname FROM pg_catalog.pg_roles b
+WHERE b.rolname <> current_user AND pg_catalog.pg_has_role(current_user, b.oid, 'MEMBER')
+ORDER BY b.rolname
+"""
+DATABASES_OWNED = """
+SELECT d.datname FROM pg_catalog.pg_database d
+WHERE NOT d.datistemplate AND pg_catalog.pg_has_role(current_user, d.datdba, 'USAGE')
+ORDER BY d.datname
+"""
+TABLES = """
+SELECT n.nspname, c.relname,
+       pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE'),
+       pg_catalog.has_table_privilege(c.oid, 'DELETE'),
+       pg_catalog.has_table_privilege(c.oid, 'TRUNCATE'),
+       pg_catalog.has_table_privilege(c.oid, 'INSERT') OR pg_catalog.has_table_privilege(c.oid, 'UPDATE'),
+       pg_catalog.has_table_privilege(c.oid, 'SELECT')
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%'
+ORDER BY n.nspname, c.relname
+LIMIT 2000
+"""
+# Built-in roles that write or read everything, or run programs on the server.
+_WIDE_ROLES = {
+    "pg_write_all_data": "can write every table",
+    "pg_execute_server_program": "can run programs on the database server",
+    "pg_write_server_files": "can write files on the database server",
+}
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    owner: bool
+    delete: bool
+    truncate: bool
+    write: bool
+    read: bool
+
+
+def probe(credential: Credential, session: ProviderSession) -> Scope:
+    with session.sql(credential.secret) as sql:
+        role_rows = sql.rows("role attributes", ROLE)
+        if not role_rows:
+            raise NotProbed("the role is not visible in pg_roles")
+        user, database, superuser, createrole, createdb, bypassrls = role_rows[0]
+        member_of = [str(row[0]) for row in sql.rows("role memberships", MEMBERSHIPS)]
+        owned = [str(row[0]) for row in sql.rows("databases owned", DATABASES_OWNED)]
+        tables = [_Table(f"{r[0]}.{r[1]}", *map(bool, r[2:])) for r in sql.rows("table privileges", TABLES)]
+    identity = {"role": str(user), "database": str(database), "server": sql.host}
+    flags = {"superuser": superuser, "createrole": createrole, "createdb": createdb, "bypassrls": bypassrls}
+    return _verdict(session.provider, str(user), str(database), flags, member_of, owned, tables, identity)
+
+
+def _verdict(
+    provider: Provider,
+    user: str,
+    database: str,
+    attributes: dict[str, Any],
+    member_of: Sequence[str],
+    owned: Sequence[str],
+    tables: Sequence[_Table],
+    identity: dict[str, str],
+) -> Scope:
+    evidence = [f"connected read-only as role {user} to database {database}"]
+    if member_of:
+        evidence.append("member of: " + ", ".join(member_of))
+    capabilities: list[str] = []
+    actions: list[str] = []
+    floor = Access.READ
+    if attributes["superuser"]:
+        evidence.append(f"role {user} is a superuser: it can drop every database and run programs on the server")
+        superuser = provider.kinds.get("superuser")
+        capabilities.extend(superuser.capabilities if superuser else ("DROP DATABASE", "COPY PROGRAM", "CREATE ROLE"))
+        actions.extend(("postgres:DROP DATABASE (any)", "postgres:COPY PROGRAM (shell on the server)"))
+        return capability_scope(provider, capabilities, evidence, identity, Access.ADMIN, actions)
+    if attributes["createrole"]:
+        floor = Access.ADMIN
+        capabilities.append("CREATE ROLE")
+        evidence.append(f"role {user} has CREATEROLE: it can create roles and grant itself their rights")
+    if "pg_execute_server_program" in member_of:
+        floor = Access.ADMIN
+        capabilities.append("COPY PROGRAM")
+        actions.append("postgres:COPY PROGRAM (shell on the server)")
+        evidence.append("member of pg_execute_server_program: it can run programs on the database server")
+    if "pg_write_all_data" in member_of:
+        floor = max_access(floor, Access.WRITE)
+        capabilities.append("DELETE")
+        actions.append("postgres:DELETE (every table, via pg_write_all_data)")
+        evidence.append("member of pg_write_all_data: it can change and delete every row")
+    for name in owned:
+        floor = max_access(floor, Access.WRITE)
+        capabilities.append("DROP DATABASE")
+        actions.append(f"postgres:DROP DATABASE {name}")
+        evidence.append(f"role {user} owns database {name}: it can drop it")
+    for table in tables:
+        if table.owner:
+            actions.append(f"postgres:DROP TABLE {table.name}")
+        if table.delete:
+            capabilities.append("DELETE")
+            actions.append(f"postgres:DELETE FROM {table.name}")
+        if table.truncate:
+            capabilities.append("TRUNCATE")
+            actions.append(f"postgres:TRUNCATE {table.name}")
+        if table.read:
+            capabilities.append("SELECT")
+        if table.owner or table.delete or table.truncate or table.write:
+            floor = max_access(floor, Access.WRITE)
+    readable = [t.name for t in tables if t.read]
+    if not actions and floor is Access.READ:
+        shown = ", ".join(readable[:10]) + (" …" if len(readable) > 10 else "")
+        evidence.append(f"can only read: {shown}" if readable else "can connect, but reads no table")
+    if attributes["bypassrls"]:
+        evidence.append(f"role {user} bypasses row-level security")
+    if attributes["createdb"]:
+        evidence.append(f"role {user} can create databases")
+    return capability_scope(provider, capabilities, evidence, identity, floor, limited(actions))
+
+
+def max_access(left: Access, right: Access) -> Access:
+    order = (Access.NONE, Access.READ, Access.WRITE, Access.ADMIN)
+    return left if order.index(left) >= order.index(right) else right

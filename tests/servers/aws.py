@@ -1,0 +1,80 @@
+"""moto's real server (server mode, in a thread) on 127.0.0.1, with IAM authentication switched on.
+
+Users: `admin` (AdministratorAccess), `auditor` (ReadOnlyAccess, through a group), and `departed`, whose
+access key was deleted. Keys come from moto at run time; none is written anywhere.
+"""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass(frozen=True)
+class AwsKey:
+    key_id: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    endpoint: str
+    admin: AwsKey
+    reader: AwsKey
+    deleted: AwsKey
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    pytest.importorskip("moto.server")
+    boto3 = pytest.importorskip("boto3")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        iam = boto3.client(
+            "iam",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # setup runs before authentication is switched on
+        )
+
+        def user_with_key(name: str) -> AwsKey:
+            iam.create_user(UserName=name)
+            made = iam.create_access_key(UserName=name)["AccessKey"]
+            return AwsKey(made["AccessKeyId"], made["SecretAccessKey"])
+
+        admin = user_with_key("admin")
+        iam.attach_user_policy(UserName="admin", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        reader = user_with_key("auditor")
+        iam.create_group(GroupName="auditors")
+        iam.add_user_to_group(GroupName="auditors", UserName="auditor")
+        iam.attach_group_policy(GroupName="auditors", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+        deleted = user_with_key("departed")
+        iam.attach_user_policy(UserName="departed", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        iam.delete_access_key(UserName="departed", AccessKeyId=deleted.key_id)
+        # From now on every request is authenticated and authorised like AWS does it.
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+        yield MotoServer(endpoint, admin, reader, deleted)
+    finally:
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"inf", method="POST")
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        finally:
+            server.stop()
