@@ -68,7 +68,7 @@ DOCUMENTED_EXAMPLE_FINGERPRINTS = frozenset(
 _PLACEHOLDER = re.compile(
     r"""(?ix)
     ^(?:your|my|insert|enter|replace|put|add|paste|example|sample|dummy|fake|test|mock)[_\-\s]?
-       .*(?:key|token|secret|password|here|value)
+       [a-z_\-\s]*(?:key|token|secret|password|here|value)[_\-\s\d]*$
     | ^<[^<>]+>$ | ^\[[^\[\]]+\]$ | ^\{[^{}]+\}$
     | ^(?:changeme|change_me|change-me|password|passw0rd|secret|token|null|none|nil|undefined
          |todo|tbd|redacted|hidden|xxx+|\*+|\.+)$
