@@ -24,6 +24,9 @@ _TOKEN = re.compile(
 )
 
 
+_MAX_DEPTH = 128
+
+
 @dataclass(frozen=True)
 class _Token:
     kind: str
@@ -50,6 +53,9 @@ class HclParser:
                 statement = []
                 continue
             if token.kind == "punct" and token.text in "{[":
+                if len(stack) >= _MAX_DEPTH:
+                    error = "nested too deeply"
+                    break
                 stack.append((path, token.text))
                 path = (*path, *_labels(statement, token.text))
                 statement = []
@@ -71,8 +77,8 @@ class HclParser:
                     full = (*path, key) if key else path
                     found.append(Assignment(name, full, value, token.start, token.end, lines.line_of(token.start)))
             statement.append(token)
-        if stack:
-            error = error or "unclosed block at end of file"
+        if stack and error is None:
+            error = "unclosed block at end of file"
         return Parsed(self.format, tuple(found), error)
 
 

@@ -12,6 +12,7 @@ from credscope.detect.parsers.base import LineIndex, Parsed
 from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, walk
 
 _STRING_TAG = "tag:yaml.org,2002:str"
+_MAX_DEPTH = 200
 
 
 class YamlParser:
@@ -26,11 +27,11 @@ class YamlParser:
         try:
             for root in yaml.compose_all(text, Loader=loader):
                 if root is not None:
-                    documents.append(_convert(root, {}, [0]))
+                    documents.append(_convert(root, {}, [0], 0))
         except yaml.YAMLError as problem:
             error = " ".join(str(problem).split())[:200]
-        except _TooLarge:
-            error = "too many nodes"
+        except _TooLarge as reason:
+            error = str(reason)
         # Documents before the error are sound; the walk still judges values in them.
         return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))), error)
 
@@ -39,7 +40,7 @@ class _TooLarge(Exception):
     pass
 
 
-def _convert(node: Any, done: dict[int, Node], count: list[int]) -> Node:
+def _convert(node: Any, done: dict[int, Node], count: list[int], depth: int) -> Node:
     """PyYAML nodes to the shared tree; a node reached twice (an alias) becomes the same object."""
     import yaml  # noqa: PLC0415
 
@@ -48,19 +49,21 @@ def _convert(node: Any, done: dict[int, Node], count: list[int]) -> Node:
         return known
     count[0] += 1
     if count[0] > MAX_NODES:
-        raise _TooLarge
+        raise _TooLarge("too many nodes")
+    if depth > _MAX_DEPTH:
+        raise _TooLarge("nested too deeply")
     result: Node
     if isinstance(node, yaml.MappingNode):
         mapping = MapNode()
         done[id(node)] = mapping
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-            mapping.items.append((str(name), _convert(value, done, count)))
+            mapping.items.append((str(name), _convert(value, done, count, depth + 1)))
         result = mapping
     elif isinstance(node, yaml.SequenceNode):
         sequence = ListNode()
         done[id(node)] = sequence
-        sequence.items.extend(_convert(item, done, count) for item in node.value)
+        sequence.items.extend(_convert(item, done, count, depth + 1) for item in node.value)
         result = sequence
     else:
         # Plain scalars that resolve to numbers or booleans are not strings; quoted ones always are.
