@@ -108,7 +108,7 @@ class SqlSession:
             raise
         try:
             with self._connection.cursor() as cursor:
-                cursor.execute(statement, params)
+                cursor.execute(statement, params or None)
                 found = list(cursor.fetchall())
         except psycopg.errors.QueryCanceled:
             self._session.record("SQL", self.host, name, "timeout")
