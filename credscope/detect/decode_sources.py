@@ -37,6 +37,16 @@ class Decoded:
     name: str | None  # the key it was stored under: the name rules judge a bare decoded value by
     context: Mapping[str, str] = field(default_factory=dict)
     login: RegistryLogin | None = None  # set when `text` is the password of a registry login
+    # A value decoded out of another decoded value: that value, and where its encoding sits in that text.
+    parent: Decoded | None = None
+    span_in_parent: tuple[int, int] | None = None
+
+    def outermost(self) -> tuple[Decoded, tuple[int, int] | None]:
+        """The top-level decoded value this one came out of, and where (in its text) this one began."""
+        node, span = self, None
+        while node.parent is not None:
+            span, node = node.span_in_parent, node.parent
+        return node, span
 
 
 def decoded_values(assignments: Sequence[Assignment]) -> list[Decoded]:
@@ -50,11 +60,12 @@ def _decoded(assignments: Sequence[Assignment], outer: Decoded | None, depth: in
         start, end = (outer.start, outer.end) if outer else (assignment.start, assignment.end)
         base = dict(outer.context) if outer else {}
         path = assignment.path
+        within = (assignment.start, assignment.end) if outer else None
         if len(path) == 3 and path[0] == "auths" and path[2] == "auth":
             login = _login(path[1], assignment.value)
             if login is not None:
                 context = {**base, "registry": login.registry, "username": login.username}
-                yield Decoded(login.password, start, end, "password", context, login)
+                yield Decoded(login.password, start, end, "password", context, login, outer, within)
             continue
         if len(path) == 2 and path[0] == "data" and assignment.context.get("k8s_kind") == "Secret":
             secret_name = assignment.context.get("secret_name", "")
@@ -68,7 +79,7 @@ def _decoded(assignments: Sequence[Assignment], outer: Decoded | None, depth: in
         text = _base64_text(assignment.value)
         if text is None:
             continue
-        decoded = Decoded(text, start, end, path[-1], context)
+        decoded = Decoded(text, start, end, path[-1], context, None, outer, within)
         yield decoded
         if depth + 1 < _MAX_DEPTH and text.lstrip().startswith("{"):
             # `.dockerconfigjson` and friends: a JSON document inside the Secret.

@@ -91,7 +91,10 @@ class Detector:
         structure = DocumentContext(document.path, text)
         matches = [m for rule in rules for m in self._matches(rule, text, document.path, stats, structure)]
         if encoded:
-            matches.extend(self._decoded_matches(structure, document.path, stats))
+            values = decoded_values(structure.assignments)
+            # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.
+            matches = [m for m in matches if not any(v.start <= m.start and m.end <= v.end for v in values)]
+            matches.extend(self._decoded_matches(values, document.path, stats))
         if structure.error is not None:
             stats.parse_errors += 1
             stats.parse_error = structure.error
@@ -130,18 +133,24 @@ class Detector:
             extra = {k: v for k, v in found.groupdict().items() if k != "secret" and v}
             yield Match(rule=rule, secret=secret, start=start, end=end, name=name, context={**extra, **context})
 
-    def _decoded_matches(self, structure: DocumentContext, path: str, stats: DocumentStats) -> Iterator[Match]:
+    def _decoded_matches(self, values: list[Decoded], path: str, stats: DocumentStats) -> Iterator[Match]:
         """Matches inside base64 values (Kubernetes Secret data, Docker `auth`), placed on the encoded value."""
-        for index, decoded in enumerate(decoded_values(structure.assignments)):
+        index_of = {id(value): index for index, value in enumerate(values)}
+        for decoded in values:
+            outermost, span = decoded.outermost()
             content = decoded.text.encode("utf-8", "surrogateescape")
             rules = [r for r in self.active_rules(content) if r.paths is None or r.paths.search(path)]
+            # Values decoded out of this one speak for their own encodings, as at the top level.
+            nested = [v.span_in_parent for v in values if v.parent is decoded and v.span_in_parent]
             for rule in rules:
                 for match in self._matches(rule, decoded.text, path, stats, default_name=decoded.name):
-                    yield _placed(match, decoded, index, Origin.DECODED)
+                    if not any(low <= match.start and match.end <= high for low, high in nested):
+                        yield _placed(match, decoded, (index_of[id(outermost)], *(span or (match.start, match.end))))
             if decoded.login is not None:
                 login = self._registry_login(decoded, path, stats)
                 if login is not None:
-                    yield _placed(login, decoded, index, Origin.STRUCTURE)
+                    where = (index_of[id(outermost)], *(span or (0, len(decoded.text))))
+                    yield replace(_placed(login, decoded, where), origin=Origin.STRUCTURE)
 
     def _registry_login(self, decoded: Decoded, path: str, stats: DocumentStats) -> Match | None:
         """The password of a Docker `auth` entry, as the registry credential it is."""
@@ -185,14 +194,18 @@ def _named(rule: Rule, name: str | None, text: str, start: int) -> bool:
     return near.pattern.search(window) is not None
 
 
-def _placed(match: Match, decoded: Decoded, index: int, origin: Origin) -> Match:
-    """A match in a decoded value, moved onto the encoded value's span in the document."""
+def _placed(match: Match, decoded: Decoded, inner: tuple[int, int, int]) -> Match:
+    """A match in a decoded value, moved onto the encoded value's span in the document.
+
+    `inner` places it inside the outermost decoded value, so that findings there (a Docker `auth` rule on
+    `.dockerconfigjson`) and findings in the value decoded from them (the token in that `auth`) overlap.
+    """
     return replace(
         match,
         start=decoded.start,
         end=decoded.end,
-        origin=origin,
-        inner=(index, match.start, match.end),
+        origin=Origin.DECODED,
+        inner=inner,
         context={**decoded.context, **match.context},
     )
 
