@@ -38,7 +38,7 @@ def infer(subject: Subject) -> Scope:
     account_match = _ACCOUNT.search(secret)
     account = account_match.group(1) if account_match else next(iter(_accounts(subject)), "")
     identity = {"account": account} if account else {}
-    if "sig=" in secret and ("sp=" in secret or "si=" in secret):
+    if subject.credential.kind == "sas-token" or ("sig=" in secret and ("sp=" in secret or "si=" in secret)):
         return _sas(subject, secret, identity)
     if "SharedAccessSignature=" in secret:
         return _sas(subject, secret.split("SharedAccessSignature=", 1)[1].split(";")[0], identity)
@@ -46,13 +46,13 @@ def infer(subject: Subject) -> Scope:
         return Scope(
             access=Access.READ,
             destructive=False,
-            evidence=("devstoreaccount1 is the storage emulator's published well-known account",),
+            evidence=("devstoreaccount1 is the storage emulator's published well-known account: not a real one",),
             identity=identity,
             production=False,
         )
-    if "AccountKey=" in secret or subject.credential.kind in ("account-key", "connection-string"):
+    if "AccountKey=" in secret or subject.credential.kind == "storage-account-key":
         note = "an account key (Shared Key): full control of every container, blob, queue, table and share"
-        return from_kind(subject, "account-key", (note,), identity)
+        return from_kind(subject, "storage-account-key", (note,), identity)
     return from_kind(subject, subject.credential.kind)
 
 
@@ -66,7 +66,8 @@ def _accounts(subject: Subject) -> tuple[str, ...]:
 
 
 def _sas(subject: Subject, query: str, identity: dict[str, str]) -> Scope:
-    fields = {k: v[0] for k, v in urllib.parse.parse_qs(query.lstrip("?")).items()}
+    # HTML and XML configs escape the separators: "&amp;".
+    fields = {k: v[0] for k, v in urllib.parse.parse_qs(query.lstrip("?").replace("&amp;", "&")).items()}
     expiry = _parse_time(fields.get("se", ""))
     gone = expired(subject, expiry, "SAS (se)")
     if gone is not None:

@@ -38,6 +38,8 @@ _URI = re.compile(
     r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?:(?P<user>[^:@/]*)(?::(?P<password>[^@]*))?@)?"
     r"(?P<hosts>[^/?#]*)(?:/(?P<database>[^?#]*))?"
 )
+_GO_DSN = re.compile(r"^(?P<user>[^:@/]*):(?P<password>.*)@(?:tcp|unix)\((?P<host>[^)]*)\)/(?P<database>[^?]*)")
+_QUERY_USER = re.compile(r"[?&;](user|password)=([^&;]*)")
 _DSN = re.compile(r"\b(host|hostaddr|user|password|dbname)=([^\s'\";]+)")
 _COMPOSE = re.compile(r"(?i)(?:^|/)(?:docker-)?compose[\w.-]*\.ya?ml$")
 
@@ -51,16 +53,23 @@ class Connection:
 
 
 def parse(secret: str) -> Connection | None:
-    """User, password, first host and database of a URI or key=value DSN; None if neither."""
-    match = _URI.match(secret)
+    """User, password, first host and database of a URI, JDBC URL, Go DSN or key=value DSN; None if none."""
+    go = _GO_DSN.match(secret)
+    if go:
+        return Connection(go["user"], go["password"], go["host"].rsplit(":", 1)[0], go["database"])
+    match = _URI.match(secret.removeprefix("jdbc:"))
     if match:
         first_host = (match.group("hosts") or "").split(",")[0]
-        host = first_host.rsplit(":", 1)[0] if first_host.count(":") == 1 else first_host
+        if first_host.startswith("[") and "]" in first_host:  # IPv6 literal
+            host = first_host[1 : first_host.index("]")]
+        else:
+            host = first_host.rsplit(":", 1)[0] if first_host.count(":") == 1 else first_host
+        query = dict(_QUERY_USER.findall(secret))
         return Connection(
-            user=match.group("user") or "",
-            password=match.group("password") or "",
-            host=host.strip("[]"),
-            database=(match.group("database") or ""),
+            user=match.group("user") or query.get("user", ""),
+            password=match.group("password") or query.get("password", ""),
+            host=host,
+            database=(match.group("database") or "").split(";")[0],
         )
     fields = dict(_DSN.findall(secret))
     if fields:
@@ -110,6 +119,9 @@ def infer(subject: Subject) -> Scope:
     evidence = [host_note]
     if production is False and _throwaway(connection.password, connection.user):
         evidence.append("the password is a well-known default: a throw-away local value")
+    if subject.provider.id == "redis" and connection.user in ("", "default"):
+        note = "no ACL user: the password authenticates the default user"
+        return from_kind(subject, "superuser", (note, *evidence), identity, production)
     if connection.user.lower() in SUPERUSERS:
         note = f"role {connection.user} is the server's superuser by convention"
         return from_kind(subject, "superuser", (note, *evidence), identity, production)

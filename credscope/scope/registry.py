@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from credscope.scope import ai, aws, azure, databases, github, jwt, kubernetes, pypi, railway, stripe, supabase
+from credscope.scope import ai, aws, azure, databases, github, kubernetes, pypi, railway, stripe, supabase
 from credscope.scope.generic import infer as infer_generic
 from credscope.scope.infer import Inference
 
@@ -16,14 +16,13 @@ def builtin_inferences() -> dict[str, Inference]:
         "supabase": supabase.infer,
         "pypi": pypi.infer,
         "azure": azure.infer,
-        "azure-storage": azure.infer,
         "openai": ai.infer_openai,
         "anthropic": ai.infer_anthropic,
         "postgres": databases.infer,
         "mysql": databases.infer,
         "mongodb": databases.infer,
+        "redis": databases.infer,
         "kubernetes": kubernetes.infer,
         "github": github.infer,
-        "jwt": jwt.infer,
         "generic": infer_generic,
     }
