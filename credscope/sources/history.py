@@ -30,6 +30,7 @@ class Introduction:
     commit: str
     author_date: str
     path: str
+    age: int = 0  # position in `git log` output: larger is older (breaks ties between equal dates)
 
 
 @dataclass
@@ -60,6 +61,8 @@ class HistorySource:
                 report.skip(f"{display}@{blob[:12]}", "too-large", f"{size} bytes in history")
             else:
                 wanted.append(blob)
+        # Oldest first, so that among equal author dates the first sighting is the introduction.
+        wanted.sort(key=lambda blob: -introductions[blob].age if blob in introductions else 1)
         for blob, content in _read_blobs(toplevel, wanted):
             where = introductions.get(blob)
             path = where.path if where else named[blob]
@@ -114,7 +117,7 @@ def introductions_of(toplevel: Path) -> dict[str, Introduction]:
             index += 1
             if len(fields) >= 4:
                 # git log lists newest first: the last sighting is the oldest introduction.
-                found[fields[3].decode("ascii")] = Introduction(commit, date, path)
+                found[fields[3].decode("ascii")] = Introduction(commit, date, path, index)
     return found
 
 
