@@ -189,10 +189,15 @@ CASES = {
     ),
     "aws-profile-and-role": Case(
         "aws", "access-key", gen(SECRET_TEMPLATE), Access.UNKNOWN, None,
-        ("AWS profile prod", "the profile assumes role arn:aws:iam::123456789012:role/deployer (role_arn)"),
+        ("AWS profile prod", "the profile assumes role arn:aws:iam::123456789012:role/deployer (role_arn)",
+         "other profiles assume arn:aws:iam::123456789012:role/admin with this key (source_profile)"),
         identity={"profile": "prod", "role_arn": "arn:aws:iam::123456789012:role/deployer"},
         parts=lambda: {"access_key_id": token("{{aws:akia:123456789012}}")},
-        context={"profile": "prod", "role_arn": "arn:aws:iam::123456789012:role/deployer"},
+        context={
+            "profile": "prod",
+            "role_arn": "arn:aws:iam::123456789012:role/deployer",
+            "assumable_roles": "arn:aws:iam::123456789012:role/admin",
+        },
         path=".aws/credentials", reach=Reach.HOME,
     ),
     "aws-key-id-alone": Case(
@@ -375,6 +380,12 @@ CASES = {
         "kubernetes", "token", gen("{{password:40}}"), Access.ADMIN, True,
         ("kubeconfig user kubernetes-admin: an admin user by name",), identity={"user": "kubernetes-admin"},
         context={"user": "kubernetes-admin"}, path=".kube/config",
+    ),
+    "kubernetes-local-cluster": Case(
+        "kubernetes", "kubeconfig-token", gen("{{password:40}}"), Access.ADMIN, True,
+        ("kubeconfig user kind-admin: an admin user by name", "cluster server https://127.0.0.1:6443: this machine"),
+        context={"kube_user": "kind-admin", "server": "https://127.0.0.1:6443"}, path=".kube/config",
+        severity=Severity.LOW, production=False,
     ),
     "kubernetes-service-account-bound": Case(
         "kubernetes", "service-account-token", gen("{{kubernetes:bound:payments:deployer}}"), Access.UNKNOWN, None,

@@ -85,4 +85,6 @@ def _profile_context(subject: Subject, identity: dict[str, str]) -> list[str]:
     for role in context_values(credential, "role_arn"):
         identity["role_arn"] = role
         evidence.append(f"the profile assumes role {role} (role_arn): the key reaches that role's permissions too")
+    for roles in context_values(credential, "assumable_roles"):
+        evidence.append(f"other profiles assume {roles.replace(',', ', ')} with this key (source_profile)")
     return evidence

@@ -7,11 +7,13 @@ import base64
 import binascii
 import calendar
 import re
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, replace
 
 from credscope.detect.decoding import decode_jwt_claims
 from credscope.model import Scope
-from credscope.scope.facts import context_values, expired, from_kind, unknown
+from credscope.scope.databases import host_verdict
+from credscope.scope.facts import add, context_values, expired, from_kind, unknown
 from credscope.scope.infer import Subject
 from credscope.scope.jwt import claims_evidence, expiry_of
 
@@ -28,6 +30,17 @@ class Certificate:
 
 
 def infer(subject: Subject) -> Scope:
+    scope = _infer(subject)
+    servers = context_values(subject.credential, "server")
+    if not servers:
+        return scope
+    host = urllib.parse.urlsplit(servers[0]).hostname or servers[0]
+    production, _ = host_verdict(host)
+    note = f"cluster server {servers[0]}" + (": this machine (a local cluster)" if production is False else "")
+    return replace(add(scope, (note,)), production=production if production is False else scope.production)
+
+
+def _infer(subject: Subject) -> Scope:
     credential = subject.credential
     certificate = next(filter(None, (certificate_of(v) for v in (*credential.parts.values(), credential.secret))), None)
     users = context_values(credential, "user", "username", "kube_user")
