@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from credscope.catalogue import load_catalogue
-from credscope.model import Access, Credential, Location, Reach, Severity, fingerprint_of
+from credscope.model import Access, Credential, Location, Reach, Scope, Severity, fingerprint_of
+from credscope.policy import FailOn, Policy
+from credscope.scope.core import severity_of
 from credscope.scope.infer import assess
 from credscope.scope.railway import VOLUME_DELETE_NOTE
 from credscope.scope.registry import builtin_inferences
@@ -498,3 +500,73 @@ def test_offline_inference(case: Case) -> None:
     assert len(credential.secret) < 12 or all(
         credential.secret not in line for line in (*scope.evidence, *scope.identity.values())
     )
+
+
+SEVERITIES = {
+    "admin-destructive-tracked": (Access.ADMIN, True, None, (Reach.TRACKED,), Severity.CRITICAL),
+    "admin-destructive-ignored-stays-critical": (Access.ADMIN, True, None, (Reach.IGNORED,), Severity.CRITICAL),
+    "admin-not-destructive-tracked": (Access.ADMIN, False, None, (Reach.TRACKED,), Severity.HIGH),
+    "write-destructive-tracked": (Access.WRITE, True, None, (Reach.TRACKED,), Severity.HIGH),
+    "write-destructive-ignored": (Access.WRITE, True, None, (Reach.IGNORED,), Severity.MEDIUM),
+    "write-destructive-history-still-leaked": (Access.WRITE, True, None, (Reach.HISTORY,), Severity.HIGH),
+    "write-destructive-ignored-and-history": (Access.WRITE, True, None, (Reach.IGNORED, Reach.HISTORY), Severity.HIGH),
+    "write-destructive-home": (Access.WRITE, True, None, (Reach.HOME,), Severity.MEDIUM),
+    "unknown-tracked": (Access.UNKNOWN, None, None, (Reach.TRACKED,), Severity.MEDIUM),
+    "unknown-env": (Access.UNKNOWN, None, None, (Reach.ENV,), Severity.LOW),
+    "read-tracked": (Access.READ, False, None, (Reach.TRACKED,), Severity.LOW),
+    "read-local-stays-low": (Access.READ, False, None, (Reach.UNTRACKED,), Severity.LOW),
+    "none-expired": (Access.NONE, False, None, (Reach.TRACKED,), Severity.INFO),
+    "admin-destructive-not-production": (Access.ADMIN, True, False, (Reach.TRACKED,), Severity.LOW),
+}
+
+
+@pytest.mark.parametrize(
+    ("access", "destructive", "production", "reaches", "expected"),
+    [pytest.param(*row, id=name) for name, row in SEVERITIES.items()],
+)
+def test_severity_from_access_destructive_reach(
+    access: Access, destructive: bool | None, production: bool | None, reaches: tuple[Reach, ...], expected: Severity
+) -> None:
+    scope = Scope(access=access, destructive=destructive, production=production)
+    assert severity_of(scope, reaches) is expected
+
+
+def _judged(scope: Scope) -> Credential:
+    location = Location(path="a.env", line=1, column=1, reach=Reach.TRACKED)
+    return Credential(fingerprint_of("x" * 30), "railway", "account-token", "r", "x" * 30, (location,), scope=scope)
+
+
+POLICIES = {
+    "admin-fails-admin": (FailOn.ADMIN, Access.ADMIN,
+        Scope(access=Access.ADMIN, destructive=True, destructive_actions=("railway:volumeDelete",)),
+        "--fail-on admin: access admin; can destroy: railway:volumeDelete"),
+    "write-passes-admin": (FailOn.ADMIN, Access.ADMIN, Scope(access=Access.WRITE, destructive=True), None),
+    "write-fails-write": (FailOn.WRITE, Access.ADMIN, Scope(access=Access.WRITE), "--fail-on write: access write"),
+    "read-passes-write": (FailOn.WRITE, Access.ADMIN, Scope(access=Access.READ), None),
+    "unknown-as-admin": (FailOn.ADMIN, Access.ADMIN, Scope(),
+        "--fail-on admin: access unknown, counted as admin (--unknown-as)"),
+    "unknown-as-write-passes-admin": (FailOn.ADMIN, Access.WRITE, Scope(), None),
+    "unknown-as-read-passes-write": (FailOn.WRITE, Access.READ, Scope(), None),
+    "expired-passes": (FailOn.WRITE, Access.ADMIN, Scope(access=Access.NONE), None),
+    "not-production-passes-admin": (FailOn.ADMIN, Access.ADMIN, Scope(access=Access.ADMIN, production=False), None),
+    "any-fails-everything": (FailOn.ANY, Access.ADMIN, Scope(access=Access.READ),
+        "--fail-on any: a railway account-token was found (access read)"),
+    "none-never-fails": (FailOn.NONE, Access.ADMIN, Scope(access=Access.ADMIN, destructive=True), None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "unknown_as", "scope", "reason"), [pytest.param(*row, id=name) for name, row in POLICIES.items()]
+)
+def test_policy_reasons(fail_on: FailOn, unknown_as: Access, scope: Scope, reason: str | None) -> None:
+    credential = _judged(scope)
+    verdict = Policy(fail_on=fail_on, unknown_as=unknown_as).judge([credential])
+    assert verdict.reasons.get(credential.fingerprint) == reason
+    assert verdict.passed is (reason is None)
+    assert verdict.failing == (() if reason is None else (credential.fingerprint,))
+
+
+def test_policy_defaults_are_admin_and_conservative() -> None:
+    assert (Policy().fail_on, Policy().unknown_as) == (FailOn.ADMIN, Access.ADMIN)
+    with pytest.raises(ValueError, match="unknown_as must be admin, write or read"):
+        Policy(unknown_as=Access.NONE)
