@@ -522,3 +522,31 @@ def test_nothing_but_the_planted_credentials(
     extra = {f"{f['provider']} {f['path']}:{f['line']}" for s, fs in found.items() if s not in planted for f in fs}
     # AWS reports the key id inside the secret's credential, never on its own.
     assert extra == set()
+
+
+def test_agent_configs_inside_a_repository_are_parsed_like_home_ones(tmp_path: Path) -> None:
+    repo = tmp_path / "workspace"
+    railway, github, remote = token("{{uuid4}}"), token("{{github:ghp}}"), token("{{github:fine}}")
+    files = {
+        ".mcp.json": {"mcpServers": {"railway": {"command": "npx", "env": {"RAILWAY_API_TOKEN": railway}}}},
+        ".cursor/mcp.json": {"mcpServers": {"gh": {"command": "gh-mcp", "args": ["--token", github]}}},
+        ".vscode/mcp.json": {"servers": {"remote": {"headers": {"Authorization": f"Bearer {remote}"}}}},
+    }
+    for relative, content in files.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_text(json.dumps(content, indent=2), encoding="utf-8")
+    result = run_cli("scan", str(repo), "--format", "json", "--show-secrets", "--fail-on", "none")
+    assert result.exit_code == 0, result.stderr
+    found = findings_by_secret(result.json())
+    summary = {
+        secret: [
+            (f["reach"], f["path"], f["line"], f["context"].get("mcp_server"), f["context"].get("store"))
+            for f in findings
+        ]
+        for secret, findings in found.items()
+    }
+    assert summary == {
+        railway: [("file", ".mcp.json", 6, "railway", "claude-code-mcp")],
+        github: [("file", ".cursor/mcp.json", 7, "gh", "cursor-mcp")],
+        remote: [("file", ".vscode/mcp.json", 5, "remote", "vscode-mcp")],
+    }
