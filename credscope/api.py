@@ -61,6 +61,8 @@ def scan(
     for root in roots:
         if not root.exists():
             raise UsageError(f"{root}: no such file or directory")
+    if options.home is not None and not options.home.is_dir():
+        raise UsageError(f"{options.home}: --home needs a directory")
     sources = reach_sources(roots, options)
     sources.extend(extra_sources)
     return run(
