@@ -10,12 +10,19 @@ import binascii
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from credscope.detect.parsers import Assignment
+from credscope.detect.parsers import Assignment, parser_for
 from credscope.detect.parsers.json_format import JsonParser
 
 _MAX_ENCODED = 1_000_000
 _MAX_DEPTH = 2  # a Secret's `.dockerconfigjson` holding `auths` holding `auth`: two levels of decoding
 _KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "token-data"})
+# Bytes that say a JSON or YAML document may hold such values: it is parsed even when no rule matches its text.
+_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
+
+
+def may_hold_encoded(path: str, content: bytes) -> bool:
+    parser = parser_for(path)
+    return parser is not None and parser.format in {"json", "yaml"} and any(h in content for h in _HINTS)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from enum import IntEnum
 
 from credscope.catalogue import Catalogue, Rule
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
-from credscope.detect.decode_sources import Decoded, decoded_values
+from credscope.detect.decode_sources import Decoded, decoded_values, may_hold_encoded
 from credscope.detect.filters import FILTERS, Filter, FilterContext, meets_entropy, why_not_a_secret
 from credscope.detect.prefilter import Prefilter
 from credscope.model import Candidate, Document, Location
@@ -18,9 +18,6 @@ _IGNORE_MARKERS = ("credscope: ignore", "credscope:ignore", "pragma: allowlist s
 _IGNORE_NEXT_MARKERS = ("credscope: ignore-next-line", "pragma: allowlist nextline secret")
 # Generic rules (a password assigned to a name) yield to any provider-specific rule on the same span.
 GENERIC_PROVIDER = "generic"
-# Bytes that say a document may hold values only visible once decoded (Kubernetes Secret, Docker config,
-# kubeconfig): such a document is parsed even when no rule matches its raw text.
-_ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
 # The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
 REGISTRY_AUTH = ("docker", "registry-auth")
 
@@ -84,7 +81,8 @@ class Detector:
     def detect(self, document: Document, stats: DocumentStats | None = None) -> list[Candidate]:
         stats = stats if stats is not None else DocumentStats()
         rules = [r for r in self.active_rules(document.content) if r.paths is None or r.paths.search(document.path)]
-        encoded = any(hint in document.content for hint in _ENCODED_HINTS)
+        # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text.
+        encoded = may_hold_encoded(document.path, document.content)
         if not rules and not encoded:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
