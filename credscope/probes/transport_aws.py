@@ -53,6 +53,7 @@ class AwsSession:
             ConnectTimeoutError,
             ReadTimeoutError,
         )
+        from botocore.parsers import ResponseParserError  # noqa: PLC0415
 
         name = f"{service}:{operation}"
         url = self.endpoint_url(service)
@@ -81,6 +82,10 @@ class AwsSession:
         except (ConnectTimeoutError, ReadTimeoutError):
             self._session.record("RPC", host, name, "timeout")
             raise ProbeFailure(f"timeout: no answer from AWS within {self._session.settings.timeout:g}s") from None
+        except ResponseParserError:
+            # What a server that lacks the operation sends back (moto: an HTML 500 page).
+            self._session.record("RPC", host, name, "unreadable-answer")
+            raise ProbeFailure(f"{name}: the endpoint's answer could not be read (not implemented there?)") from None
         except BotoCoreError as error:
             self._session.record("RPC", host, name, "network-error")
             raise ProbeFailure(f"network error: {type(error).__name__}") from None

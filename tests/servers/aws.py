@@ -6,6 +6,7 @@ access key was deleted. Keys come from moto at run time; none is written anywher
 
 from __future__ import annotations
 
+import os
 import socket
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ class MotoServer:
     deleted: AwsKey
 
 
+# A form content type would make moto's server read the body as a form and see no count.
+_PLAIN = {"Content-Type": "text/plain"}
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -40,6 +45,9 @@ def moto_server() -> Iterator[MotoServer]:
     boto3 = pytest.importorskip("boto3")
     from moto.server import ThreadedMotoServer
 
+    # AWS's managed policies (AdministratorAccess, ReadOnlyAccess) are loaded only when asked for.
+    previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -68,13 +76,17 @@ def moto_server() -> Iterator[MotoServer]:
         iam.attach_user_policy(UserName="departed", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
         iam.delete_access_key(UserName="departed", AccessKeyId=deleted.key_id)
         # From now on every request is authenticated and authorised like AWS does it.
-        request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST")
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers=_PLAIN)
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200
         yield MotoServer(endpoint, admin, reader, deleted)
     finally:
-        request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"inf", method="POST")
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"inf", method="POST", headers=_PLAIN)
         try:
             urllib.request.urlopen(request, timeout=10).close()
         finally:
             server.stop()
+            if previous is None:
+                os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+            else:
+                os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = previous
