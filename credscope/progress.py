@@ -29,9 +29,7 @@ class Progress(Protocol):
 class TerminalProgress:
     """Redraws at most every `interval` seconds: cheap enough to call once per file."""
 
-    def __init__(
-        self, stream: TextIO, interval: float = 0.1, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, stream: TextIO, interval: float = 0.1, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.interval = interval
         self.clock = clock

@@ -107,7 +107,7 @@ def import_(
     """Convert a detect-secrets baseline: re-scan, match its SHA-1 hashes, write a credscope baseline."""
     from credscope.baseline import import_detect_secrets, load_baseline  # noqa: PLC0415
 
-    root = path or detect_secrets_baseline.resolve().parent
+    root = path or detect_secrets_baseline.parent
     target, credentials = _scan(root, baseline, config_file)
     outcome = import_detect_secrets(detect_secrets_baseline, credentials)
     old = load_baseline(target) if target.exists() else Baseline()

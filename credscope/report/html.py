@@ -64,9 +64,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     credentials = by_severity(result.credentials)
     roots = ", ".join(escape(root) for root in result.roots) or "(nothing)"
     passed = result.verdict.passed
-    verdict = (
-        f"policy --fail-on {escape(result.verdict.threshold)}: "
-        + ("passed" if passed else f"FAILED, {len(result.verdict.failing)} credential(s) over the threshold")
+    verdict = f"policy --fail-on {escape(result.verdict.threshold)}: " + (
+        "passed" if passed else f"FAILED, {len(result.verdict.failing)} credential(s) over the threshold"
     )
     body = [
         "<header>",

@@ -71,9 +71,7 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
         "invocations": [
             {
                 "executionSuccessful": True,
-                "toolExecutionNotifications": [
-                    {"level": "note", "message": {"text": note}} for note in result.notes
-                ],
+                "toolExecutionNotifications": [{"level": "note", "message": {"text": note}} for note in result.notes],
             }
         ],
         "properties": {"policy": {"passed": result.verdict.passed, "fail_on": result.verdict.threshold}},

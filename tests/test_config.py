@@ -1,0 +1,229 @@
+"""Configuration: every key changes what a scan does; a broken file is one line naming file and key, exit 2."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from credscope.config import Config, ProviderSettings, discover, find_config, load_config
+from credscope.errors import ConfigError
+from credscope.model import Access
+from credscope.policy import FailOn
+
+from helpers import Repo, run_cli, token
+
+
+def _findings(repo: Repo, *args: str) -> tuple[int, list[tuple[str, str, int]], dict[str, object]]:
+    result = run_cli("scan", ".", "--format", "json", *args, cwd=repo.path)
+    assert result.exit_code in (0, 1), result.stderr
+    report = result.json()
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return result.exit_code, sorted((f["rule"], f["path"], f["line"]) for f in findings), report
+
+
+@pytest.fixture
+def tokens(repo: Repo) -> Repo:
+    """A repository with a GitHub token in app.py:2 and another in secrets/ci.env:1."""
+    repo.write("app.py", f'import os\nGITHUB_TOKEN = "{token("{{github:ghp}}")}"\n')
+    repo.write("secrets/ci.env", f"GH_TOKEN={token('{{github:ghp}}')}\n")
+    repo.commit("init")
+    return repo
+
+
+BOTH = [("github-pat-classic", "app.py", 2), ("github-pat-classic", "secrets/ci.env", 1)]
+
+
+def test_fail_on_from_config_and_cli_overrides_it(tokens: Repo) -> None:
+    tokens.write(".credscope.yaml", "fail_on: none\n")
+    code, found, report = _findings(tokens)
+    assert (code, found) == (0, BOTH)
+    assert report["verdict"] == {"passed": True, "fail_on": "none", "failing": []}
+    code, found, report = _findings(tokens, "--fail-on", "any")
+    assert (code, found) == (1, BOTH)
+    assert report["verdict"]["fail_on"] == "any"  # type: ignore[index]
+
+
+def test_unknown_as(tokens: Repo) -> None:
+    # A classic GitHub token's scopes are unknown offline: admin by default, read when configured so.
+    tokens.write(".credscope.yaml", "fail_on: admin\n")
+    assert _findings(tokens)[0] == 1
+    tokens.write(".credscope.yaml", "fail_on: admin\nunknown_as: read\n")
+    code, found, _ = _findings(tokens)
+    assert (code, found) == (0, BOTH)
+
+
+def test_exclude_and_max_file_size(tokens: Repo) -> None:
+    tokens.write(".credscope.yaml", "exclude: [secrets]\n")
+    assert _findings(tokens)[1] == [("github-pat-classic", "app.py", 2)]
+    size = (tokens.path / "app.py").stat().st_size  # 68 bytes; secrets/ci.env is 50
+    tokens.write(".credscope.yaml", "max_file_size: 60\n")
+    _code, found, report = _findings(tokens)
+    assert found == [("github-pat-classic", "secrets/ci.env", 1)]
+    skipped = report["stats"]["skipped"]  # type: ignore[index]
+    assert {"path": "app.py", "reason": "too-large", "detail": f"{size} bytes"} in skipped
+    # A CLI --exclude adds to the configured ones.
+    tokens.write(".credscope.yaml", "exclude: [secrets]\n")
+    assert _findings(tokens, "--exclude", "app.py")[1] == []
+
+
+def test_provider_dirs_and_disabled_providers(tokens: Repo) -> None:
+    tokens.write(
+        "ci/providers/acme.yaml",
+        "id: acme\nname: Acme\nrules:\n"
+        "  - id: acme-api-key\n    kind: api-key\n"
+        "    pattern: '(?P<secret>acme_[a-f0-9]{32})'\n    keywords: [acme_]\n",
+    )
+    acme = "acme_" + secrets.token_hex(16)
+    tokens.write("billing.py", f'ACME = "{acme}"\n')
+    # With github off, the generic password rules would claim its tokens: off too.
+    tokens.write(
+        ".credscope.yaml",
+        "provider_dirs: [ci/providers]\nproviders:\n  github: {enabled: false}\n  generic: {enabled: false}\n",
+    )
+    _code, found, report = _findings(tokens)
+    assert found == [("acme-api-key", "billing.py", 1)]
+    assert report["findings"][0]["provider"] == "acme"  # type: ignore[index]
+    # Settings and endpoints are carried to the probes; they do not change an offline scan.
+    config = load_config(tokens.path / ".credscope.yaml")
+    assert config.disabled_providers == frozenset({"github", "generic"})
+    assert config.provider_dirs == (tokens.path / "ci/providers",)
+
+
+def test_provider_endpoint_and_settings_are_loaded(tmp_path: Path) -> None:
+    path = tmp_path / ".credscope.yaml"
+    path.write_text(
+        "providers:\n  aws:\n    endpoint: http://127.0.0.1:5000\n    settings: {region: eu-west-1}\n"
+        "  railway: {enabled: false}\n"
+    )
+    config = load_config(path)
+    assert config.providers == {
+        "aws": ProviderSettings(enabled=True, endpoint="http://127.0.0.1:5000", settings={"region": "eu-west-1"}),
+        "railway": ProviderSettings(enabled=False),
+    }
+
+
+def test_ignore_list(tokens: Repo) -> None:
+    _, _, report = _findings(tokens)
+    by_path = {f["path"]: f["fingerprint"] for f in report["findings"]}  # type: ignore[union-attr]
+    prefix = by_path["secrets/ci.env"][:16]
+    tokens.write(".credscope.yaml", f"ignore:\n  - fingerprint: {prefix}\n    reason: revoked test token\n")
+    code, found, report = _findings(tokens, "--fail-on", "any")
+    assert (code, found) == (1, [("github-pat-classic", "app.py", 2)])
+    assert report["notes"] == ["1 credential(s) not reported: ignored by configuration: revoked test token"]
+
+
+def test_baseline_key_is_relative_to_the_config_file(tokens: Repo) -> None:
+    (tokens.path / "ci").mkdir()
+    created = run_cli("baseline", "create", ".", "--baseline", "ci/known.json", cwd=tokens.path)
+    assert created.exit_code == 0, created.stderr
+    tokens.write(".credscope.yaml", "baseline: ci/known.json\n")
+    sub = tokens.path / "secrets"
+    result = run_cli("scan", ".", "--format", "json", "--fail-on", "any", cwd=sub)
+    assert result.exit_code == 0, result.stdout
+    assert result.json()["findings"] == []
+
+
+def test_hook_fail_on(tmp_path: Path) -> None:
+    path = tmp_path / ".credscope.yaml"
+    path.write_text("fail_on: admin\nhook: {fail_on: write}\n")
+    config = load_config(path)
+    assert (config.fail_on, config.hook_fail_on) == (FailOn.ADMIN, FailOn.WRITE)
+
+
+def test_pyproject_table(tokens: Repo) -> None:
+    tokens.write(
+        "pyproject.toml", '[project]\nname = "x"\n\n[tool.credscope]\nfail_on = "none"\nexclude = ["secrets"]\n'
+    )
+    code, found, _ = _findings(tokens)
+    assert (code, found) == (0, [("github-pat-classic", "app.py", 2)])
+    # A pyproject.toml without the table is not a configuration.
+    tokens.write("pyproject.toml", '[project]\nname = "x"\n')
+    assert find_config(tokens.path) is None
+
+
+def test_search_goes_up_to_the_repository_root_only(tmp_path: Path, repo: Repo) -> None:
+    repo.write(".credscope.yaml", "fail_on: write\n")
+    (repo.path / "a/b").mkdir(parents=True)
+    assert find_config(repo.path / "a/b") == repo.path / ".credscope.yaml"
+    assert discover(repo.path / "a/b").fail_on is FailOn.WRITE
+    # The YAML file wins over pyproject.toml in the same directory.
+    repo.write("pyproject.toml", '[tool.credscope]\nfail_on = "none"\n')
+    assert find_config(repo.path) == repo.path / ".credscope.yaml"
+    # Above the repository root nothing is read; outside a repository only the directory itself.
+    (tmp_path / ".credscope.yaml").write_text("fail_on: any\n")
+    assert find_config(repo.path / "a") == repo.path / ".credscope.yaml"
+    (repo.path / ".credscope.yaml").unlink()
+    (repo.path / "pyproject.toml").unlink()
+    assert find_config(repo.path / "a") is None
+    plain = tmp_path / "plain" / "sub"
+    plain.mkdir(parents=True)
+    (tmp_path / "plain" / ".credscope.yaml").write_text("fail_on: any\n")
+    assert find_config(plain) is None
+    assert discover(plain) == Config()
+
+
+def test_explicit_config_file(tokens: Repo, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "strict.yaml"
+    elsewhere.write_text("fail_on: none\nunknown_as: write\n")
+    code, _, report = _findings(tokens, "--config", str(elsewhere))
+    assert code == 0 and report["verdict"]["fail_on"] == "none"  # type: ignore[index]
+    assert load_config(elsewhere).unknown_as is Access.WRITE
+    missing = run_cli("scan", ".", "--config", str(tmp_path / "nope.yaml"), cwd=tokens.path)
+    assert missing.exit_code == 2
+    assert missing.stderr == f"credscope: {tmp_path / 'nope.yaml'}: configuration file does not exist\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("fail_onn: any\n", "fail_onn", "unknown key"),
+        ("fail_on: sometimes\n", "fail_on", "'sometimes' is not one of ['admin', 'write', 'any', 'none']"),
+        ("unknown_as: none\n", "unknown_as", "'none' is not one of ['admin', 'write', 'read']"),
+        ("exclude: secrets\n", "exclude", "'secrets' is not of type 'array'"),
+        ("max_file_size: 0\n", "max_file_size", "0 is less than the minimum of 1"),
+        ("provider_dirs: [1]\n", "provider_dirs.0", "1 is not of type 'string'"),
+        ("providers:\n  railway:\n    enabled: 'no'\n", "providers.railway.enabled", "'no' is not of type 'boolean'"),
+        ("providers:\n  aws: {endpoint: localhost}\n", "providers.aws.endpoint", "'localhost' does not match"),
+        ("providers:\n  aws: {timeout: 3}\n", "providers.aws.timeout", "unknown key"),
+        ("ignore:\n  - fingerprint: abc\n    reason: x\n", "ignore.0.fingerprint", "'abc' does not match"),
+        ("ignore:\n  - fingerprint: 0123456789abcdef\n", "ignore.0", "'reason' is a required property"),
+        ("baseline: 3\n", "baseline", "3 is not of type 'string'"),
+        ("hook: {fail_on: maybe}\n", "hook.fail_on", "'maybe' is not one of"),
+        ("- fail_on\n", "(top level)", "['fail_on'] is not of type 'object'"),
+    ],
+)
+def test_broken_config_names_file_and_key(repo: Repo, text: str, key: str, problem: str) -> None:
+    path = repo.write(".credscope.yaml", text)
+    result = run_cli("scan", ".", cwd=repo.path)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"credscope: {path.resolve()}: {key}: {problem}")
+    assert result.stderr.count("\n") == 1
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert (raised.value.key, raised.value.path) == (key, str(path))
+
+
+def test_broken_pyproject_names_the_table_key(repo: Repo) -> None:
+    path = repo.write("pyproject.toml", '[tool.credscope]\nfail_on = "often"\n')
+    result = run_cli("scan", ".", cwd=repo.path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"credscope: {path.resolve()}: tool.credscope.fail_on: 'often' is not one of")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        (".credscope.yaml", "fail_on: [unclosed\n", "invalid YAML"),
+        ("pyproject.toml", "[tool.credscope\n", "invalid TOML"),
+    ],
+)
+def test_unparseable_config(repo: Repo, name: str, text: str, problem: str) -> None:
+    path = repo.write(name, text)
+    result = run_cli("scan", ".", cwd=repo.path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"credscope: {path.resolve()}: {problem}: ")
+    assert result.stderr.count("\n") == 1
