@@ -23,6 +23,7 @@ from credscope.detect.decoding import (
     decode_pypi_macaroon,
     iron_expiry_ms,
 )
+from credscope.detect.entropy import shannon
 from credscope.testing.generate import GENERATORS, Expansion, expand
 
 DRAWS = 50
@@ -179,6 +180,13 @@ def test_format_checksum_and_freshness(template: str) -> None:
         if validator is not None:
             assert VALIDATORS[validator](value), value
     assert len(set(values)) == len(values)
+
+
+@pytest.mark.parametrize("template", sorted(FORMATS))
+def test_values_have_random_looking_entropy(template: str) -> None:
+    # Seeded, so the floor cannot flake; 3.0 bits/char is what a rule's entropy floor typically demands.
+    rng = random.Random(template)
+    assert min(shannon(expand(template, rng).values[0]) for _ in range(200)) >= 3.0
 
 
 def test_every_generator_is_exercised() -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from credscope.detect.checksums import base62_crc32, cloudflare_crc32, encode_base, gitlab_routable_crc32
+from credscope.detect.entropy import shannon
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -36,7 +37,6 @@ _ALNUM = string.ascii_letters + string.digits
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 _HEX = "0123456789abcdef"
 _URLSAFE = _ALNUM + "-_"
-_BASE32 = string.ascii_uppercase + "234567"
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,20 @@ def _split(arg: str | None, default: str) -> list[str]:
     return fields
 
 
+def _high_entropy(draw: Callable[[], str], floor: float = 3.2) -> str:
+    """Redraw the rare value that comes out too uniform (about 1 in 300 for 20-40 random characters).
+
+    A real token can be that uniform, but an example that trips a rule's entropy floor is a flaky test.
+    Bounded, because a caller-fixed part (an AWS account id such as 000000000001) can keep every draw low.
+    """
+    best = draw()
+    for _ in range(64):
+        if shannon(best) >= floor:
+            break
+        best = max(best, draw(), key=shannon)
+    return best
+
+
 def _choose(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValueError(f"generator {name!r}: unknown argument {value!r}; expected one of {', '.join(allowed)}")
@@ -81,7 +95,7 @@ def _choose(name: str, value: str, allowed: tuple[str, ...]) -> str:
 
 def gen_uuid4(rng: random.Random, arg: str | None) -> str:
     """A random RFC 4122 version-4 UUID (Railway, Heroku legacy and many other tokens are bare UUIDs)."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return _high_entropy(lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)))
 
 
 def gen_password(rng: random.Random, arg: str | None) -> str:
@@ -112,9 +126,12 @@ def gen_aws(rng: random.Random, arg: str | None) -> str:
     account = int(fields[1]) if len(fields) > 1 and fields[1] else rng.randrange(10**12)
     if not 0 <= account < 10**12:
         raise ValueError(f"generator 'aws': account id {account} is not 12 digits")
-    head = (1 << 47) | (account << 7) | rng.getrandbits(7)
-    raw = head.to_bytes(6, "big") + rng.randbytes(4)
-    return prefix + base64.b32encode(raw).decode("ascii")
+
+    def draw() -> str:
+        head = (1 << 47) | (account << 7) | rng.getrandbits(7)
+        return prefix + base64.b32encode(head.to_bytes(6, "big") + rng.randbytes(4)).decode("ascii")
+
+    return _high_entropy(draw)
 
 
 def gen_aws_secret(rng: random.Random, arg: str | None) -> str:
@@ -301,7 +318,7 @@ def gen_pem(rng: random.Random, arg: str | None) -> str:
     if kind == "ec":
         key = ec.generate_private_key(ec.SECP256R1()).private_bytes(encoding, formats.TraditionalOpenSSL, plain)
     elif kind == "dsa":
-        key = dsa.generate_private_key(2048).private_bytes(encoding, formats.TraditionalOpenSSL, plain)
+        key = dsa.generate_private_key(1024).private_bytes(encoding, formats.TraditionalOpenSSL, plain)
     elif kind == "openssh":
         key = ed25519.Ed25519PrivateKey.generate().private_bytes(encoding, formats.OpenSSH, plain)
     else:
@@ -697,7 +714,7 @@ def gen_cloudflare(rng: random.Random, arg: str | None) -> str:
     if kind == "legacy-token":
         return _chars(rng, _URLSAFE, 40)
     if kind == "legacy-key":
-        return _chars(rng, _HEX, 37)
+        return _high_entropy(lambda: _chars(rng, _HEX, 37))
     if kind == "origin-ca":
         return f"v1.0-{_chars(rng, _HEX, 24)}-{_chars(rng, _HEX, 146)}"
     entropy = _chars(rng, _ALNUM, 40)
@@ -784,15 +801,16 @@ def gen_twilio(rng: random.Random, arg: str | None) -> str:
     key-secret 32 alphanumerics). Use ``{{ref:N}}`` to pair a SID with its token in one template."""
     kind = _choose("twilio", arg or "sid", ("sid", "token", "key-sid", "key-secret"))
     if kind == "sid":
-        return "AC" + _chars(rng, _HEX, 32)
+        return _high_entropy(lambda: "AC" + _chars(rng, _HEX, 32))
     if kind == "key-sid":
-        return "SK" + _chars(rng, _HEX, 32)
-    return _chars(rng, _HEX if kind == "token" else _ALNUM, 32)
+        return _high_entropy(lambda: "SK" + _chars(rng, _HEX, 32))
+    return _high_entropy(lambda: _chars(rng, _HEX if kind == "token" else _ALNUM, 32))
 
 
 def gen_datadog(rng: random.Random, arg: str | None) -> str:
     """Datadog API key (32 hex, default) or application key (40 hex, arg ``app``)."""
-    return _chars(rng, _HEX, 40 if _choose("datadog", arg or "api", ("api", "app")) == "app" else 32)
+    length = 40 if _choose("datadog", arg or "api", ("api", "app")) == "app" else 32
+    return _high_entropy(lambda: _chars(rng, _HEX, length))
 
 
 # --- cloud providers ------------------------------------------------------------------------------------------
