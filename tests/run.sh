@@ -10,6 +10,22 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
+# The HTML report test renders in headless Chromium, the SARIF test validates with Microsoft's
+# SARIF multitool (an npm package, installed beside the test virtualenv, which git ignores).
+apt_missing=()
+command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
+command -v npm >/dev/null 2>&1 || apt_missing+=(npm)
+if [ "${#apt_missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+npm_prefix="$venv/npm"
+if [ ! -f "$npm_prefix/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json" ] && command -v npm >/dev/null 2>&1; then
+  mkdir -p "$npm_prefix"
+  npm install --prefix "$npm_prefix" --no-audit --no-fund --silent @microsoft/sarif-multitool-linux
+fi
+CREDSCOPE_NPM_PREFIX="$(cd "$npm_prefix" 2>/dev/null && pwd || echo "$npm_prefix")"
+export CREDSCOPE_NPM_PREFIX
+
 "$venv/bin/python" -m ruff check credscope tests
 "$venv/bin/python" -m ruff format --check credscope tests || echo "(formatting differences above are reported, not fatal)"
 "$venv/bin/python" -m mypy
