@@ -10,7 +10,7 @@ from typing import Any
 from credscope.detect.decoding import aws_account_from_key_id
 from credscope.model import Access, Credential, Scope
 from credscope.probes.aws_policy import PolicyDocument, analyse
-from credscope.probes.base import NotProbed, ProbeFailure, limited, queried, revoked
+from credscope.probes.base import NotProbed, ProbeFailure, limited, queried, revoked, undetermined
 from credscope.probes.client import ProviderSession
 from credscope.probes.transport_aws import AwsError, AwsSession
 
@@ -98,7 +98,7 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
     if unread is not None and simulated is None:
         evidence.append(unread)
         evidence.append("iam:SimulatePrincipalPolicy is not available either, so what the key may do is unknown")
-        return queried(Access.UNKNOWN, (), evidence, identity, destructive=None)
+        return undetermined(evidence, identity)
     actions: list[str] = []
     access = Access.READ
     if unread is None:

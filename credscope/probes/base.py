@@ -57,6 +57,17 @@ def queried(
     )
 
 
+def undetermined(evidence: Iterable[str], identity: Mapping[str, str] | None = None) -> Scope:
+    """The credential works (that much was learnt live), but what it may do cannot be read without a write."""
+    return Scope(
+        access=Access.UNKNOWN,
+        destructive=None,
+        scope_source=ScopeSource.QUERIED,
+        evidence=tuple(evidence),
+        identity=dict(identity or {}),
+    )
+
+
 def revoked(reason: str) -> ProbeFailure:
     return ProbeFailure(reason, Access.NONE)
 
@@ -118,3 +129,25 @@ def capability_scope(
         identity,
         destructive=bool(named) or bool(table.destructive),
     )
+
+
+def get_object(
+    session: ProviderSession,
+    path: str,
+    headers: Mapping[str, str],
+    *,
+    params: Mapping[str, str] | None = None,
+    revoked_on: tuple[int, ...] = (401,),
+) -> tuple[int, dict[str, Any]]:
+    """GET a JSON object; a status in `revoked_on` means the credential no longer works (access none).
+
+    Other 4xx answers come back with their status for the probe to read (a 403 often means "valid, but not
+    allowed to read this"); 3xx and 5xx are failures.
+    """
+    answer = session.get(path, headers, params)
+    if answer.status in revoked_on:
+        raise revoked(f"GET {path}: HTTP {answer.status} — the credential is rejected (revoked, expired or invalid)")
+    if answer.status >= 300 and not 400 <= answer.status < 500:
+        raise unexpected(answer, f"GET {path}")
+    body = answer.json()
+    return answer.status, body if isinstance(body, dict) else {}

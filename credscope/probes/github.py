@@ -4,7 +4,7 @@ installation tokens (ghs_) list their repositories instead. Fine-grained permiss
 from __future__ import annotations
 
 from credscope.model import Access, Credential, Scope
-from credscope.probes.base import NotProbed, bearer, json_object, queried, revoked, unexpected
+from credscope.probes.base import NotProbed, bearer, json_object, queried, revoked, undetermined, unexpected
 from credscope.probes.client import ProviderSession
 
 _API = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -52,7 +52,7 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
     if "x-oauth-scopes" not in answer.headers:
         evidence = [f"GET /user: authenticates as {login}; a fine-grained token, whose permissions GitHub does not"
                     " report to a read-only call"]  # fmt: skip
-        return queried(Access.UNKNOWN, (), evidence, identity, destructive=None)
+        return undetermined(evidence, identity)
     scopes = [s.strip() for s in answer.headers["x-oauth-scopes"].split(",") if s.strip()]
     access = Access.READ
     actions: list[str] = []
@@ -82,7 +82,7 @@ def _installation(session: ProviderSession, headers: dict[str, str]) -> Scope:
         f"an app installation token reaching {body.get('total_count', len(repositories))} repositories: {shown}",
         "installation permissions are not reported to a read-only call",
     ]
-    return queried(Access.UNKNOWN, (), evidence, {"token": "installation"}, destructive=None)
+    return undetermined(evidence, {"token": "installation"})
 
 
 def _token_type(token: str) -> str:

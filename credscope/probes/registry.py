@@ -19,6 +19,17 @@ BUILTIN: Mapping[str, str] = {
     "aws": "credscope.probes.aws:probe",
     "postgres": "credscope.probes.postgres:probe",
     "github": "credscope.probes.github:probe",
+    "gitlab": "credscope.probes.gitlab:probe",
+    "slack": "credscope.probes.slack:probe",
+    "sendgrid": "credscope.probes.sendgrid:probe",
+    "huggingface": "credscope.probes.huggingface:probe",
+    "openai": "credscope.probes.openai:probe",
+    "anthropic": "credscope.probes.anthropic:probe",
+    "cloudflare": "credscope.probes.cloudflare:probe",
+    "digitalocean": "credscope.probes.digitalocean:probe",
+    "vercel": "credscope.probes.vercel:probe",
+    "supabase": "credscope.probes.supabase:probe",
+    "stripe": "credscope.probes.stripe:probe",
 }
 
 
