@@ -55,6 +55,9 @@ def verify_one(credential: Credential, client: ProbeClient, registry: ProbeRegis
         return _failed(credential, f"refused by the read-only guard before sending: {refusal}", Access.UNKNOWN)
     except CredscopeError:
         raise  # a broken catalogue or configuration stops the run
+    except ModuleNotFoundError as missing:
+        reason = f"needs the optional package {missing.name} (pip install 'credscope[verify]')"
+        return _failed(credential, reason, Access.UNKNOWN)
     except Exception as error:  # noqa: BLE001 - one provider's bug must not hide every other answer
         return _failed(credential, f"the {provider.name} probe failed ({type(error).__name__})", Access.UNKNOWN)
     offline = credential.scope
