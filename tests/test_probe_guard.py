@@ -215,3 +215,37 @@ def test_probe_failures_are_data_not_crashes(fake_server: StartServer) -> None:
     [credential], _ = verify([_credential("github", "personal-access-token", "ghp_" + "b" * 36)], catalogue, settings)
     assert credential.scope.access is Access.UNKNOWN
     assert credential.scope.evidence[0] == "live check failed: GET /user: the answer (HTTP 200) is not a JSON object"
+
+
+def test_aws_calls_outside_the_declared_rpcs_never_leave(fake_server: StartServer) -> None:
+    pytest.importorskip("boto3")
+    server = fake_server(lambda _: json_reply(500, b"{}"))
+    catalogue = Catalogue({"aws": load_provider(builtin_provider_dir() / "aws.yaml")})
+    settings = ProbeSettings(timeout=5, endpoints={"aws": server.url})
+    with ProbeClient(catalogue, settings) as client:
+        aws = client.session(catalogue.providers["aws"]).aws("AKIA" + "B" * 16, "s" * 40)
+        with pytest.raises(GuardRefusal, match="refused iam:DeleteUser: not a declared read"):
+            aws.call("iam", "DeleteUser", UserName="admin")
+        # Straight to botocore, past credscope's own check: botocore's before-call hook still refuses.
+        raw = aws._client("iam", aws.endpoint_url("iam"))
+        with pytest.raises(GuardRefusal, match="refused iam:DeleteUser"):
+            raw.delete_user(UserName="admin")
+    # Without the override, a client pointed anywhere but the YAML's hosts is refused as it sends.
+    with ProbeClient(catalogue, ProbeSettings(timeout=5)) as client:
+        aws = client.session(catalogue.providers["aws"]).aws("AKIA" + "B" * 16, "s" * 40)
+        stray = aws._client("sts", server.url)
+        with pytest.raises(GuardRefusal, match="refused http://"):
+            stray.get_caller_identity()
+    assert server.connections == 0
+
+
+def test_registry_names_builtin_probes_and_loads_third_party_targets() -> None:
+    from credscope.errors import ConfigError
+    from credscope.probes import github
+
+    assert {"railway", "aws", "postgres", "github"} <= set(ProbeRegistry.installed().names())
+    registry = ProbeRegistry({"acme": "credscope.probes.github:probe", "broken": "no.such.module:probe"})
+    assert registry.load("acme") is github.probe
+    assert registry.load("unknown") is None
+    with pytest.raises(ConfigError, match="probe 'broken' cannot be loaded"):
+        registry.load("broken")
