@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from credscope.detect.engine import Detector, DocumentStats
 from credscope.model import Candidate, Document
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # A scan goes parallel once this much has been read before the sources ran dry.
 PARALLEL_AFTER_BYTES = 8 * 1024 * 1024
@@ -45,11 +48,13 @@ def detect_all(
     detector: Detector,
     documents: Iterable[Document],
     jobs: int | None = None,
-    parallel_after_bytes: int = PARALLEL_AFTER_BYTES,
-    parallel_after_files: int = PARALLEL_AFTER_FILES,
+    parallel_after_bytes: int | None = None,
+    parallel_after_files: int | None = None,
 ) -> Iterator[Detected]:
     """Each document with its candidates and what detection skipped in it, in document order."""
     jobs = default_jobs() if jobs is None else jobs
+    after_bytes = PARALLEL_AFTER_BYTES if parallel_after_bytes is None else parallel_after_bytes
+    after_files = PARALLEL_AFTER_FILES if parallel_after_files is None else parallel_after_files
     stream = iter(documents)
     if jobs <= 1:
         yield from _sequential(detector, stream)
@@ -59,7 +64,8 @@ def detect_all(
     for document in stream:
         head.append(document)
         size += len(document.content)
-        if size >= parallel_after_bytes or len(head) >= parallel_after_files:
+        # A pool pays off over many documents, not for one huge file (that is one task either way).
+        if (size >= after_bytes and len(head) >= 2 * jobs) or len(head) >= after_files:
             yield from _parallel(detector, chain(head, stream), jobs)
             return
     yield from _sequential(detector, head)
@@ -72,7 +78,9 @@ def _sequential(detector: Detector, documents: Iterable[Document]) -> Iterator[D
 
 
 def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> Iterator[Detected]:
-    import multiprocessing  # noqa: PLC0415 - only large scans start a pool
+    # Only large scans start a pool: a pre-commit run never imports multiprocessing.
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)

@@ -14,12 +14,11 @@ paths compute exactly that set:
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
 
 # Below this many bytes seen by one prefilter, the pure-Python path is cheaper than importing Hyperscan and
@@ -116,16 +115,14 @@ class _HyperscanEngine:
             flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
             ids.append(self._keyword_base + index)
         self._rule_base = self._keyword_base + len(keywords)
-        prefiltered: set[int] = set()
-        for index, rule in enumerate(rules):
-            expression, flag = rule.pattern.pattern.encode(), _hs_flags(hyperscan, rule.pattern.flags)
-            if flag is not None and _compiles(hyperscan, expression, flag):
-                expressions.append(expression)
-                flags.append(flag)
-                ids.append(self._rule_base + index)
-                prefiltered.add(index)
-        self.prefiltered = frozenset(prefiltered)
-        self._database = _load_or_compile(hyperscan, expressions, flags, ids)
+        wanted = [
+            (self._rule_base + index, rule.pattern.pattern.encode(), _hs_flags(hyperscan, rule.pattern.flags))
+            for index, rule in enumerate(rules)
+        ]
+        rule_patterns = [(pattern_id, expression, flag) for pattern_id, expression, flag in wanted if flag is not None]
+        fixed = list(zip(ids, expressions, flags, strict=True))
+        self._database, kept = _load_or_compile(hyperscan, fixed, rule_patterns)
+        self.prefiltered = frozenset(pattern_id - self._rule_base for pattern_id in kept)
 
     def scan(self, content: bytes) -> tuple[set[int], set[int], bool]:
         """Keyword indices found, rule indices whose pattern may match, and whether the content is unsafe."""
@@ -162,39 +159,36 @@ def _compiles(hyperscan: Any, expression: bytes, flag: int) -> bool:
     return True
 
 
-def _load_or_compile(hyperscan: Any, expressions: list[bytes], flags: list[int], ids: list[int]) -> Any:
-    """Compiling takes tens of milliseconds per pattern: the serialised database is kept in the user cache."""
+def _load_or_compile(
+    hyperscan: Any, fixed: list[tuple[int, bytes, int]], rule_patterns: list[tuple[int, bytes, int]]
+) -> tuple[Any, list[int]]:
+    """The database and the ids of the rule patterns it holds (those Hyperscan accepts).
+
+    Checking and compiling every pattern takes seconds: both results are kept in the user cache, keyed by
+    everything that went into them.
+    """
     digest = hashlib.sha256(_CACHE_VERSION + str(getattr(hyperscan, "__version__", "")).encode())
-    for expression, flag, pattern_id in zip(expressions, flags, ids, strict=True):
+    for pattern_id, expression, flag in (*fixed, *rule_patterns):
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
-    path = cache_dir() / f"prefilter-{digest.hexdigest()[:32]}.hsdb"
-    try:
-        database = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-        database.scratch = hyperscan.Scratch(database)
-        return database
-    except (OSError, hyperscan.error):
-        pass
+    name = f"prefilter-{digest.hexdigest()[:32]}.hsdb"
+    cached = read_cache(name)
+    if cached is not None:
+        try:
+            header, _, serialised = cached.partition(b"\n")
+            database = hyperscan.loadb(serialised, hyperscan.HS_MODE_BLOCK)
+            database.scratch = hyperscan.Scratch(database)
+            return database, [int(pattern_id) for pattern_id in header.split()]
+        except (hyperscan.error, ValueError):
+            pass  # torn, or written by another Hyperscan build: compile afresh
+    kept = [(i, expression, flag) for i, expression, flag in rule_patterns if _compiles(hyperscan, expression, flag)]
+    chosen = [*fixed, *kept]
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
-    write_cache(path, hyperscan.dumpb(database))
-    return database
-
-
-def cache_dir() -> Path:
-    """$CREDSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/credscope, else ~/.cache/credscope (never the scanned tree)."""
-    explicit = os.environ.get("CREDSCOPE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "credscope"
-
-
-def write_cache(path: Path, data: bytes) -> None:
-    """Best effort and atomic: a read-only or missing home only costs the next run a rebuild."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    database.compile(
+        expressions=[expression for _, expression, _ in chosen],
+        ids=[pattern_id for pattern_id, _, _ in chosen],
+        elements=len(chosen),
+        flags=[flag for _, _, flag in chosen],
+    )
+    kept_ids = [pattern_id for pattern_id, _, _ in kept]
+    write_cache(name, " ".join(map(str, kept_ids)).encode() + b"\n" + hyperscan.dumpb(database))
+    return database, kept_ids

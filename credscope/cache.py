@@ -1,0 +1,38 @@
+"""The user cache: compiled things worth keeping between runs (catalogue, Hyperscan database), never scan data.
+
+It lives in $CREDSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/credscope, else ~/.cache/credscope — never inside a
+scanned tree. Every entry is keyed by a digest of what it was built from, and every failure to read or write
+it only costs a rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("CREDSCOPE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "credscope"
+
+
+def read_cache(name: str) -> bytes | None:
+    try:
+        return (cache_dir() / name).read_bytes()
+    except OSError:
+        return None
+
+
+def write_cache(name: str, data: bytes) -> None:
+    """Atomic (a concurrent reader sees the old entry or the new one) and best effort."""
+    path = cache_dir() / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass
