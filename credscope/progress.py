@@ -35,7 +35,7 @@ class TerminalProgress:
         self.clock = clock
         self._last: float | None = None
         self._drawn = False
-        self._frame = 0
+        self._frame = -1  # the first frame drawn is the first of _SPINNER
 
     def update(self, files: int, size: int, path: str) -> None:
         now = self.clock()
