@@ -116,15 +116,21 @@ def scan(
 ) -> None:
     """Scan files and directories for credentials (offline unless --verify)."""
     from credscope.api import scan as run_scan  # noqa: PLC0415
-    from credscope.commands.options import config_for, parse_fail_on, scan_options  # noqa: PLC0415
+    from credscope.commands.options import (  # noqa: PLC0415
+        config_for,
+        parse_fail_on,
+        scan_options,
+        with_config_endpoints,
+    )
     from credscope.report.common import RenderOptions  # noqa: PLC0415
 
     threshold = parse_fail_on(fail_on)
     roots = paths or [Path(".")]
     if not verify and (probe_log is not None or allow_private_hosts or probe_timeout is not None):
         raise typer.BadParameter("needs --verify", param_hint="--probe-log/--allow-private-hosts/--probe-timeout")
+    config = config_for(roots, config_file)
     options = scan_options(
-        config_for(roots, config_file),
+        config,
         fail_on=threshold,
         exclude=tuple(exclude or ()),
         max_file_size=max_file_size,
@@ -137,6 +143,7 @@ def scan(
         from credscope.probes.settings import from_command_line  # noqa: PLC0415
 
         live = from_command_line(os.environ, probe_timeout, allow_private_hosts, probe_log)
+        live = with_config_endpoints(live, config)  # providers.<id>.endpoint in the configuration
         options = replace(options, verify=live)
     result = run_scan(roots, options)
     emit(renderer(output_format)(result, RenderOptions(show_secrets=show_secrets)), output)

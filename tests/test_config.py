@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from servers.railway import RailwayFake
 
 from credscope.config import Config, ProviderSettings, discover, find_config, load_config
 from credscope.errors import ConfigError
@@ -227,3 +232,32 @@ def test_unparseable_config(repo: Repo, name: str, text: str, problem: str) -> N
     assert result.exit_code == 2
     assert result.stderr.startswith(f"credscope: {path.resolve()}: {problem}: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_provider_endpoint_reaches_the_probes(repo: Repo, railway_fake: RailwayFake) -> None:
+    pytest.importorskip("httpx")
+    repo.write("fix_domains.sh", f"RAILWAY_API_TOKEN={railway_fake.account}\n")
+    config = repo.write(
+        ".credscope.yaml", f"providers:\n  railway: {{endpoint: '{railway_fake.server.url}/graphql/v2'}}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_ENDPOINT")}
+    done = subprocess.run(
+        [sys.executable, "-m", "credscope", "scan", ".", "--verify", "--format", "json", "--fail-on", "none"],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    (finding,) = [f for f in report["findings"] if f["provider"] == "railway"]
+    assert (finding["scope_source"], finding["access"], finding["destructive"]) == ("queried", "admin", True)
+    origin = f"{config.resolve()}: providers.railway.endpoint"
+    assert any(f"endpoint override from {origin}" in note for note in report["notes"])
+    # A bad endpoint in the configuration is an error naming the file and key, before anything is sent.
+    repo.write(".credscope.yaml", "providers:\n  railway: {endpoint: 'http://user:pw@127.0.0.1:9/graphql/v2'}\n")
+    bad = run_cli("scan", ".", "--verify", cwd=repo.path)
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith(f"credscope: {origin}: the endpoint URL may carry no user, password")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credscope.api import ScanOptions
 from credscope.baseline import Baseline, Suppressions, load_baseline, suppressions
@@ -13,6 +15,9 @@ from credscope.model import Access
 from credscope.policy import FailOn, Policy
 from credscope.progress import progress_for
 from credscope.sources.tree import DEFAULT_MAX_FILE_SIZE, TreeOptions
+
+if TYPE_CHECKING:
+    from credscope.probes.settings import ProbeSettings
 
 
 def parse_fail_on(value: str | None) -> FailOn | None:
@@ -65,3 +70,17 @@ def scan_options(
         disabled_providers=config.disabled_providers,
         progress=progress_for() if show_progress else None,
     )
+
+
+def with_config_endpoints(settings: ProbeSettings, config: Config) -> ProbeSettings:
+    """Endpoint overrides from `providers.<id>.endpoint`; a CREDSCOPE_<ID>_ENDPOINT variable wins over them."""
+    from credscope.probes.settings import check_endpoint  # noqa: PLC0415
+
+    endpoints, origins = dict(settings.endpoints), dict(settings.endpoint_origins)
+    for provider_id, provider in sorted(config.providers.items()):
+        if provider.endpoint and provider_id not in endpoints:
+            origin = f"{config.source}: providers.{provider_id}.endpoint"
+            check_endpoint(origin, provider.endpoint)
+            endpoints[provider_id] = provider.endpoint
+            origins[provider_id] = origin
+    return replace(settings, endpoints=endpoints, endpoint_origins=origins)
