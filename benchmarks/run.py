@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 ROOT = HERE.parent
 PEERS = ("kingfisher-bin", "detect-secrets")
+SLOW = {"detect-secrets"}  # tens of kB/s here: it runs --slow-runs times, not --runs
 # Large pure-Python (and data) trees commonly installed beside credscope's dev dependencies; those present are used.
 PACKAGES = ("botocore", "mypy", "pygments", "networkx", "sympy", "moto", "pip", "setuptools", "hypothesis")
 SKIP_SUFFIXES = (".pyc", ".pyo", ".so", ".a", ".o", ".dll", ".dylib", ".exe", ".whl", ".zip", ".gz", ".xz", ".bz2")
@@ -54,11 +55,32 @@ class Tool:
     def argv(self, target: Path, report: Path) -> list[str]:
         match self.name:
             case "credscope":
-                return [*self.command, "scan", str(target), "--format", "json", "--output", str(report),
-                        "--fail-on", "none"]
+                return [
+                    *self.command,
+                    "scan",
+                    str(target),
+                    "--format",
+                    "json",
+                    "--output",
+                    str(report),
+                    "--fail-on",
+                    "none",
+                ]
             case "kingfisher":
-                return [*self.command, "scan", str(target), "--no-validate", "--git-history", "none",
-                        "--format", "json", "--output", str(report), "--no-update-check", "--quiet"]
+                return [
+                    *self.command,
+                    "scan",
+                    str(target),
+                    "--no-validate",
+                    "--git-history",
+                    "none",
+                    "--format",
+                    "json",
+                    "--output",
+                    str(report),
+                    "--no-update-check",
+                    "--quiet",
+                ]
             case "detect-secrets":
                 return [*self.command, "scan", "--all-files", "--no-verify", str(target)]
         raise ValueError(self.name)
@@ -175,19 +197,23 @@ def install_peers() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     probe = subprocess.run([str(python), "-c", "import kingfisher, detect_secrets"], capture_output=True, check=False)
     if probe.returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PEERS],
-                       check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PEERS], check=True
+        )
     return venv
 
 
 def tools(venv: Path) -> list[Tool]:
     binary = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import kingfisher; print(kingfisher.get_binary_path())"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     scripts = Path(sys.executable).parent
-    credscope = [str(scripts / "credscope")] if (scripts / "credscope").exists() else [sys.executable, "-m",
-                                                                                         "credscope"]
+    credscope = (
+        [str(scripts / "credscope")] if (scripts / "credscope").exists() else [sys.executable, "-m", "credscope"]
+    )
     return [
         Tool("credscope", credscope),
         # The native binary itself, not the PyPI wrapper script: Kingfisher's best case.
@@ -229,8 +255,9 @@ def measure(tool: Tool, target: Path, offline: list[str], label: str) -> Measure
     report.unlink(missing_ok=True)
     env = {**os.environ, **tool.env, "NO_COLOR": "1"}
     started = time.perf_counter()
-    process = subprocess.Popen([*offline, *tool.argv(target, report)], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        [*offline, *tool.argv(target, report)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     peak = [0]
     done = threading.Event()
 
@@ -266,7 +293,10 @@ def _median(values: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="repetitions per tool and corpus (alternating)")
-    parser.add_argument("--size-mb", type=int, default=64, help="size of the large corpus; the small one is half")
+    parser.add_argument("--size-mb", type=int, default=32, help="size of the large corpus; the small one is half")
+    parser.add_argument(
+        "--slow-runs", type=int, default=1, help="repetitions for detect-secrets, which takes minutes per run"
+    )
     parser.add_argument("--cold-runs", type=int, default=15, help="repetitions of the one-file cold start")
     parser.add_argument("--tools", default="credscope,kingfisher,detect-secrets")
     args = parser.parse_args()
@@ -283,12 +313,15 @@ def main() -> int:
     sizes = {"small": (small, tree_bytes(small)), "large": (large, tree_bytes(large))}
 
     for tool in selected:  # warm the page cache and every tool's own caches once, untimed
-        measure(tool, small, offline, "warmup")
+        if tool.name not in SLOW:
+            measure(tool, small, offline, "warmup")
     results: dict[tuple[str, str], list[Measurement]] = {}
     for run in range(args.runs):
         for size, (tree, _) in sizes.items():
-            order = selected[run % len(selected):] + selected[: run % len(selected)]
+            order = selected[run % len(selected) :] + selected[: run % len(selected)]
             for tool in order:
+                if tool.name in SLOW and run >= args.slow_runs:
+                    continue
                 print(f"run {run + 1}/{args.runs} {size:5} {tool.name}", file=sys.stderr)
                 results.setdefault((tool.name, size), []).append(measure(tool, tree, offline, f"{size}-{run}"))
 
@@ -299,7 +332,7 @@ def main() -> int:
     for tool in selected:
         measure(tool, cold_file, offline, "cold-warmup")
     for run in range(args.cold_runs):
-        for tool in selected[run % len(selected):] + selected[: run % len(selected)]:
+        for tool in selected[run % len(selected) :] + selected[: run % len(selected)]:
             cold[tool.name].append(measure(tool, cold_file, offline, "cold").seconds)
 
     print_table(selected, sizes, results, cold, load_before, os.getloadavg(), args, bool(offline))
@@ -317,9 +350,11 @@ def print_table(
     offline: bool,
 ) -> None:
     cpus = len(os.sched_getaffinity(0))
-    print(f"\ncredscope benchmark — {cpus} CPUs, load average {load_before[0]:.2f} before / {load_after[0]:.2f}"
-          f" after, median of {args.runs} alternating runs, {'offline (unshare -n)' if offline else 'online'},"
-          " no validation")
+    print(
+        f"\ncredscope benchmark — {cpus} CPUs, load average {load_before[0]:.2f} before / {load_after[0]:.2f}"
+        f" after, median of {args.runs} alternating runs ({args.slow_runs} for detect-secrets),"
+        f" {'offline (unshare -n)' if offline else 'online'}, no validation"
+    )
     header = f"{'corpus':18} {'tool':15} {'wall s':>8} {'MB/s':>8} {'peak MB':>8} {'findings':>9} {'exit':>5}"
     print(header)
     print("-" * len(header))
@@ -331,13 +366,18 @@ def print_table(
             wall = _median([m.seconds for m in runs])
             medians[(tool.name, size)] = wall
             peak = max(m.peak_mb for m in runs)
-            print(f"{corpus:18} {tool.name:15} {wall:8.2f} {size_bytes / 1e6 / wall:8.1f} {peak:8.0f}"
-                  f" {runs[-1].findings:9d} {runs[-1].exit_code:5d}")
+            print(
+                f"{corpus:18} {tool.name:15} {wall:8.2f} {size_bytes / 1e6 / wall:8.1f} {peak:8.0f}"
+                f" {runs[-1].findings:9d} {runs[-1].exit_code:5d}"
+            )
     print()
     print("credscope throughput relative to each peer (higher is better; target ≥2× Kingfisher, ≥50× detect-secrets)")
     for size in sizes:
-        ratios = [f"{t.name} {medians[(t.name, size)] / medians[('credscope', size)]:.2f}×"
-                  for t in selected if t.name != "credscope" and ("credscope", size) in medians]
+        ratios = [
+            f"{t.name} {medians[(t.name, size)] / medians[('credscope', size)]:.2f}×"
+            for t in selected
+            if t.name != "credscope" and ("credscope", size) in medians
+        ]
         print(f"  {size:6} " + ", ".join(ratios))
     if ("credscope", "small") in medians:
         (_, small_bytes), (_, large_bytes) = sizes["small"], sizes["large"]
