@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
+from credscope.detect.decoding import decode_jwt_part
 from credscope.detect.entropy import shannon
 
 GENERIC_PROVIDER = "generic"
@@ -73,13 +74,14 @@ _PLACEHOLDER = re.compile(
     | ^(?:changeme|change_me|change-me|password|passw0rd|secret|token|null|none|nil|undefined
          |todo|tbd|redacted|hidden|xxx+|\*+|\.+)$
     | (?:x{6,}|X{6,}|\*{4,}|_{8,}|\.{3,}|<redacted>|redacted|placeholder|example\.com|example\.org)
-    | (?:^|[^a-z])(?:your|replace|insert|enter)[_\-]?(?:api|access|secret|auth)?[_\-]?(?:key|token|secret|password)
+    | (?:^|[^a-z])(?:your|replace|insert|enter|paste|put)
+       (?:[_\-\s]?(?:with|your|the|a|an|real|actual|own|api|access|secret|auth|here))*[_\-\s]?(?:key|token|secret|password)
     | (?:^|[^a-z])(?:change[_\-]?me|replace[_\-]?me|fill[_\-]?me|not[_\-]?a[_\-]?real|do[_\-]?not[_\-]?use)(?:[^a-z]|$)
     | <[A-Z_]{3,}>
     """
 )
 _REFERENCE = re.compile(
-    r"""\$\{\{|\$\{[^}]*\}|^\$[A-Za-z_]\w*$|\{\{[^}]*\}\}|%\([^)]*\)s|%[A-Z_]+%|^@[A-Za-z_]+$"""
+    r"""\$\{\{|\$\{[^}]*\}|^\$[A-Za-z_]\w*$|\{\{[^}]*\}\}|%\([^)]*\)s|^%[A-Z_][A-Z0-9_]{2,}%$|^@[A-Za-z_]+$"""
     r"""|os\.environ|os\.getenv|process\.env|ENV\[|ENV\.fetch|System\.getenv|getenv\(|Deno\.env"""
     r"""|#\{[^}]*\}|\$\([A-Za-z_][\w.]*\)|<%.*%>|\(\([\s\w.-]+\)\)|^\$\{?[A-Z_][A-Z0-9_]*\}?$"""
     r"""|^(?:vault|op|awssm|gcpsm|azkv|sm|ssm|secretsmanager)://|^arn:aws:(?:secretsmanager|ssm):"""
@@ -107,6 +109,16 @@ def documented_example(ctx: FilterContext) -> str | None:
     return None
 
 
+def unsigned_jwt(ctx: FilterContext) -> str | None:
+    """A JWT with `"alg": "none"` proves nothing and opens nothing: any server that accepts it is the bug."""
+    if not ctx.secret.startswith("eyJ") or ctx.secret.count(".") != 2:
+        return None
+    header = decode_jwt_part(ctx.secret.split(".", 1)[0])
+    if header is not None and str(header.get("alg", "")).lower() == "none":
+        return "unsigned JWT (alg none)"
+    return None
+
+
 def placeholder(ctx: FilterContext) -> str | None:
     return "placeholder" if _PLACEHOLDER.search(ctx.secret) else None
 
@@ -121,6 +133,7 @@ def encrypted(ctx: FilterContext) -> str | None:
 
 
 # --- low-variety and sequential fakes ---------------------------------------------------------------------
+
 
 def low_variety(ctx: FilterContext) -> str | None:
     # The random part of a token has many distinct characters; "aaaa…", "1234…", "abcabc…" do not.
@@ -142,7 +155,10 @@ def _random_part(secret: str) -> str:
 
 def _periodic(value: str) -> bool:
     """`abcabcab…`: a short unit repeated, possibly cut off at the end."""
-    return any(value == (value[:period] * (len(value) // period + 1))[: len(value)] for period in range(1, min(8, len(value) // 3) + 1))
+    return any(
+        value == (value[:period] * (len(value) // period + 1))[: len(value)]
+        for period in range(1, min(8, len(value) // 3) + 1)
+    )
 
 
 def _sequential(value: str) -> bool:
@@ -282,8 +298,14 @@ _NOT_SECRET_HEADS = frozenset(
     }
 )
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?![^/\s]*@)", re.IGNORECASE)
-_PATH = re.compile(r"^(?:~|\.{1,2})?/[\w./-]+$|^[\w./-]+\.(?:pem|key|crt|cer|p12|pfx|json|txt|yaml|yml|env|gpg|asc)$")
-_CODE = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|[()\[\]]|^[a-z]+(?:[A-Z][a-z]+)+$|^(?:[a-z]+_)+[a-z]+$")
+_PATH = re.compile(
+    r"^(?:~|\.{1,2}|/(?:run|etc|var|home|opt|usr|tmp|srv|mnt|secrets|app|data|config|root|Users))/[\w./-]+$"
+    r"|^[\w./-]+\.(?:pem|key|crt|cer|p12|pfx|jks|keystore|json|txt|yaml|yml|env|gpg|asc)$|^[A-Za-z]:\\\\"
+)
+# Dotted names (`self.password`, `settings.SECRET_KEY`, `config.db.apiKey`), calls and indexing, camelCase and
+# snake_case words: each segment lower/snake, UPPER_SNAKE or camelCase, as code is written and random text is not.
+_SEGMENT = r"(?:[a-z_$][a-z0-9_$]*|[A-Z_][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z]+[0-9]*)+)"
+_CODE = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})+$|[()\[\]]|^[a-z]+(?:[A-Z][a-z]+)+$|^(?:[a-z]+_)+[a-z]+$")
 _FAKE_WORDS = _wordset(
     "test testing tests dummy fake sample example mock mocked foo bar baz qux changeme change me hunter "
     "password passwd pass pwd secret secrets token key api apikey qwerty letmein admin root default "
@@ -296,7 +318,8 @@ _FAKE_WORDS = _wordset(
 
 
 def identifier_name(ctx: FilterContext) -> str | None:
-    if ctx.provider != GENERIC_PROVIDER or not ctx.name:
+    # A URL with credentials in it is judged by the URL, not by the name (`BROKER_URL=amqp://u:p@h`).
+    if ctx.provider != GENERIC_PROVIDER or not ctx.name or "://" in ctx.secret:
         return None
     # Not detect-secrets' is_likely_id_string: it reads the whole line, so `{"client_id": "…",
     # "client_secret": "…"}` on one line would hide the secret.
@@ -346,6 +369,7 @@ def _heuristics() -> ModuleType:
 
 FILTERS: tuple[Filter, ...] = (
     documented_example,
+    unsigned_jwt,
     placeholder,
     reference,
     encrypted,
