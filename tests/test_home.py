@@ -550,3 +550,24 @@ def test_agent_configs_inside_a_repository_are_parsed_like_home_ones(tmp_path: P
         github: [("file", ".cursor/mcp.json", 7, "gh", "cursor-mcp")],
         remote: [("file", ".vscode/mcp.json", 5, "remote", "vscode-mcp")],
     }
+
+
+def test_symlinked_stores_are_read_through_the_link_and_broken_links_are_counted(tmp_path: Path) -> None:
+    home, dotfiles, empty = tmp_path / "home", tmp_path / "dotfiles", tmp_path / "empty"
+    (home / ".config/gh").mkdir(parents=True)
+    dotfiles.mkdir()
+    empty.mkdir()
+    oauth = token("{{github:gho}}")
+    (dotfiles / "hosts.yml").write_text(f"github.com:\n    oauth_token: {oauth}\n    user: octocat\n", encoding="utf-8")
+    (home / ".config/gh/hosts.yml").symlink_to(dotfiles / "hosts.yml")
+    (home / ".netrc").symlink_to(tmp_path / "missing")
+    result = run_cli("scan", str(empty), "--home", str(home), "--format", "json", "--show-secrets", "--fail-on", "none")
+    report = result.json()
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    assert [(f["secret"], f["path"], f["line"], f["context"].get("user")) for f in findings] == [
+        (oauth, "~/.config/gh/hosts.yml", 2, "octocat")
+    ]
+    stats = report["stats"]
+    assert isinstance(stats, dict)
+    assert stats["skipped"] == [{"path": "~/.netrc", "reason": "broken-symlink", "detail": ""}]

@@ -113,7 +113,13 @@ class HomeSource:
         for store in HOME_STORES:
             for absolute in _matches(home, store.pattern):
                 display = "~/" + absolute.relative_to(home).as_posix()
-                content = read_regular_file(absolute, display, self.max_file_size, report)
+                # Dotfile managers symlink stores into the home; an agent reads through the link, so do we.
+                try:
+                    target = absolute.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    report.skip(display, "broken-symlink")
+                    continue
+                content = read_regular_file(target, display, self.max_file_size, report)
                 if content is None:
                     continue
                 parser = store.parser
