@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
+from credscope.detect.checksums import VALIDATORS
 from credscope.detect.decoding import decode_jwt_part
 from credscope.detect.entropy import shannon
 
@@ -73,7 +74,8 @@ _PLACEHOLDER = re.compile(
     | ^<[^<>]+>$ | ^\[[^\[\]]+\]$ | ^\{[^{}]+\}$
     | ^(?:changeme|change_me|change-me|password|passw0rd|secret|token|null|none|nil|undefined
          |todo|tbd|redacted|hidden|xxx+|\*+|\.+)$
-    | (?:x{6,}|X{6,}|\*{4,}|_{8,}|\.{3,}|<redacted>|redacted|placeholder|example\.com|example\.org)
+    | (?:x{6,}|X{6,}|\*{4,}|_{8,}|<redacted>|redacted|placeholder|example\.com|example\.org)
+    | (?:\.{3,}|…)$ | ^(?:\.{3,}|…)
     | (?:^|[^a-z])(?:your|replace|insert|enter|paste|put)
        (?:[_\-\s]?(?:with|your|the|a|an|real|actual|own|api|access|secret|auth|here))*[_\-\s]?(?:key|token|secret|password)
     | (?:^|[^a-z])(?:change[_\-]?me|replace[_\-]?me|fill[_\-]?me|not[_\-]?a[_\-]?real|do[_\-]?not[_\-]?use)(?:[^a-z]|$)
@@ -348,6 +350,27 @@ def not_a_literal(ctx: FilterContext) -> str | None:
     return None
 
 
+# Prefixed formats with a checksum: a value of that shape that fails it is a made-up token (a fixture, a
+# docs sample), not a secret some other way, so the generic rules must not report it either.
+_CHECKSUMMED = (
+    (re.compile(r"gh[pousr]_[A-Za-z0-9]{36}"), "github-crc32"),
+    (re.compile(r"npm_[A-Za-z0-9]{36}"), "npm-crc32"),
+    (re.compile(r"gl[a-z]{2,6}-[0-9A-Za-z_-]{27,300}\.(?:[0-9a-z]{2}\.)?[0-9a-z]{9}"), "gitlab-routable-crc32"),
+    (re.compile(r"pypi-AgE[A-Za-z0-9_-]{50,}"), "pypi-macaroon"),
+)
+
+
+def failed_checksum(ctx: FilterContext) -> str | None:
+    if ctx.provider != GENERIC_PROVIDER:
+        return None
+    for shape, validator in _CHECKSUMMED:
+        if shape.fullmatch(ctx.secret):
+            check = VALIDATORS.get(validator)
+            if check is not None and not check(ctx.secret):
+                return "token-shaped but fails its checksum"
+    return None
+
+
 def test_value(ctx: FilterContext) -> str | None:
     """Generic values made only of words like test/dummy/password and digits: fixtures and defaults."""
     if ctx.provider != GENERIC_PROVIDER:
@@ -380,6 +403,7 @@ FILTERS: tuple[Filter, ...] = (
     data_uri,
     identifier_name,
     not_a_literal,
+    failed_checksum,
     test_value,
 )
 
