@@ -188,9 +188,9 @@ def _expiry_ms(rng: random.Random, arg: str | None, name: str) -> int:
 def gen_railway_legacy(rng: random.Random, arg: str | None) -> str:
     """Legacy CLI session ``rw_Fe26.2**salt*iv*sealed*expiry_ms*hmac_salt*hmac`` (arg: expired/future/ms).
 
-    Layout of a hapi iron seal (hapijs/iron): salts are 256 random bits in hex, the iv 16 bytes, the HMAC
-    SHA-256 over everything before the expiry's following field, keyed by PBKDF2-SHA1(password, salt, 1).
-    The sealed part is random bytes here (stdlib has no AES); its length is a multiple of the AES block.
+    Layout of a hapi iron seal (hapijs/iron): salts are 256 random bits in hex, the iv 16 bytes, and the
+    HMAC-SHA256 covers ``Fe26.2*…*expiry`` keyed by PBKDF2-SHA1(password, hmac_salt, 1 iteration). The sealed
+    part is random bytes of a whole number of AES blocks, not real ciphertext; the password is thrown away.
     """
     expiry = _expiry_ms(rng, arg, "railway-legacy")
     password = rng.randbytes(32).hex()
@@ -506,9 +506,11 @@ def gen_anthropic(rng: random.Random, arg: str | None) -> str:
 
 
 def gen_huggingface(rng: random.Random, arg: str | None) -> str:
-    """Hugging Face token ``hf_`` + 34 letters (arg ``org`` for deprecated ``api_org_``); letters only, since
-    gitleaks' rule accepts only letters while TruffleHog's accepts letters and digits."""
-    prefix = "api_org_" if arg == "org" else "hf_"
+    """Hugging Face token ``hf_`` + 34 letters (arg ``user`` default, ``org`` for deprecated ``api_org_``).
+
+    Letters only: gitleaks' rule accepts only letters, TruffleHog's letters and digits.
+    """
+    prefix = "api_org_" if _choose("huggingface", arg or "user", ("user", "org")) == "org" else "hf_"
     return prefix + _chars(rng, string.ascii_letters, 34)
 
 
@@ -604,9 +606,9 @@ def gen_kubernetes(rng: random.Random, arg: str | None) -> str:
 
 
 def gen_npm(rng: random.Random, arg: str | None) -> str:
-    """npm granular token ``npm_`` + 30 base62 + 6-char base62 CRC32 (validator ``npm-crc32``); arg ``legacy``
-    gives the pre-2025 UUID token."""
-    if arg == "legacy":
+    """npm granular token ``npm_`` + 30 base62 + 6-char base62 CRC32 (validator ``npm-crc32``; arg ``granular``
+    default); arg ``legacy`` gives the pre-2025 UUID token."""
+    if _choose("npm", arg or "granular", ("granular", "legacy")) == "legacy":
         return gen_uuid4(rng, None)
     entropy = _chars(rng, _ALNUM, 30)
     return f"npm_{entropy}{base62_crc32(entropy)}"
@@ -752,11 +754,11 @@ def gen_fly(rng: random.Random, arg: str | None) -> str:
 
 
 def gen_heroku(rng: random.Random, arg: str | None) -> str:
-    """Heroku API key ``HRKU-AA`` + 58 base64url (arg ``legacy`` for the older bare UUID).
+    """Heroku API key ``HRKU-AA`` + 58 base64url (arg ``v2`` default, ``legacy`` for the older bare UUID).
 
     Observed keys carry ``_____w`` after 42 characters (a run of 0xff bytes); mirrored here, undocumented.
     """
-    if arg == "legacy":
+    if _choose("heroku", arg or "v2", ("v2", "legacy")) == "legacy":
         return gen_uuid4(rng, None)
     return f"HRKU-AA{_chars(rng, _URLSAFE, 42)}_____w{_chars(rng, _URLSAFE, 10)}"
 
