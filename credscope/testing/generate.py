@@ -215,9 +215,8 @@ class _UriDefaults:
 
 
 def _db_uri(rng: random.Random, arg: str | None, defaults: _UriDefaults) -> str:
-    """``scheme://user:password@host[:port]/path``; arg ``[user@]host[:port][/path]`` overrides the parts.
-
-    An empty user (``@host``) gives the password-only form ``scheme://:password@host``.
+    """A connection URI with a random 24-character password; arg ``[user@]host[:port][/path]`` overrides the
+    defaults. An empty user (arg ``@host``) gives the password-only form some Redis setups use.
     """
     user, host, port, path = defaults.user, defaults.host, defaults.port, defaults.path
     spec = arg or ""
@@ -241,25 +240,25 @@ _REDIS = _UriDefaults("redis", "", "redis.internal", 6379, "0")
 
 
 def gen_postgres(rng: random.Random, arg: str | None) -> str:
-    """``postgresql://user:pw@host:5432/db`` (arg: ``[user@]host[:port][/db]``)."""
+    """A ``postgresql://`` URI, user ``app`` on db.internal:5432 unless arg ``[user@]host[:port][/db]`` says."""
     return _db_uri(rng, arg, _POSTGRES)
 
 
 def gen_mysql(rng: random.Random, arg: str | None) -> str:
-    """``mysql://user:pw@host:3306/db`` (arg: ``[user@]host[:port][/db]``)."""
+    """A ``mysql://`` URI, user ``app`` on mysql.internal:3306 unless arg ``[user@]host[:port][/db]`` says."""
     return _db_uri(rng, arg, _MYSQL)
 
 
 def gen_mongodb(rng: random.Random, arg: str | None) -> str:
-    """``mongodb://user:pw@host:27017/db?authSource=admin``; arg ``srv`` (alone) gives an Atlas
-    ``mongodb+srv://`` URI, otherwise ``[user@]host[:port][/path]``."""
+    """A ``mongodb://`` URI with ``authSource=admin``; arg ``srv`` (alone) gives an Atlas ``mongodb+srv://``
+    URI, otherwise ``[user@]host[:port][/path]`` as for postgres."""
     if arg == "srv":
         return _db_uri(rng, None, _MONGODB_SRV)
     return _db_uri(rng, arg, _MONGODB)
 
 
 def gen_redis(rng: random.Random, arg: str | None) -> str:
-    """``redis://:pw@host:6379/0`` (legacy password-only); ``user@host…`` gives an ACL user."""
+    """A ``redis://`` URI with only a password (legacy ``requirepass``); arg ``user@host…`` gives an ACL user."""
     return _db_uri(rng, arg, _REDIS)
 
 
