@@ -30,8 +30,10 @@ _PROJECT_FIELDS = """
 WORKSPACES = "query CredscopeWorkspaces { me { workspaces { id name } } }"
 WORKSPACE = (
     "query CredscopeWorkspace($id: String!) { workspace(workspaceId: $id) { id name"
-    " members { email role } projects(first: 100) { edges { node {" + _PROJECT_FIELDS + "} } } } }"
+    " projects(first: 100) { edges { node {" + _PROJECT_FIELDS + "} } } } }"
 )
+# Apart from the reach, so that a workspace whose member list is hidden still shows what the token reaches.
+MEMBERS = "query CredscopeMembers($id: String!) { workspace(workspaceId: $id) { members { email role } } }"
 PROJECT = "query CredscopeProject($id: String!) { project(id: $id) {" + _PROJECT_FIELDS + "} }"
 
 _DENIED = ("not authorized", "unauthorized", "invalid token", "token not found", "authentication")
@@ -157,7 +159,7 @@ def _workspace_scope(
             evidence.append(f"workspace {name}: its projects could not be listed ({denied}); taken as Admin")
             access = Access.ADMIN
             continue
-        role = _role(details, email)
+        role = "ADMIN" if email is None else _member_role(session, token, str(workspace.get("id")), email)
         if role in ("ADMIN", None):
             access = Access.ADMIN
             why = "the token's user is ADMIN" if role else "the role cannot be read; taken as Admin"
@@ -183,10 +185,10 @@ def _workspace_scope(
     return queried(access, limited(actions), limited(evidence), identity)
 
 
-def _role(workspace: Mapping[str, Any], email: str | None) -> str | None:
-    if email is None:
-        return "ADMIN"  # a workspace token acts for the workspace itself
-    for member in _list(workspace.get("members")):
+def _member_role(session: ProviderSession, token: str, workspace_id: str, email: str) -> str | None:
+    """The token's user's role in a workspace (ADMIN, MEMBER, VIEWER), or None when it cannot be read."""
+    data, _ = _query(session, MEMBERS, bearer(token), "CredscopeMembers", {"id": workspace_id})
+    for member in _list(((data or {}).get("workspace") or {}).get("members")):
         if str(member.get("email", "")).lower() == email.lower():
             return str(member.get("role", "")).upper() or None
     return None
