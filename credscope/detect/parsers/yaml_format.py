@@ -6,6 +6,7 @@ harmless, and aliases stay shared nodes that the walk visits once, so an alias b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from credscope.detect.parsers.base import LineIndex, Parsed
@@ -22,6 +23,12 @@ class YamlParser:
         import yaml  # noqa: PLC0415 - only files with candidate matches pay for it
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        if _flow_depth(text) > _MAX_DEPTH:
+            # libyaml's composer recurses in C: tens of thousands of `[` overflow the stack (SIGSEGV). The
+            # pure-Python composer stops at the recursion limit instead.
+            loader = yaml.SafeLoader
+        # Invalid UTF-8 arrives as lone surrogates, which libyaml refuses outright; U+FFFD keeps every offset.
+        text = _SURROGATES.sub("\ufffd", text)
         documents: list[Node] = []
         error: str | None = None
         try:
@@ -30,14 +37,34 @@ class YamlParser:
                     documents.append(_convert(root, {}, [0], 0))
         except yaml.YAMLError as problem:
             error = " ".join(str(problem).split())[:200]
+        except UnicodeError:
+            # libyaml takes UTF-8 only: bytes that were not UTF-8 (kept as surrogates) cannot be YAML.
+            error = "not UTF-8 text"
         except _TooLarge as reason:
             error = str(reason)
+        except RecursionError:
+            error = "nested too deeply"
         # Documents before the error are sound; the walk still judges values in them.
         return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))), error)
 
 
 class _TooLarge(Exception):
     pass
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest `[`/`{` nesting, counting brackets inside strings too (an over-estimate is harmless)."""
+    if text.count("[") + text.count("{") <= _MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    for bracket in _FLOW.finditer(text):
+        depth = depth + 1 if bracket.group() in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _convert(node: Any, done: dict[int, Node], count: list[int], depth: int) -> Node:
