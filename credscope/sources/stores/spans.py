@@ -56,6 +56,9 @@ def parse_json(text: str) -> Node:
         node = parser.value(0)
     except (ValueError, IndexError) as error:
         raise SpanError(f"not valid JSON: {_short(error)}") from None
+    except RecursionError:
+        # Hostile nesting (`[[[[...`) must not cost the scan; the store is still read as plain text.
+        raise SpanError("not valid JSON: nested too deeply") from None
     if _WHITESPACE.match(cleaned, node.end).end() != len(cleaned):  # type: ignore[union-attr]
         raise SpanError("not valid JSON: extra data after the document")
     return node
@@ -137,16 +140,22 @@ def parse_yaml(text: str) -> Node:
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is None:
+            return Node(None, 1, 1)
+        return _yaml_node(root, {})
     except yaml.YAMLError as error:
         raise SpanError(f"not valid YAML: {' '.join(str(error).split())[:120]}") from None
-    if root is None:
-        return Node(None, 1, 1)
-    return _yaml_node(root)
+    except RecursionError:
+        raise SpanError("not valid YAML: nested too deeply") from None
 
 
-def _yaml_node(node: Any) -> Node:
+def _yaml_node(node: Any, done: dict[int, Node]) -> Node:
+    """One node and its children; an aliased node is converted once and shared, so an alias bomb stays linear."""
     import yaml  # noqa: PLC0415
 
+    known = done.get(id(node))
+    if known is not None:
+        return known
     first = node.start_mark.line + 1
     # end_mark sits after the value, on the next line's column 0 for block collections.
     last = node.end_mark.line + (1 if node.end_mark.column else 0)
@@ -155,9 +164,12 @@ def _yaml_node(node: Any) -> Node:
         fields: dict[str, Node] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                fields[str(key.value)] = _yaml_node(value)
-        return Node({k: v.value for k, v in fields.items()}, first, last, fields=fields)
-    if isinstance(node, yaml.SequenceNode):
-        items = tuple(_yaml_node(item) for item in node.value)
-        return Node([item.value for item in items], first, last, items=items)
-    return Node(node.value, first, last)
+                fields[str(key.value)] = _yaml_node(value, done)
+        result = Node({k: v.value for k, v in fields.items()}, first, last, fields=fields)
+    elif isinstance(node, yaml.SequenceNode):
+        items = tuple(_yaml_node(item, done) for item in node.value)
+        result = Node([item.value for item in items], first, last, items=items)
+    else:
+        result = Node(node.value, first, last)
+    done[id(node)] = result
+    return result
