@@ -202,6 +202,7 @@ class ProviderSession:
         except GuardRefusal:
             self._record(method, host, target, "refused")
             raise
+        http = self._client()  # built before the clock starts: building it (TLS context) is not sending
         deadline = time.monotonic() + self.settings.timeout
         attempt = 0
         while True:
@@ -210,7 +211,7 @@ class ProviderSession:
                 raise ProbeFailure(f"timeout: no answer within {self.settings.timeout:g}s")
             try:
                 with self.throttle.slot(deadline):
-                    response = self._client().request(
+                    response = http.request(
                         method,
                         url,
                         headers=dict(headers),
