@@ -26,13 +26,21 @@ def read_cache(name: str) -> bytes | None:
         return None
 
 
-def write_cache(name: str, data: bytes) -> None:
-    """Atomic (a concurrent reader sees the old entry or the new one) and best effort."""
+def write_cache(name: str, data: bytes, keep: int = 4) -> None:
+    """Atomic (a concurrent reader sees the old entry or the new one) and best effort.
+
+    Entries of the same kind (the name up to its first "-") beyond the `keep` newest are removed, so editing
+    the catalogue day after day does not grow the cache.
+    """
     path = cache_dir() / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         temporary.write_bytes(data)
         os.replace(temporary, path)
+        kind = name.split("-", 1)[0]
+        entries = sorted(path.parent.glob(f"{kind}-*"), key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+        for stale in entries[keep:]:
+            stale.unlink(missing_ok=True)
     except OSError:
         pass
