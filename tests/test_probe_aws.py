@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,17 @@ def test_key_id_alone_is_not_sent(moto_server: MotoServer) -> None:
     settings = ProbeSettings(timeout=5, endpoints={"aws": moto_server.endpoint})
     [credential], _ = verify([alone], _catalogue(), settings, ProbeRegistry())
     assert credential.scope.evidence[-1].startswith("not checked live: the secret access key for this key id")
+
+
+def test_temporary_keys_of_an_assumed_role_read_the_role_policies(moto_server: MotoServer) -> None:
+    role = moto_server.role
+    credential = replace(
+        _credential(role), parts={"access_key_id": role.key_id, "session_token": moto_server.role_session_token}
+    )
+    settings = ProbeSettings(timeout=20, endpoints={"aws": moto_server.endpoint})
+    [verified], _ = verify([credential], _catalogue(), settings, ProbeRegistry())
+    scope = verified.scope
+    assert scope.identity["arn"] == "arn:aws:sts::123456789012:assumed-role/deployer/ci"
+    assert scope.access is Access.ADMIN
+    assert "aws:* (AdministratorAccess)" in scope.destructive_actions
+    assert "managed policy AdministratorAccess allows * on *: every action" in scope.evidence

@@ -27,6 +27,8 @@ class MotoServer:
     admin: AwsKey
     reader: AwsKey
     deleted: AwsKey
+    role: AwsKey  # temporary keys of the assumed role `deployer`
+    role_session_token: str
 
 
 # A form content type would make moto's server read the body as a form and see no count.
@@ -75,11 +77,25 @@ def moto_server() -> Iterator[MotoServer]:
         deleted = user_with_key("departed")
         iam.attach_user_policy(UserName="departed", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
         iam.delete_access_key(UserName="departed", AccessKeyId=deleted.key_id)
+        trust = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS":'
+        trust += ' "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}'
+        iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=trust)
+        iam.attach_role_policy(RoleName="deployer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        sts = boto3.client(
+            "sts",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=admin.key_id,
+            aws_secret_access_key=admin.secret,
+        )
+        assumed = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/deployer", RoleSessionName="ci")
+        temporary = assumed["Credentials"]
+        role = AwsKey(temporary["AccessKeyId"], temporary["SecretAccessKey"])
         # From now on every request is authenticated and authorised like AWS does it.
         request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers=_PLAIN)
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200
-        yield MotoServer(endpoint, admin, reader, deleted)
+        yield MotoServer(endpoint, admin, reader, deleted, role, temporary["SessionToken"])
     finally:
         request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"inf", method="POST", headers=_PLAIN)
         try:
