@@ -33,12 +33,16 @@ def paths(credential: Credential) -> tuple[str, ...]:
 
 def date(seconds: float) -> str:
     """A Unix time as an ISO date and time in UTC, the way evidence shows it."""
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
+    except (OverflowError, ValueError, OSError):
+        # Claims and caveats come from scanned text: `exp: 1e999` or 10**30 must not end the scan.
+        return f"{seconds} (a date out of range)"
 
 
 def expired(subject: Subject, expires_at: float | None, what: str) -> Scope | None:
     """Access none, with the expiry as evidence, when `expires_at` (Unix seconds) has passed; else None."""
-    if expires_at is None or expires_at > subject.now:
+    if expires_at is None or not expires_at <= subject.now:  # NaN is no expiry at all
         return None
     return Scope(
         access=Access.NONE,

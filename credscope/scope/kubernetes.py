@@ -34,7 +34,10 @@ def infer(subject: Subject) -> Scope:
     servers = context_values(subject.credential, "server")
     if not servers:
         return scope
-    host = urllib.parse.urlsplit(servers[0]).hostname or servers[0]
+    try:
+        host = urllib.parse.urlsplit(servers[0]).hostname or servers[0]
+    except ValueError:  # `server:` is scanned text: an unclosed `[` is no URL
+        host = servers[0]
     production, _ = host_verdict(host)
     note = f"cluster server {servers[0]}" + (": this machine (a local cluster)" if production is False else "")
     return replace(add(scope, (note,)), production=production if production is False else scope.production)
