@@ -9,6 +9,7 @@ so they share its guard, limits and log.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -312,8 +313,6 @@ class ProviderSession:
 
 def _literal(pattern: str) -> str:
     """The path a GraphQL read declares, back from its compiled pattern (GraphQL paths have no parameters)."""
-    import re  # noqa: PLC0415
-
     return re.sub(r"\\(.)", r"\1", pattern.removeprefix("^").removesuffix("$"))
 
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from graphql import OperationDefinitionNode, OperationType, parse
-from graphql.language import FieldNode, StringValueNode, VariableNode
 
 from servers.http import FakeServer, Received, Reply, json_reply
 
@@ -77,6 +75,9 @@ class RailwayFake:
     mutations: list[str] = field(default_factory=list)
 
     def respond(self, received: Received) -> Reply:
+        from graphql import OperationDefinitionNode, OperationType, parse
+        from graphql.language import FieldNode
+
         if received.method != "POST" or received.path != "/graphql/v2":
             return json_reply(404, b'{"message":"not found"}')
         payload = json.loads(received.body)
@@ -102,7 +103,7 @@ class RailwayFake:
             body["errors"] = errors
         return json_reply(200, json.dumps(body).encode())
 
-    def _field(self, node: FieldNode, received: Received, variables: dict[str, Any]) -> tuple[Any, str | None]:
+    def _field(self, node: Any, received: Received, variables: dict[str, Any]) -> tuple[Any, str | None]:
         bearer = received.headers.get("authorization", "").removeprefix("Bearer ")
         project_header = received.headers.get("project-access-token", "")
         name = node.name.value
@@ -144,7 +145,9 @@ class RailwayFake:
         return None, f"Cannot query field {name!r}"
 
 
-def _arguments(node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
+def _arguments(node: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    from graphql.language import StringValueNode, VariableNode
+
     found: dict[str, Any] = {}
     for argument in node.arguments or ():
         value = argument.value
@@ -157,6 +160,7 @@ def _arguments(node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def railway_fake() -> Iterator[RailwayFake]:
+    pytest.importorskip("graphql")
     from helpers import token
 
     fake = RailwayFake(*(token("{{uuid4}}") for _ in range(4)))
