@@ -47,6 +47,10 @@ def test_account_token_is_admin_and_lists_what_it_can_delete(tmp_path: Path, rai
     assert not any("blog" in action for action in scope.destructive_actions)
     assert "can delete volume pg-data in project rentals (production, staging)" in scope.evidence
     assert "workspace Side: VIEWER — read only" in scope.evidence
+    assert (
+        "volume pg-data is shared by production, staging: volumeDelete takes no environment and removes it, with its"
+        " backups, from all of them" in scope.evidence
+    )
     assert found[railway_fake.account].severity.value == "critical"
 
 

@@ -173,6 +173,11 @@ def _workspace_scope(
                     places = ", ".join(environments or project.environments)
                     actions.append(f"railway:volumeDelete {volume} ({project.name})")
                     evidence.append(f"can delete volume {volume} in project {project.name} ({places})")
+                    if len(environments) > 1:
+                        evidence.append(
+                            f"volume {volume} is shared by {places}: volumeDelete takes no environment and removes"
+                            " it, with its backups, from all of them"
+                        )
                 for service in project.services:
                     actions.append(f"railway:serviceDelete {service} ({project.name})")
         elif role == "MEMBER":
