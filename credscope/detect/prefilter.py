@@ -42,6 +42,13 @@ class Prefilter:
         self._rule_keywords: tuple[frozenset[int], ...] = tuple(
             frozenset(keyword_index[k.encode()] for k in rule.keywords) for rule in self.rules
         )
+        # The same, inverted: per document only the keywords found are looked at, not every rule.
+        self._always = frozenset(index for index, keywords in enumerate(self._rule_keywords) if not keywords)
+        by_keyword: list[list[int]] = [[] for _ in self._keywords]
+        for index, keywords in enumerate(self._rule_keywords):
+            for keyword in keywords:
+                by_keyword[keyword].append(index)
+        self._rules_by_keyword = tuple(tuple(indices) for indices in by_keyword)
         self._use_hyperscan = use_hyperscan
         self._seen_bytes = 0
         self._engine: _HyperscanEngine | None = None
@@ -63,12 +70,9 @@ class Prefilter:
         if engine is None:
             return self._python_candidates(content)
         keyword_hits, maybe_rules, unsafe = engine.scan(content)
-        possible = [
-            index
-            for index, keywords in enumerate(self._rule_keywords)
-            if (not keywords or not keywords.isdisjoint(keyword_hits))
-            and (unsafe or index not in engine.prefiltered or index in maybe_rules)
-        ]
+        possible = self._with_keywords(keyword_hits)
+        if not unsafe:
+            possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
         return self._confirmed(possible, content)
 
     def _wants_hyperscan(self) -> bool:
@@ -87,16 +91,20 @@ class Prefilter:
     def _python_candidates(self, content: bytes) -> list[int]:
         lowered = content.lower()
         hits = {index for index, keyword in enumerate(self._keywords) if keyword in lowered}
-        possible = [
-            index for index, keywords in enumerate(self._rule_keywords) if not keywords or not keywords.isdisjoint(hits)
-        ]
-        return self._confirmed(possible, content)
+        return self._confirmed(self._with_keywords(hits), content)
 
-    def _confirmed(self, possible: list[int], content: bytes) -> list[int]:
+    def _with_keywords(self, keyword_hits: set[int]) -> set[int]:
+        """Rules without keywords, and rules with one of the keywords found."""
+        possible = set(self._always)
+        for keyword in keyword_hits:
+            possible.update(self._rules_by_keyword[keyword])
+        return possible
+
+    def _confirmed(self, possible: set[int], content: bytes) -> list[int]:
         if not possible:
             return []
         text = content.decode("utf-8", "surrogateescape")
-        return [index for index in possible if self.rules[index].pattern.search(text) is not None]
+        return [index for index in sorted(possible) if self.rules[index].pattern.search(text) is not None]
 
 
 class _HyperscanEngine:
