@@ -323,7 +323,12 @@ def main() -> int:
                 if tool.name in SLOW and run >= args.slow_runs:
                     continue
                 print(f"run {run + 1}/{args.runs} {size:5} {tool.name}", file=sys.stderr)
-                results.setdefault((tool.name, size), []).append(measure(tool, tree, offline, f"{size}-{run}"))
+                measured = measure(tool, tree, offline, f"{size}-{run}")
+                print(
+                    f"    {measured.seconds:.2f} s, {measured.peak_mb:.0f} MB, {measured.findings} findings",
+                    file=sys.stderr,
+                )
+                results.setdefault((tool.name, size), []).append(measured)
 
     cold_file = WORK / "coldstart" / ".env"
     cold_file.parent.mkdir(parents=True, exist_ok=True)
