@@ -28,6 +28,16 @@ _BATCH_FILES = 256
 _IN_FLIGHT_PER_WORKER = 3  # bounds memory: at most this many batches read ahead per worker
 
 _worker_detector: Detector | None = None
+# What detection imports lazily on its first match (heuristic filters, source-code grammars, Hyperscan).
+_WORKER_PRELOAD = (
+    "credscope.detect.engine",
+    "credscope.detect.parallel",
+    "detect_secrets.filters.heuristic",
+    "tree_sitter",
+    "tree_sitter_python",
+    "tree_sitter_javascript",
+    "hyperscan",
+)
 
 
 def default_jobs() -> int:
@@ -84,6 +94,9 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # Imported once in the server rather than once per worker; a module that is missing is skipped.
+        context.set_forkserver_preload(list(_WORKER_PRELOAD))
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(detector,)
     ) as pool:
