@@ -299,17 +299,22 @@ def main() -> int:
     )
     parser.add_argument("--cold-runs", type=int, default=15, help="repetitions of the one-file cold start")
     parser.add_argument("--tools", default="credscope,kingfisher,detect-secrets")
+    parser.add_argument("--long-line-runs", type=int, default=3, help="repetitions of the single-line files")
+    parser.add_argument("--long-lines-only", action="store_true", help="measure only the single-line files")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     # credscope's own caches (compiled catalogue, Hyperscan database) go here, not into the user's home.
     os.environ.setdefault("XDG_CACHE_HOME", str(WORK / "cache"))
     load_before = os.getloadavg()
 
-    print("building corpus ...", file=sys.stderr)
-    small, large = build_corpus(args.size_mb)
     print("installing peers ...", file=sys.stderr)
     selected = [t for t in tools(install_peers()) if t.name in args.tools.split(",")]
     offline = _offline_prefix()
+    if args.long_lines_only:
+        print_long_lines(measure_long_lines(selected, offline, args.long_line_runs), load_before)
+        return 0
+    print("building corpus ...", file=sys.stderr)
+    small, large = build_corpus(args.size_mb)
     sizes = {"small": (small, tree_bytes(small)), "large": (large, tree_bytes(large))}
 
     for tool in selected:  # warm the page cache and every tool's own caches once, untimed
@@ -340,8 +345,43 @@ def main() -> int:
         for tool in selected[run % len(selected) :] + selected[: run % len(selected)]:
             cold[tool.name].append(measure(tool, cold_file, offline, "cold").seconds)
 
+    long_lines = measure_long_lines(selected, offline, args.long_line_runs)
     print_table(selected, sizes, results, cold, load_before, os.getloadavg(), args, bool(offline))
+    print_long_lines(long_lines, load_before)
     return 0
+
+
+def measure_long_lines(selected: list[Tool], offline: list[str], runs: int) -> dict[tuple[str, int], list[float]]:
+    """A minified bundle of 5 and of 10 MB on one line, three tokens in it: time should double, not quadruple."""
+    sys.path.insert(0, str(ROOT))
+    from credscope.testing.generate import expand  # noqa: PLC0415
+
+    chunk = 'var a=function(b){return b.map(function(c){return c+1})};window.x="lorem ipsum dolor";'
+    files = {}
+    for megabytes in (5, 10):
+        filler = chunk * (megabytes * 1024 * 1024 // len(chunk) // 4 + 1)
+        tokens = [expand("{{github:ghp}}").text for _ in range(3)]
+        target = WORK / "longline" / f"{megabytes}mb" / "bundle.min.js"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(f'{filler}var GITHUB_TOKEN="{t}";' for t in tokens) + filler, encoding="utf-8")
+        files[megabytes] = target
+    times: dict[tuple[str, int], list[float]] = {}
+    fast = [tool for tool in selected if tool.name not in SLOW]
+    for run in range(runs):
+        for megabytes, target in files.items():
+            for tool in fast[run % len(fast) :] + fast[: run % len(fast)]:
+                measured = measure(tool, target, offline, f"longline-{megabytes}")
+                print(f"long line {megabytes} MB {tool.name}: {measured.seconds:.2f} s", file=sys.stderr)
+                times.setdefault((tool.name, megabytes), []).append(measured.seconds)
+    return times
+
+
+def print_long_lines(times: dict[tuple[str, int], list[float]], load_before: tuple[float, float, float]) -> None:
+    print()
+    print(f"one minified line (3 tokens in it), median wall time; load average {load_before[0]:.2f} at start")
+    for name in dict.fromkeys(name for name, _ in times):
+        five, ten = _median(times[(name, 5)]), _median(times[(name, 10)])
+        print(f"  {name:15} 5 MB {five:6.2f} s   10 MB {ten:6.2f} s   10 MB / 5 MB = {ten / five:.2f}×")
 
 
 def print_table(
