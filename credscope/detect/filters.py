@@ -88,6 +88,8 @@ _REFERENCE = re.compile(
     r"""|#\{[^}]*\}|\$\([A-Za-z_][\w.]*\)|<%.*%>|\(\([\s\w.-]+\)\)|^\$\{?[A-Z_][A-Z0-9_]*\}?$"""
     r"""|^(?:vault|op|awssm|gcpsm|azkv|sm|ssm|secretsmanager)://|^arn:aws:(?:secretsmanager|ssm):"""
     r"""|@Microsoft\.KeyVault\(|secretKeyRef|valueFrom"""
+    # f-string / str.format interpolation: the value is built from variables
+    r"""|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}"""
 )
 _ENCRYPTED = re.compile(r"^ENC\[[A-Z0-9_]+,data:|^\$ANSIBLE_VAULT;|^Ag[AB][A-Za-z0-9+/]{300,}")
 
@@ -102,7 +104,7 @@ def _fingerprint(secret: str) -> str:
 
 def documented_example(ctx: FilterContext) -> str | None:
     secret = ctx.secret
-    if secret in DOCUMENTED_EXAMPLES or secret.upper().endswith("EXAMPLE") or "EXAMPLEKEY" in secret:
+    if secret in DOCUMENTED_EXAMPLES or secret.rstrip("=").upper().endswith("EXAMPLE") or "EXAMPLEKEY" in secret:
         return "documented example key"
     if _fingerprint(secret) in DOCUMENTED_EXAMPLE_FINGERPRINTS:
         return "documented example key"
@@ -287,6 +289,9 @@ def data_uri(ctx: FilterContext) -> str | None:
 
 # --- generic rules only: the name is all they have -----------------------------------------------------------
 
+_SECRET_WORDS = _wordset(
+    "password passwd pwd passphrase pass secret secrets token key apikey credential credentials auth"
+)
 # The last word of a name says what its value is: `client_id`, `token_type`, `password_file`, `secretName`,
 # `token_url`, `api_key_header`, `min_password_length`, `token_expires_at` hold no secret.
 _NOT_SECRET_HEADS = frozenset(
@@ -297,6 +302,7 @@ _NOT_SECRET_HEADS = frozenset(
         *("mode", "expiry", "expires", "at", "ttl", "timeout", "kind", "enabled", "required", "placeholder", "hint"),
         *("description", "text", "message", "error", "selector", "xpath", "location", "arn", "schema", "index"),
         *("limit", "rotation", "usage", "input", "box", "button", "validator", "validation", "strength", "id_ref"),
+        *("used", "date", "time", "timestamp", "changed", "created", "updated", "age", "reset", "required"),
     }
 )
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?![^/\s]*@)", re.IGNORECASE)
@@ -306,8 +312,14 @@ _PATH = re.compile(
 )
 # Dotted names (`self.password`, `settings.SECRET_KEY`, `config.db.apiKey`), calls and indexing, camelCase and
 # snake_case words: each segment lower/snake, UPPER_SNAKE or camelCase, as code is written and random text is not.
-_SEGMENT = r"(?:[a-z_$][a-z0-9_$]*|[A-Z_][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z]+[0-9]*)+)"
-_CODE = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})+$|[()\[\]]|^[a-z]+(?:[A-Z][a-z]+)+$|^(?:[a-z]+_)+[a-z]+$")
+_SEGMENT = r"(?:[a-z_$][a-z0-9_$]*|[A-Z_][A-Z0-9_]*|[a-z]+(?:[A-Z][a-z]+[0-9]*)+|[A-Z]*(?:[A-Z][a-z]{2,})+)"
+_CODE = re.compile(
+    rf"^{_SEGMENT}(?:\.{_SEGMENT})+$|[()\[\]]|^[a-z]+(?:[A-Z][a-z]+)+$|^(?:[a-z]+_)+[a-z]+$"
+    # PascalCase names (`NextPageToken`, `AWSSecretKey`) and UPPER_SNAKE variable names (`AWS_SECRET_ACCESS_KEY`)
+    r"|^[A-Z]*[A-Z][a-z]{2,}(?:[A-Z][a-z]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
+    # HTTP header names (`Access-Control-Allow-Credentials`, `X-Api-Key`)
+    r"|^[A-Z][a-z]*(?:-[A-Z][a-z]*)+$"
+)
 _FAKE_WORDS = _wordset(
     "test testing tests dummy fake sample example mock mocked foo bar baz qux changeme change me hunter "
     "password passwd pass pwd secret secrets token key api apikey qwerty letmein admin root default "
@@ -315,7 +327,10 @@ _FAKE_WORDS = _wordset(
     "placeholder todo s3cr3t p4ssw0rd passw0rd welcome user guest the a ci unit e2e spec staging "
     "insecure unsafe do use only for in of here goes some random string auth access client private app "
     "db database postgres mysql redis mongo jwt session signing encryption ignored unused sekret secure "
-    "strong new old sk pk"
+    "strong new old sk pk kind i am iam sensitive confidential hidden classified no none empty required "
+    "unset blank disabled optional "
+    # "secret" and "password" in the languages documentation examples are written in
+    "geheim parole passwort kennwort motdepasse secreto segreto contrasena senha"
 )
 
 
@@ -329,6 +344,8 @@ def identifier_name(ctx: FilterContext) -> str | None:
     words = [word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word]
     if words and words[-1] in _NOT_SECRET_HEADS:
         return "identifier or setting, not a secret"
+    if "." in ctx.name and not _words(ctx.name.rsplit(".", 1)[1]) & _SECRET_WORDS:
+        return "attribute of an object named like a secret"  # token.markup, secret.name
     return None
 
 
@@ -339,14 +356,18 @@ def not_a_literal(ctx: FilterContext) -> str | None:
     secret = ctx.secret
     if _URL.match(secret):
         return "URL without credentials"
+    if secret.startswith("arn:"):
+        return "identifier (ARN), not a secret"
+    if _DATE.match(secret):
+        return "a date or time"
     if _PATH.match(secret):
         return "path to a file"
     if _CODE.search(secret) or _heuristics().is_templated_secret(secret):
         return "code or identifier, not a literal"
     if secret.isdigit() or _heuristics().is_not_alphanumeric_string(secret):
         return "no letters: a number or punctuation"
-    if _heuristics().is_swagger_file(ctx.path):
-        return "API documentation (swagger) value"
+    if _heuristics().is_swagger_file(ctx.path) or _API_EXAMPLES.search(ctx.path):
+        return "API documentation example value"
     return None
 
 
@@ -378,8 +399,54 @@ def test_value(ctx: FilterContext) -> str | None:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", ctx.secret)
     words = [w for w in re.split(r"[^A-Za-z]+", spaced.lower()) if w]
     name_words = _words(ctx.name) if ctx.name else set()
-    if words and all(w in _FAKE_WORDS or w in name_words for w in words):
+    known = [w in _FAKE_WORDS or w in name_words or _made_of_fake_words(w) for w in words]
+    if words and all(known):
         return "test or default value"
+    if len(words) >= 3 and known.count(False) == 1 and re.fullmatch(r"[a-z]+(?:[-_. ][a-z]+)+", ctx.secret):
+        return "test or default value"  # role-secret-key, prod-db-password: words, not randomness
+    if ctx.name and _squashed(ctx.secret) == _squashed(ctx.name):
+        return "the value repeats its name"  # {'secretsmanager': 'secrets-manager'}
+    password = _URL_PASSWORD.search(ctx.secret)
+    if password and (password.group(2).lower() in _FAKE_WORDS or password.group(1) == password.group(2)):
+        return "test or default value"  # https://user:password@proxy.example
+    return None
+
+
+# API reference examples shipped with SDKs (botocore's data/*/examples-1.json): request samples, not secrets.
+_API_EXAMPLES = re.compile(r"(?:^|/)examples?-\d+\.json$|(?:^|/)(?:openapi|swagger)[^/]*\.(?:json|ya?ml)$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$")
+_URL_PASSWORD = re.compile(r"([^:@/\s,]*):([^:@/\s,]+)@")
+
+
+def _made_of_fake_words(word: str) -> bool:
+    """`foobarsecret`, `abcsecretkey`: a run of fake words of three letters or more, written together."""
+    reachable = [True] + [False] * len(word)
+    for end in range(3, len(word) + 1):
+        reachable[end] = any(
+            reachable[start] and word[start:end] in _FAKE_WORDS for start in range(max(0, end - 12), end - 2)
+        )
+    return len(word) >= 6 and reachable[-1]
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+# Tokens that are not credentials: pagination cursors, idempotency and change tokens, CSRF tokens, domain
+# verification strings (`NextToken`, `ClientRequestToken`, `ChangeToken`, `csrf_token`, `VerificationToken`).
+_NOT_CREDENTIAL_TOKENS = _wordset(
+    "next page pagination continuation change client request creation idempotency lifecycle sync cursor "
+    "csrf xsrf input output starting resume verification cancel upload update share marker notification "
+    "challenge state nonce"
+)
+
+
+def not_a_credential_token(ctx: FilterContext) -> str | None:
+    if ctx.provider != GENERIC_PROVIDER or not ctx.name:
+        return None
+    words = _words(ctx.name)
+    if "token" in words and words & _NOT_CREDENTIAL_TOKENS:
+        return "pagination, idempotency or CSRF token, not a credential"
     return None
 
 
@@ -403,6 +470,7 @@ FILTERS: tuple[Filter, ...] = (
     data_uri,
     identifier_name,
     not_a_literal,
+    not_a_credential_token,
     failed_checksum,
     test_value,
 )
