@@ -218,6 +218,13 @@ ROWS: list[Row] = [
     ),
     Row("session secret", ".env", "SESSION_SECRET={{password:48}}", Found("generic", "secret")),
     Row(
+        "AWS temporary credentials (key id, secret, session token)",
+        ".env",
+        "AWS_ACCESS_KEY_ID={{aws:asia}}\nAWS_SECRET_ACCESS_KEY={{aws-secret}}\nAWS_SESSION_TOKEN={{aws-session}}",
+        Found("aws", "access-key"),
+        offset=1,
+    ),
+    Row(
         "example env: placeholder Stripe key",
         ".env.example",
         "STRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx",
@@ -540,6 +547,16 @@ def test_row(row: Row, saas: tuple[dict[str, Planted], ScanResult]) -> None:
         assert found == [], f"decoy reported: {row.what}"
     else:
         assert found == [(row.expected.provider, row.expected.kind, here.line)], row.what
+
+
+def test_session_token_joins_its_key_pair(saas: tuple[dict[str, Planted], ScanResult]) -> None:
+    """In dotenv form (`AWS_SESSION_TOKEN=…`) too, the STS token is part of the key pair's credential."""
+    planted, result = saas
+    here = planted["AWS temporary credentials (key id, secret, session token)"]
+    [credential] = [
+        c for c in result.credentials if any(loc.path == ".env" and loc.line == here.line for loc in c.locations)
+    ]
+    assert sorted(credential.parts) == ["access_key_id", "session_token"]
 
 
 def test_nothing_outside_the_table(saas: tuple[dict[str, Planted], ScanResult]) -> None:
