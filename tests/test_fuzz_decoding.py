@@ -9,8 +9,10 @@ promises never to show the secret.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
+import os
 import string
 from typing import Any
 
@@ -18,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from credscope.catalogue import load_catalogue
+from credscope.catalogue import Catalogue, load_catalogue
 from credscope.detect.checksums import VALIDATORS, is_jwt, is_pypi_macaroon
 from credscope.detect.decoding import (
     aws_account_from_key_id,
@@ -35,7 +37,8 @@ from credscope.scope.infer import assess
 from credscope.scope.registry import builtin_inferences
 
 FUZZ = settings(
-    max_examples=80,
+    # CREDSCOPE_FUZZ_SCALE=20 for a deeper local run; CI keeps the default.
+    max_examples=80 * int(os.environ.get("CREDSCOPE_FUZZ_SCALE", "1")),
     deadline=2000,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -149,8 +152,8 @@ caveat_texts = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def catalogue():  # type: ignore[no-untyped-def]
+@functools.cache
+def _catalogue() -> Catalogue:
     return load_catalogue()
 
 
@@ -161,21 +164,21 @@ def _credential(provider: str, kind: str, rule: str, secret: str, context: dict[
 
 @FUZZ
 @given(st.sampled_from(["pypi.org", "test.pypi.org"]), st.lists(caveat_texts, max_size=4))
-def test_pypi_inference_survives_any_caveat(catalogue: Any, location: str, caveats: list[str]) -> None:
+def test_pypi_inference_survives_any_caveat(location: str, caveats: list[str]) -> None:
     token = _macaroon(location, caveats)
     info = decode_pypi_macaroon(token)
     assert info is not None and info["caveats"] == caveats
     assert is_pypi_macaroon(token)
-    assessed = assess(_credential("pypi", "user-token", "pypi-token", token), catalogue, builtin_inferences())
+    assessed = assess(_credential("pypi", "user-token", "pypi-token", token), _catalogue(), builtin_inferences())
     assert assessed.scope.evidence
 
 
-def test_pypi_expiration_caveat_beyond_the_calendar(catalogue: Any) -> None:
+def test_pypi_expiration_caveat_beyond_the_calendar() -> None:
     # Regression: an Expiration caveat far in the future (or past) overflowed time.gmtime and the scan died
     # with an internal error; now the date is shown as out of range and the token judged by its other caveats.
     for exp, access in ((10**30, "write"), (-(10**30), "none")):
         token = _macaroon("pypi.org", [json.dumps([0, exp, 0]), json.dumps([1, ["demo"]])])
-        assessed = assess(_credential("pypi", "user-token", "pypi-token", token), catalogue, builtin_inferences())
+        assessed = assess(_credential("pypi", "user-token", "pypi-token", token), _catalogue(), builtin_inferences())
         assert assessed.scope.access.value == access
         assert any("out of range" in line for line in assessed.scope.evidence), assessed.scope.evidence
 
@@ -183,36 +186,36 @@ def test_pypi_expiration_caveat_beyond_the_calendar(catalogue: Any) -> None:
 # --- JWT-bearing providers with hostile claims ----------------------------------------------------------------
 
 
-def _jwt_rules(catalogue: Any) -> list[tuple[str, str, str]]:
+def _jwt_rules() -> list[tuple[str, str, str]]:
     wanted = []
-    for provider in catalogue.providers.values():
+    for provider in _catalogue().providers.values():
         for rule in provider.rules:
             if rule.validate == "jwt" or "jwt" in rule.id:
                 wanted.append((provider.id, rule.kind, rule.id))
     return sorted(set(wanted))
 
 
-def test_jwt_bearing_rules_exist(catalogue: Any) -> None:
-    providers = {provider for provider, _, _ in _jwt_rules(catalogue)}
+def test_jwt_bearing_rules_exist() -> None:
+    providers = {provider for provider, _, _ in _jwt_rules()}
     assert {"generic", "supabase", "kubernetes"} <= providers
 
 
 @FUZZ
 @given(st.data(), claims)
-def test_jwt_inference_survives_any_claims(catalogue: Any, data: st.DataObject, payload: dict[str, Any]) -> None:
-    provider, kind, rule = data.draw(st.sampled_from(_jwt_rules(catalogue)))
+def test_jwt_inference_survives_any_claims(data: st.DataObject, payload: dict[str, Any]) -> None:
+    provider, kind, rule = data.draw(st.sampled_from(_jwt_rules()))
     token = _jwt({"alg": "HS256"}, payload, b"signature")
-    assessed = assess(_credential(provider, kind, rule, token), catalogue, builtin_inferences())
+    assessed = assess(_credential(provider, kind, rule, token), _catalogue(), builtin_inferences())
     assert assessed.scope.evidence
 
 
 @pytest.mark.parametrize("exp", [1e999, -1e999, float("nan"), 10**30, -(10**30), 1e300])
-def test_jwt_expiry_beyond_the_calendar(catalogue: Any, exp: float) -> None:
+def test_jwt_expiry_beyond_the_calendar(exp: float) -> None:
     # Regression: `exp` of 1e999 (inf), NaN or 10**30 overflowed time.gmtime in the evidence and the scan died
     # with an internal error (exit 3).
     token = _jwt({"alg": "HS256"}, {"sub": "system:serviceaccount:ns:sa", "exp": exp}, b"sig")
-    for provider, kind, rule in _jwt_rules(catalogue):
-        assessed = assess(_credential(provider, kind, rule, token), catalogue, builtin_inferences())
+    for provider, kind, rule in _jwt_rules():
+        assessed = assess(_credential(provider, kind, rule, token), _catalogue(), builtin_inferences())
         assert assessed.scope.evidence
         if isinstance(exp, float) and math.isnan(exp):
             assert assessed.scope.access.value != "none", "NaN is no expiry, not an expired token"
@@ -240,21 +243,19 @@ uris = st.one_of(
 
 @FUZZ
 @given(st.data(), uris, st.dictionaries(st.sampled_from(["name", "server", "user", "host"]), uri_part, max_size=3))
-def test_database_inference_survives_any_uri(
-    catalogue: Any, data: st.DataObject, uri: str, context: dict[str, str]
-) -> None:
+def test_database_inference_survives_any_uri(data: st.DataObject, uri: str, context: dict[str, str]) -> None:
     databases.parse(uri)
     provider = data.draw(st.sampled_from(["postgres", "mysql", "mongodb", "redis"]))
-    kind = next(iter(catalogue.providers[provider].kinds))
-    assessed = assess(_credential(provider, kind, f"{provider}-uri", uri, context), catalogue, builtin_inferences())
+    kind = next(iter(_catalogue().providers[provider].kinds))
+    assessed = assess(_credential(provider, kind, f"{provider}-uri", uri, context), _catalogue(), builtin_inferences())
     assert assessed.scope.evidence
 
 
 # --- every provider's inference with any secret and any context -----------------------------------------------
 
 
-def _every_rule(catalogue: Any) -> list[tuple[str, str, str]]:
-    return sorted({(p.id, r.kind, r.id) for p in catalogue.providers.values() for r in p.rules})
+def _every_rule() -> list[tuple[str, str, str]]:
+    return sorted({(p.id, r.kind, r.id) for p in _catalogue().providers.values() for r in p.rules})
 
 
 context_values = st.one_of(uri_part, st.just("https://[::1"), st.just("http://[bad"), st.just(""))
@@ -271,21 +272,21 @@ context_values = st.one_of(uri_part, st.just("https://[::1"), st.just("http://[b
     ),
 )
 def test_every_inference_survives_any_secret_and_context(
-    catalogue: Any, data: st.DataObject, secret: str, context: dict[str, str]
+    data: st.DataObject, secret: str, context: dict[str, str]
 ) -> None:
     assume(secret)
-    provider, kind, rule = data.draw(st.sampled_from(_every_rule(catalogue)))
-    assessed = assess(_credential(provider, kind, rule, secret, context), catalogue, builtin_inferences())
+    provider, kind, rule = data.draw(st.sampled_from(_every_rule()))
+    assessed = assess(_credential(provider, kind, rule, secret, context), _catalogue(), builtin_inferences())
     assert assessed.severity is not None
 
 
-def test_kubeconfig_server_that_is_not_a_url(catalogue: Any) -> None:
+def test_kubeconfig_server_that_is_not_a_url() -> None:
     # Regression: a kubeconfig `server:` with an unclosed IPv6 bracket made urlsplit raise ValueError inside
     # the Kubernetes inference: the scan died with an internal error instead of judging the token.
     for server in ("https://[::1", "http://[bad]:x", "https://[fe80::1%25eth0"):
         context = {"server": server}
         credential = _credential("kubernetes", "kubeconfig-token", "kubernetes-kubeconfig-token", "x" * 40, context)
-        assessed = assess(credential, catalogue, builtin_inferences())
+        assessed = assess(credential, _catalogue(), builtin_inferences())
         assert any(server in line for line in assessed.scope.evidence)
 
 
@@ -327,3 +328,13 @@ def test_the_preview_of_a_connection_uri_hides_the_password(scheme: str, user: s
     assume(password not in f"{scheme}://{user}:@{host}/db")
     assert password not in redact(f"{scheme}://{user}:{password}@{host}/db")
     assert password not in redact(f"Server={host};User Id={user};Password={password};")
+
+
+def test_aws_inference_on_a_key_id_shorter_than_a_prefix() -> None:
+    # Regression: the evidence indexed key_id[4] and raised IndexError for a key id of 4 characters or fewer
+    # (reachable through a provider directory whose AWS-like rule matches shorter ids).
+    for key_id in ("AKIA", "A"):
+        assessed = assess(
+            _credential("aws", "access-key-id", "aws-access-key-id", key_id), _catalogue(), builtin_inferences()
+        )
+        assert any(f"key id {key_id}… predates" in line for line in assessed.scope.evidence), assessed.scope.evidence

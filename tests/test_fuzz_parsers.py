@@ -10,6 +10,7 @@ bombs and deep nesting never multiply the result). Hypothesis' own deadline boun
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 
 import pytest
@@ -30,7 +31,8 @@ from helpers import token
 
 # Bounded for CI: every property below runs in a few seconds on a shared 2-core machine.
 FUZZ = settings(
-    max_examples=60,
+    # CREDSCOPE_FUZZ_SCALE=20 for a deeper local run; CI keeps the default.
+    max_examples=60 * int(os.environ.get("CREDSCOPE_FUZZ_SCALE", "1")),
     deadline=3000,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -41,7 +41,7 @@ def infer(subject: Subject) -> Scope:
         evidence.append(note)
         account = aws_account_from_key_id(key_id)
         if account is None:
-            evidence.append(f"key id {key_id[:4]}{key_id[4]}… predates account-id encoding: account not decodable")
+            evidence.append(f"key id {key_id[:5]}… predates account-id encoding: account not decodable")
         else:
             identity["account"] = account
             evidence.append(f"key id encodes AWS account {account}")
