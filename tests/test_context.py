@@ -405,3 +405,14 @@ def test_pem_in_json_and_yaml_is_one_credential_at_its_first_line(detector: Dete
     assert [(c.rule, c.location.line) for c in found_raw] == [("private-key-pem", 1)]
     (credential,) = group([*found_json, *found_yaml, *found_raw])
     assert [(loc.path, loc.line) for loc in credential.locations] == [("id_rsa", 1), ("sa.json", 4), ("tls.yaml", 3)]
+
+
+@pytest.mark.parametrize(("path", "template"), [("deep.py", 'x = {}"{}"\n'), ("deep.js", "const x = {}'{}';\n")])
+def test_deep_expressions_stay_linear(detector: Detector, path: str, template: str) -> None:
+    # 20,000 nested `+` operators: each string's ancestors come from one walk, not from `.parent` searches.
+    expansion = expand(template.format('"part" + ' * 20_000, GHP))
+    (token,) = expansion.values
+    started = time.monotonic()
+    found, _ = _detect(detector, path, expansion.text)
+    assert time.monotonic() - started < 20
+    assert [(c.secret, c.location.line, c.location.context["name"]) for c in found] == [(token, 1, "x")]

@@ -8,6 +8,7 @@ Grammars are imported when a flagged file of their language is first parsed.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +98,8 @@ _MEMBER_FIELDS = {
 _INDEXED = {"subscript": "subscript", "subscript_expression": "index", "index_expression": "index"}
 _LISTS = frozenset({"expression_list", "pattern_list", "tuple_pattern", "left_assignment_list"})
 _CLIMBABLE_LISTS = _LISTS - {"pattern_list"}  # right-hand lists: `a, b = "x", "y"` pairs names by position
-_MAX_CLIMB = 12
+_MAX_CLIMB = 12  # names along one string's way up: `a = {"b": {"c": …}}` has three
+_CHAIN = 48  # ancestors kept per string: enough for wrappers and a dozen nested containers
 
 
 class SourceParser:
@@ -118,14 +120,12 @@ class SourceParser:
         language = tree_sitter.Language(getattr(module, grammar.function)())
         data = text.encode("utf-8", "surrogateescape")
         tree = tree_sitter.Parser(language).parse(data)
-        query = tree_sitter.Query(language, "[" + " ".join(f"({kind})" for kind in grammar.strings) + "] @string")
-        captured = tree_sitter.QueryCursor(query).captures(tree.root_node).get("string", [])
         offsets = _CharOffsets(text, data)
         lines = LineIndex(text)
         found: list[Assignment] = []
-        for node in sorted(captured, key=lambda n: n.start_byte):
-            start, end = _content_span(node)
-            path = _path_of(node, data)
+        for chain in _strings(tree.root_node, frozenset(grammar.strings)):
+            start, end = _content_span(chain[0])
+            path = _path_of(chain, data)
             if not path or end <= start:
                 continue
             char_start, char_end = offsets.char(start), offsets.char(end)
@@ -145,40 +145,63 @@ def _content_span(node: Any) -> tuple[int, int]:
     return int(node.start_byte), int(node.end_byte)
 
 
-def _path_of(node: Any, data: bytes) -> tuple[str, ...]:
+def _strings(root: Any, kinds: frozenset[str]) -> Iterator[list[Any]]:
+    """Each string literal with its nearest ancestors, innermost first, in document order.
+
+    One cursor walk keeps the ancestors on a stack: `Node.parent` searches down from the root each time,
+    which turns deep expressions (`"a" + "a" + …`) quadratic.
+    """
+    cursor = root.walk()
+    ancestors: list[Any] = []
+    while True:
+        node = cursor.node
+        if node.type in kinds:
+            yield [node, *reversed(ancestors[-_CHAIN:])]
+        elif cursor.goto_first_child():
+            ancestors.append(node)
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+            ancestors.pop()
+
+
+def _path_of(chain: list[Any], data: bytes) -> tuple[str, ...]:
     """The names a string is stored under, outermost first: `config = {"db": {"password": "…"}}`."""
     path: list[str] = []
-    current = node
+    position: int | None = 0
     for _ in range(_MAX_CLIMB):
-        resolved = _resolve(current, data)
+        if position is None:
+            break
+        resolved = _resolve(chain, position, data)
         if resolved is None:
             break
-        name, container = resolved
+        name, position = resolved
         if name:
             path.append(name)
-        if container is None:
-            break
-        current = container
     return tuple(reversed(path))
 
 
-def _resolve(node: Any, data: bytes) -> tuple[str, Any] | None:
-    """(the name `node` is given, the node whose own name encloses it) or None when nothing names it."""
-    index: int | None = None
-    child, parent = node, node.parent
-    while parent is not None and (parent.type in _WRAPPERS or parent.type in _CLIMBABLE_LISTS):
-        if parent.type in _LISTS:
-            index = _named_index(parent, child)
-        child, parent = parent, parent.parent
-    if parent is None:
+def _resolve(chain: list[Any], position: int, data: bytes) -> tuple[str, int | None] | None:
+    """(the name `chain[position]` is given, where in the chain the enclosing named thing is) or None."""
+    listed: tuple[Any, Any] | None = None  # (right-hand list, its item) for `a, b = "x", "y"`
+    here = position
+    while here + 1 < len(chain) and (chain[here + 1].type in _WRAPPERS or chain[here + 1].type in _CLIMBABLE_LISTS):
+        if chain[here + 1].type in _LISTS:
+            listed = (chain[here + 1], chain[here])
+        here += 1
+    if here + 1 >= len(chain):
         return None
+    child, parent = chain[here], chain[here + 1]
     kind = parent.type
     if kind in _TARGET_FIELDS:
         target = parent.child_by_field_name(_TARGET_FIELDS[kind])
         if target is None or _same(target, child):
             return None
-        if target.type in _LISTS and index is not None and index < target.named_child_count:
-            target = target.named_children[index]
+        if target.type in _LISTS and listed is not None:
+            index = _named_index(*listed)
+            if index is not None and index < target.named_child_count:
+                target = target.named_children[index]
         name = _target_name(target, data)
         return (name, None) if name else None
     if kind in _KEY_FIELDS:
@@ -187,13 +210,14 @@ def _resolve(node: Any, data: bytes) -> tuple[str, Any] | None:
             return None
         name = _target_name(key, data)
         # A pair lives in a dictionary or hash that may itself be named: keep climbing from there.
-        return (name, parent.parent) if name else None
-    if kind in _CALL_ARGUMENTS and parent.parent is not None:
-        return _argument_name(parent, child, data)
+        return (name, here + 2 if here + 2 < len(chain) else None) if name else None
+    if kind in _CALL_ARGUMENTS and here + 2 < len(chain):
+        named = _argument_name(parent, child, chain[here + 2], data)
+        return (named, None) if named else None
     return None
 
 
-def _argument_name(arguments: Any, child: Any, data: bytes) -> tuple[str, Any] | None:
+def _argument_name(arguments: Any, child: Any, call: Any, data: bytes) -> str | None:
     named = [n for n in arguments.named_children if n.type != "comment"]
     position = next((i for i, n in enumerate(named) if _same(n, child)), None)
     if position is None:
@@ -202,15 +226,13 @@ def _argument_name(arguments: Any, child: Any, data: bytes) -> tuple[str, Any] |
     if position >= 1 and named[0].type in _ALL_STRINGS:
         key = _literal_text(named[0], data)
         if key and _looks_like_name(key):
-            return key, None
-    call = arguments.parent
+            return key
     function = call.child_by_field_name("function") or call.child_by_field_name("name")
     if function is None and call.type == "call":
         function = call.child_by_field_name("method")
     if function is None:
         return None
-    name = _target_name(function, data)
-    return (name, None) if name else None
+    return _target_name(function, data)
 
 
 _ALL_STRINGS = frozenset(kind for grammar in GRAMMARS.values() for kind in grammar.strings)
