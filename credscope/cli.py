@@ -169,6 +169,10 @@ def renderer(output_format: Format) -> Callable[[ScanResult, RenderOptions], str
 def emit(text: str, output: Path | None) -> None:
     """Write to stdout, or atomically to a file: an interrupted write leaves the old file intact."""
     if output is None:
+        # A file name that is not UTF-8 reaches the report surrogate-escaped: write back the bytes it was.
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="surrogateescape")
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -180,7 +184,7 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write(text)
             os.replace(temporary, path)
         except BaseException:

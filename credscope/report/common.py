@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,17 @@ REPORT_SCHEMA_VERSION = "1.0"
 @dataclass(frozen=True)
 class RenderOptions:
     show_secrets: bool = False
+
+
+def json_text(document: Any) -> str:
+    """The document as JSON, UTF-8 as it is; escaped (`\\udcff`) when a file name holds bytes that are not UTF-8,
+    so the report stays valid UTF-8 and `os.fsencode` of the parsed path gives the file's real name back."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(document, indent=2)
+    return text + "\n"
 
 
 def location_dict(location: Location) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from credscope import __version__
@@ -10,6 +9,7 @@ from credscope.model import ScanResult, Severity
 from credscope.report.common import (
     REPORT_SCHEMA_VERSION,
     RenderOptions,
+    json_text,
     location_dict,
     parts_dict,
     policy_dict,
@@ -18,7 +18,7 @@ from credscope.report.common import (
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
-    return json.dumps(report_dict(result, options), indent=2, ensure_ascii=False) + "\n"
+    return json_text(report_dict(result, options))
 
 
 def report_dict(result: ScanResult, options: RenderOptions) -> dict[str, Any]:

@@ -10,14 +10,13 @@ alert. `--show-secrets` is deliberately ignored: SARIF files are uploaded to oth
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from credscope import __version__
 from credscope.model import Credential, Location, Reach, ScanResult, Severity
-from credscope.report.common import RenderOptions
+from credscope.report.common import RenderOptions, json_text
 from credscope.report.digest import by_severity, fix_hint
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,7 +44,7 @@ _OUTSIDE = frozenset({Reach.HOME, Reach.ENV})
 
 def render(result: ScanResult, options: RenderOptions) -> str:
     del options  # never shows secrets, see the module docstring
-    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"
+    return json_text(sarif_log(result))
 
 
 def sarif_log(result: ScanResult) -> dict[str, Any]:
@@ -151,7 +150,8 @@ def _result(result: ScanResult, credential: Credential, location: Location, rule
 
 
 def _location(location: Location) -> dict[str, Any]:
-    artifact: dict[str, Any] = {"uri": quote(location.path, safe="/")}
+    # The path's own bytes: a file name that is not UTF-8 (surrogate-escaped) is percent-encoded as it is.
+    artifact: dict[str, Any] = {"uri": quote(location.path.encode("utf-8", "surrogateescape"), safe="/")}
     if location.reach not in _OUTSIDE:
         artifact["uriBaseId"] = SRCROOT
     return {

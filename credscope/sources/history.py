@@ -49,7 +49,11 @@ class HistorySource:
         toplevel = Path(os.fsdecode(top.stdout.strip()))
         listed = run_git(["rev-list", "--objects", "--all"], toplevel, timeout=600)
         if listed is None:
-            return  # a repository without any commit has no history
+            # A repository without any commit has no history; one whose refs git cannot walk is reported.
+            refs = run_git(["for-each-ref", "--count=1", "--format=%(refname)"], toplevel)
+            if refs is None or refs.stdout.strip():
+                report.skip(str(self.root), "unreadable-history", "git cannot walk the history: corrupt repository?")
+            return
         named = _object_paths(listed.stdout)
         introductions = introductions_of(toplevel)
         sizes = _blob_sizes(toplevel, list(named))
@@ -57,13 +61,17 @@ class HistorySource:
         for blob, size in sizes.items():
             where = introductions.get(blob)
             display = where.path if where else named[blob]
-            if size > self.max_blob_size:
+            if size < 0:
+                report.skip(f"{display}@{blob[:12]}", "unreadable", "git cannot read the object: corrupt repository?")
+            elif size > self.max_blob_size:
                 report.skip(f"{display}@{blob[:12]}", "too-large", f"{size} bytes in history")
             else:
                 wanted.append(blob)
         # Oldest first, so that among equal author dates the first sighting is the introduction.
         wanted.sort(key=lambda blob: -introductions[blob].age if blob in introductions else 1)
+        read: set[str] = set()
         for blob, content in _read_blobs(toplevel, wanted):
+            read.add(blob)
             where = introductions.get(blob)
             path = where.path if where else named[blob]
             if b"\0" in content[:_BINARY_SNIFF]:
@@ -78,6 +86,12 @@ class HistorySource:
                 author_date=where.author_date if where else None,
                 hints={"blob": blob},
             )
+        # git stops at a corrupt object: that blob and any after it are named, never silently dropped.
+        for blob in wanted:
+            if blob not in read:
+                where = introductions.get(blob)
+                path = where.path if where else named[blob]
+                report.skip(f"{path}@{blob[:12]}", "unreadable", "git cannot read the object: corrupt repository?")
 
 
 def introductions_of(toplevel: Path) -> dict[str, Introduction]:
@@ -139,6 +153,8 @@ def _blob_sizes(toplevel: Path, objects: list[str]) -> dict[str, int]:
         fields = line.split()
         if len(fields) == 3 and fields[1] == b"blob":
             sizes[fields[0].decode("ascii")] = int(fields[2])
+        elif len(fields) == 2 and fields[1] == b"missing":
+            sizes[fields[0].decode("ascii")] = -1  # listed by rev-list, unreadable now: corrupt (or partial clone)
     return sizes
 
 

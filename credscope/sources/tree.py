@@ -11,7 +11,7 @@ from pathlib import Path
 
 from credscope.model import Document, Reach
 from credscope.sources import SourceReport
-from credscope.sources.git import GitStatus, git_status
+from credscope.sources.git import GitStatus, git_status, run_git
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # Directories of third-party code: an agent can read them, but secrets there are not the project's.
@@ -50,9 +50,9 @@ class TreeSource:
     def documents(self, report: SourceReport) -> Iterator[Document]:
         root = self.root.resolve()
         if root.is_file():
-            yield from self._read(root, root.name, root.parent, git_status(root.parent), report)
+            yield from self._read(root, root.name, root.parent, _git_status(root.parent, report), report)
             return
-        status = git_status(root)
+        status = _git_status(root, report)
         if self.options.only_files is not None:
             for relative in self.options.only_files:
                 yield from self._read(root / relative, relative, root, status, report)
@@ -107,6 +107,14 @@ class TreeSource:
         yield Document(path=relative, content=content, reach=reach, root=str(root))
 
 
+def _git_status(directory: Path, report: SourceReport) -> GitStatus | None:
+    """The repository's status; a repository git cannot read (corrupt objects) is said, not taken for no repository."""
+    status = git_status(directory)
+    if status is None and run_git(["rev-parse", "--is-inside-work-tree"], directory) is not None:
+        report.skip(".", "git-status-failed", "git cannot tell tracked from ignored files (corrupt repository?)")
+    return status
+
+
 def _skip_symlink(root: Path, link: Path, relative: str, report: SourceReport) -> None:
     # Links are never followed into directories (no loops) nor out of the tree; a link to a
     # file inside the tree is that file, scanned under its own name.
@@ -139,7 +147,10 @@ def read_regular_file(absolute: Path, relative: str, max_size: int, report: Sour
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(absolute, flags)
         with os.fdopen(fd, "rb") as handle:
-            content = handle.read(max_size + 1)
+            # Sniff before reading the rest: a multi-gigabyte binary (a sparse disk image) is never loaded whole.
+            content = handle.read(min(_BINARY_SNIFF, max_size + 1))
+            if b"\0" not in content:
+                content += handle.read(max_size + 1 - len(content))
     except FileNotFoundError:
         report.skip(relative, "vanished")
         return None
