@@ -70,9 +70,7 @@ def test_pool_finds_exactly_what_sequential_finds(tmp_path: Path, monkeypatch: p
         return real_parallel(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parallel, "_parallel", spy)
-    pooled = list(
-        parallel.detect_all(detector, documents(), jobs=2, parallel_after_bytes=0, parallel_after_files=1)
-    )
+    pooled = list(parallel.detect_all(detector, documents(), jobs=2, parallel_after_bytes=0, parallel_after_files=1))
     assert pooled_calls == [1]
     assert [(d.path, found) for d, found, _ in pooled] == [(d.path, found) for d, found, _ in sequential]
     assert _found([c for _, found, _ in pooled for c in found]) == expected

@@ -114,9 +114,7 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
             raise
 
 
-def _finished(
-    batch: list[Document], future: Future[list[tuple[list[Candidate], DocumentStats]]]
-) -> Iterator[Detected]:
+def _finished(batch: list[Document], future: Future[list[tuple[list[Candidate], DocumentStats]]]) -> Iterator[Detected]:
     for document, (found, stats) in zip(batch, future.result(), strict=True):
         yield document, found, stats
 
