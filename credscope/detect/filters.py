@@ -131,6 +131,17 @@ def reference(ctx: FilterContext) -> str | None:
     return "reference to a secret held elsewhere" if _REFERENCE.search(ctx.secret) else None
 
 
+_PLACEHOLDER_LOGIN = re.compile(
+    r"(?i)(?:^|[/:@(,;\s])<?(?:user|username|login|my_?user|your_?user|db_?user|<user>)>?:"
+    r"<?(?:password|passwd|pass|pwd|secret|changeme|my_?password|your_?password|<password>)>?@"
+)
+
+
+def placeholder_login(ctx: FilterContext) -> str | None:
+    """`user:password@host` in a connection string: the documented shape, not a login."""
+    return "placeholder login" if _PLACEHOLDER_LOGIN.search(ctx.secret) else None
+
+
 def encrypted(ctx: FilterContext) -> str | None:
     # sops `ENC[AES256_GCM,data:…]`, Ansible Vault, Bitnami sealed secrets: ciphertext, not the secret.
     return "encrypted value" if _ENCRYPTED.search(ctx.secret) else None
@@ -364,6 +375,8 @@ def not_a_literal(ctx: FilterContext) -> str | None:
         return "path to a file"
     if _CODE.search(secret) or _heuristics().is_templated_secret(secret):
         return "code or identifier, not a literal"
+    if re.fullmatch(r"[a-z]{1,20}", secret):
+        return "a single word, not a random secret"
     if secret.isdigit() or _heuristics().is_not_alphanumeric_string(secret):
         return "no letters: a number or punctuation"
     if _heuristics().is_swagger_file(ctx.path) or _API_EXAMPLES.search(ctx.path):
@@ -462,6 +475,7 @@ FILTERS: tuple[Filter, ...] = (
     unsigned_jwt,
     placeholder,
     reference,
+    placeholder_login,
     encrypted,
     low_variety,
     lockfile_hash,
