@@ -181,6 +181,7 @@ CASES = [
     ("user:password@tcp(host)/db", None, None, "mysql.yaml", "mysql", "placeholder login"),
     ("postgres://user:pass@localhost:5432/foobar", None, "db", "networks.py", "postgres", "placeholder login"),
     ("postgres://postgres:postgres@localhost:5432/app", None, "DATABASE_URL", ".env", "postgres", None),
+    ("rediss://:pass@localhost", None, None, "networks.py", "redis", "placeholder login"),
     ("https://admin:admin@proxy.example.net", None, "proxy_url", "a.py", GENERIC, "test or default value"),
     ("Postgres-2024", None, "POSTGRES_PASSWORD", "compose.yml", GENERIC, "test or default value"),
     # test-looking values (generic rules only)

@@ -132,7 +132,7 @@ def reference(ctx: FilterContext) -> str | None:
 
 
 _PLACEHOLDER_LOGIN = re.compile(
-    r"(?i)(?:^|[/:@(,;\s])<?(?:user|username|login|my_?user|your_?user|db_?user|<user>)>?:"
+    r"(?i)(?:(?:^|[/:@(,;\s])<?(?:user|username|login|my_?user|your_?user|db_?user|<user>)>?|//):"
     r"<?(?:password|passwd|pass|pwd|secret|changeme|my_?password|your_?password|<password>)>?@"
 )
 
