@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from credscope import __version__
-from credscope.errors import ConfigError
+from credscope.errors import ConfigError, schema_problem
 from credscope.model import Credential
 
 BASELINE_VERSION = 1
@@ -129,7 +129,7 @@ def load_baseline(path: Path) -> Baseline:
     )
     if errors:
         key = ".".join(str(p) for p in errors[0].absolute_path) or "(top level)"
-        raise ConfigError(str(path), key, " ".join(errors[0].message.split()))
+        raise ConfigError(str(path), key, schema_problem(errors[0].message, errors[0].instance))
     entries = {
         item["fingerprint"]: BaselineEntry(
             fingerprint=item["fingerprint"],

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from credscope.errors import ConfigError
+from credscope.errors import ConfigError, schema_problem, yaml_problem
 from credscope.model import Access
 from credscope.policy import FailOn
 
@@ -116,7 +116,7 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(str(path), "", f"cannot be read: {_one_line(error)}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(str(path), "", f"invalid YAML: {_one_line(error)}") from None
+        raise ConfigError(str(path), "", f"invalid YAML: {yaml_problem(error)}") from None
     return {} if document is None else document
 
 
@@ -163,7 +163,7 @@ def _validate(path: Path, document: Any, prefix: str) -> None:
         return
     first = errors[0]
     parts = [str(part) for part in first.absolute_path]
-    message = _one_line(first.message)
+    message = schema_problem(first.message, first.instance)
     if first.validator == "additionalProperties" and isinstance(first.instance, dict):
         # Name the unexpected key itself, not the mapping that holds it.
         allowed = set(first.schema.get("properties", {}))

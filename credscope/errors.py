@@ -28,3 +28,24 @@ class ConfigError(UsageError):
 
 class CatalogueError(ConfigError):
     """A provider YAML is invalid."""
+
+
+# Longer values are not repeated in messages: a configuration or baseline may hold a secret by mistake.
+_ECHOED = 16
+
+
+def schema_problem(message: str, instance: object) -> str:
+    """jsonschema's message on one line, the offending value elided when it is long (or holds long values)."""
+    shown = repr(instance)
+    if len(shown) > _ECHOED + 2 and shown in message:
+        what = f"{len(instance)} characters" if isinstance(instance, str) else type(instance).__name__
+        message = message.replace(shown, f"<a value: {what}>")
+    return " ".join(message.split())
+
+
+def yaml_problem(error: Exception) -> str:
+    """What is wrong and where, without PyYAML's quote of the offending line (it may hold a secret)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or type(error).__name__
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
