@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from credscope.probes.transport_sql import SqlSession
 
 _DECLARED = "credscope_declared_path"
+MAX_ANSWER_BYTES = 8 * 2**20  # API answers a probe reads are small; anything bigger is not an answer
 USER_AGENT = f"credscope/{__version__} (read-only credential scope check)"
 
 
@@ -211,8 +212,9 @@ class ProviderSession:
             if remaining <= 0:
                 raise ProbeFailure(f"timeout: no answer within {self.settings.timeout:g}s")
             try:
-                with self.throttle.slot(deadline):
-                    response = http.request(
+                with (
+                    self.throttle.slot(deadline),
+                    http.stream(
                         method,
                         url,
                         headers=dict(headers),
@@ -220,8 +222,9 @@ class ProviderSession:
                         content=body,
                         timeout=max(0.01, deadline - time.monotonic()),
                         extensions={_DECLARED: path},
-                    )
-                    content = response.content
+                    ) as response,
+                ):
+                    content = self._bounded_body(response, deadline, method, host, target)
             except GuardRefusal:
                 self._record(method, host, target, "refused")
                 raise
@@ -238,6 +241,22 @@ class ProviderSession:
                 return answer
             time.sleep(wait)
             attempt += 1
+
+    def _bounded_body(self, response: httpx.Response, deadline: float, method: str, host: str, target: str) -> bytes:
+        """The body, read only up to MAX_ANSWER_BYTES and the deadline: httpx's timeout is per read, so a server
+        dripping bytes (or sending gigabytes) would otherwise hold the probe, and memory, without end."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                self._record(method, host, target, "too-large")
+                raise ProbeFailure(f"answer larger than {MAX_ANSWER_BYTES // 2**20} MiB: not read further")
+            if time.monotonic() > deadline:
+                self._record(method, host, target, "timeout")
+                raise ProbeFailure(f"timeout: no complete answer within {self.settings.timeout:g}s")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _retry_wait(self, answer: Answer, attempt: int, deadline: float) -> float | None:
         """Seconds to wait before trying again, None to hand the answer back; raises when retrying is futile."""
