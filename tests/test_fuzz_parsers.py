@@ -32,7 +32,7 @@ from helpers import token
 # Bounded for CI: every property below runs in a few seconds on a shared 2-core machine.
 FUZZ = settings(
     # CREDSCOPE_FUZZ_SCALE=20 for a deeper local run; CI keeps the default.
-    max_examples=60 * int(os.environ.get("CREDSCOPE_FUZZ_SCALE", "1")),
+    max_examples=40 * int(os.environ.get("CREDSCOPE_FUZZ_SCALE", "1")),
     deadline=3000,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -233,7 +233,7 @@ def _fingerprints(workspace: Workspace, tmp_path: Path) -> list[tuple[str, str]]
     return sorted(found)
 
 
-_EXPLAINED = {"private-key", "postgres", "docker", "aws", "supabase"}
+_EXPLAINED = {"private-key", "postgres", "docker"}
 
 
 def test_baseline_commands(workspace: Workspace, tmp_path: Path) -> None:
@@ -279,8 +279,8 @@ def test_providers_list_and_explain(workspace: Workspace, tmp_path: Path) -> Non
         run = _run(workspace, *args, out=tmp_path)
         assert run.code == 0, run.stderr
         _assert_no_secret(run, workspace)
-    # One credential of each shape: a PEM key, a URI with a password, a Docker login decoded out of base64, an
-    # AWS key pair and a JWT (explain re-scans the tree each time, so not all of them).
+    # One credential of each awkward shape: a PEM key, a URI with a password, a Docker login decoded out of
+    # base64 (explain re-scans the tree each time, so not all of them).
     chosen = [fingerprint for provider, fingerprint in _fingerprints(workspace, tmp_path) if provider in _EXPLAINED]
     assert len(chosen) == len(_EXPLAINED)
     for fingerprint in chosen:
