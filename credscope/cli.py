@@ -169,10 +169,6 @@ def renderer(output_format: Format) -> Callable[[ScanResult, RenderOptions], str
 def emit(text: str, output: Path | None) -> None:
     """Write to stdout, or atomically to a file: an interrupted write leaves the old file intact."""
     if output is None:
-        # A file name that is not UTF-8 reaches the report surrogate-escaped: write back the bytes it was.
-        reconfigure = getattr(sys.stdout, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="surrogateescape")
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -196,6 +192,12 @@ def write_atomically(path: Path, text: str) -> None:
 
 def main() -> None:
     """Console entry point: one place where errors become exit codes, never a traceback with locals."""
+    # A file name that is not UTF-8 reaches every report surrogate-escaped: write back the bytes it was,
+    # whatever the locale's strictness (a strict UTF-8 stdout raised on it in every command).
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="surrogateescape")
     try:
         code = app(standalone_mode=False)
     except typer.Exit as done:

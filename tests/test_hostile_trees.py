@@ -323,12 +323,31 @@ def test_names_with_newlines_invalid_utf8_and_terminal_escapes(tmp_path: Path) -
     assert uris == ["bad%FF%FEname.env", "esc%1B%5B2Jape.env", "new%0Aline.env"]
 
 
-def _run_bytes(*args: str) -> subprocess.CompletedProcess[bytes]:
+def _run_bytes(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
     """The CLI under a strict UTF-8 stdout (not the C locale's lenient one), output kept as bytes."""
     env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "en_US.UTF-8"}
     return subprocess.run(
-        [sys.executable, "-m", "credscope", *args], capture_output=True, timeout=300, check=False, env=env
+        [sys.executable, "-m", "credscope", *args], capture_output=True, timeout=300, check=False, env=env, cwd=cwd
     )
+
+
+def test_hook_and_explain_with_odd_names(repo: Repo) -> None:
+    # Regression: the pre-commit hook and explain died (UnicodeEncodeError, exit 3) on a staged file whose name
+    # is not UTF-8 under a strict UTF-8 locale, and printed a newline in a name raw.
+    for raw in (b"bad\xff.sh", b"new\nline.sh"):
+        with open(os.path.join(os.fsencode(repo.path), raw), "w") as handle:
+            handle.write(f"GITHUB_TOKEN={token(GHP)}\n")
+    repo.git("add", "-A")
+    hook = _run_bytes("hook", cwd=repo.path)
+    assert hook.returncode == 1, hook.stderr
+    output = hook.stdout + hook.stderr
+    assert b"new\\nline.sh:1" in output and b"bad\xff.sh:1" in output
+    assert not any(line.startswith(b"line.sh") for line in output.splitlines())
+    report = json.loads(_run_bytes("scan", "--format", "json", str(repo.path)).stdout)
+    for finding in report["findings"]:
+        explained = _run_bytes("explain", finding["fingerprint"], str(repo.path))
+        assert explained.returncode in (0, 1), explained.stderr
+        assert b"new\\nline.sh:1:14" in explained.stdout or b"bad\xff.sh:1:14" in explained.stdout
 
 
 def _corrupt(repo: Repo, object_id: str) -> None:

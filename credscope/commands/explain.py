@@ -11,6 +11,7 @@ from credscope.catalogue import Catalogue
 from credscope.config import Config
 from credscope.errors import UsageError
 from credscope.model import Credential, ScanResult
+from credscope.report.common import printable
 
 _MIN_PREFIX = 6
 
@@ -92,14 +93,15 @@ def describe(credential: Credential, result: ScanResult, catalogue: Catalogue) -
     out.append(f"  found in {len(credential.locations)} place(s):")
     for location in credential.locations:
         commit = f" @ {location.commit}" if location.commit else ""
-        out.append(f"    {location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]")
+        where = f"{location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]"
+        out.append(f"    {printable(where)}")
         for key, value in location.context.items():
-            out.append(f"      {key}: {value}")
+            out.append(f"      {printable(f'{key}: {value}')}")
         if location.excluded_by:
             out.append(f"      excluded for agents by: {', '.join(location.excluded_by)}")
     reason = result.verdict.reasons.get(credential.fingerprint)
     out.append(f"  policy:       {'FAILS: ' + reason if reason else 'passes --fail-on ' + result.verdict.threshold}")
-    out.append(f"  fix:          {fix_hint(credential)}")
+    out.append(f"  fix:          {printable(fix_hint(credential))}")
     return out
 
 

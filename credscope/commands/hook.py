@@ -118,18 +118,19 @@ def hook(
 
 
 def _report(result: ScanResult) -> str:
+    from credscope.report.common import printable  # noqa: PLC0415
     from credscope.report.digest import by_severity, fix_hint  # noqa: PLC0415
 
     lines = []
     for credential in by_severity(result.credentials):
         failing = credential.fingerprint in result.verdict.reasons
-        where = ", ".join(f"{loc.path}:{loc.line}" for loc in credential.locations)
+        where = printable(", ".join(f"{loc.path}:{loc.line}" for loc in credential.locations))
         mark = "" if failing else " (passes the hook's threshold)"
         lines.append(
             f"credscope: {credential.severity.value.upper()} {credential.provider} {credential.kind} "
             f"{credential.preview} [{credential.fingerprint[:12]}] at {where}{mark}"
         )
-        lines.append(f"  fix: {fix_hint(credential)}")
+        lines.append(f"  fix: {printable(fix_hint(credential))}")
     if not result.verdict.passed:
         lines.append(
             f"credscope: commit blocked: {len(result.verdict.failing)} credential(s) in the staged changes "

@@ -16,6 +16,16 @@ class RenderOptions:
     show_secrets: bool = False
 
 
+# File names, key names and claims come from the scanned repository: a name holding a newline or a terminal
+# escape must not forge a line of a plain-text report ("policy ... passed") or drive the terminal.
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
+def printable(text: str) -> str:
+    """Scanned text for a plain-text line: control characters shown as escapes."""
+    return text.translate(_CONTROL)
+
+
 def json_text(document: Any) -> str:
     """The document as JSON, UTF-8 as it is; escaped (`\\udcff`) when a file name holds bytes that are not UTF-8,
     so the report stays valid UTF-8 and `os.fsencode` of the parsed path gives the file's real name back."""

@@ -4,7 +4,7 @@ why credscope thinks so, and every place it was found; then the policy verdict a
 from __future__ import annotations
 
 from credscope.model import Credential, Location, ScanResult, Severity
-from credscope.report.common import RenderOptions, parts_dict
+from credscope.report.common import RenderOptions, parts_dict, printable
 
 _DESTRUCTIVE = {True: "yes", False: "no", None: "unknown"}
 _PRODUCTION = {True: "production", False: "not production (test mode, local or throw-away)", None: ""}
@@ -21,7 +21,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             lines.extend(_credential(credential, result, options))
             lines.append("")
     # Run-level remarks (files judged line by line, credentials a baseline hid); the summary stays last.
-    lines.extend(f"note: {_safe(note)}" for note in result.notes)
+    lines.extend(f"note: {printable(note)}" for note in result.notes)
     lines.extend(_verdict(result))
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
@@ -40,10 +40,10 @@ def _credential(credential: Credential, result: ScanResult, options: RenderOptio
     if _PRODUCTION[scope.production]:
         out.append(f"    target: {_PRODUCTION[scope.production]}")
     if scope.identity:
-        out.append("    identity: " + _safe(", ".join(f"{key}={value}" for key, value in scope.identity.items())))
+        out.append("    identity: " + printable(", ".join(f"{key}={value}" for key, value in scope.identity.items())))
     if scope.evidence:
         out.append("    evidence:")
-        out.extend(f"      - {_safe(line)}" for line in scope.evidence)
+        out.extend(f"      - {printable(line)}" for line in scope.evidence)
     for part, value in parts_dict(credential, options).items():
         out.append(f"    {part}: {value}")
     out.append(f"    found in {len(credential.locations)} place(s):")
@@ -60,16 +60,7 @@ def _where(location: Location) -> str:
     named = f"  ({assigned})" if assigned else ""
     excluded = f"  [excluded for agents by {', '.join(location.excluded_by)}]" if location.excluded_by else ""
     where = f"{location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]{named}{excluded}"
-    return _safe(where)
-
-
-# File names, key names and claims come from the scanned repository: a name holding a newline or a terminal
-# escape must not forge a report line ("policy ... passed") or drive the terminal.
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
-
-
-def _safe(text: str) -> str:
-    return text.translate(_CONTROL)
+    return printable(where)
 
 
 def _verdict(result: ScanResult) -> list[str]:
@@ -84,7 +75,8 @@ def _verdict(result: ScanResult) -> list[str]:
             continue
         first = credential.locations[0]
         lines.append(
-            f"  - {credential.provider} {credential.kind} [{fingerprint[:12]}] at {_safe(first.path)}:{first.line}: "
+            f"  - {credential.provider} {credential.kind} [{fingerprint[:12]}] "
+            f"at {printable(first.path)}:{first.line}: "
             f"{verdict.reasons[fingerprint]}"
         )
     return lines
