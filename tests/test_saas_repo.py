@@ -14,7 +14,7 @@ import os
 import random
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -35,9 +35,6 @@ DECOY = None
 
 # Kubernetes env lists give a value its name in a sibling key (`- name: DB_PASSWORD` / `value: …`): the structured
 # context does not read that convention yet, and the generic rules need the name before the value.
-NEEDS_STRUCTURE = pytest.mark.xfail(strict=True, reason="needs structured parsing: issue 3 context work")
-
-
 @dataclass(frozen=True)
 class Row:
     what: str
@@ -45,7 +42,6 @@ class Row:
     text: str | Callable[[], str]  # a generator template, or a function building the text
     expected: Found | None
     offset: int = 0  # which line of the row's text the finding is on
-    marks: tuple[pytest.MarkDecorator, ...] = field(default_factory=tuple)
 
 
 def b64(template: str) -> Callable[[], str]:
@@ -271,7 +267,6 @@ ROWS: list[Row] = [
         '        - name: DB_PASSWORD\n          value: "{{password}}"',
         Found("generic", "password"),
         offset=1,
-        marks=(NEEDS_STRUCTURE,),
     ),
     Row(
         "Deployment env from secretKeyRef",
@@ -533,7 +528,7 @@ def _row_id(row: Row) -> str:
     return f"{row.path}: {row.what}"
 
 
-@pytest.mark.parametrize("row", [pytest.param(row, id=_row_id(row), marks=row.marks) for row in ROWS])
+@pytest.mark.parametrize("row", [pytest.param(row, id=_row_id(row)) for row in ROWS])
 def test_row(row: Row, saas: tuple[dict[str, Planted], ScanResult]) -> None:
     planted, result = saas
     here = planted[row.what]
