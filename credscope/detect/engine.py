@@ -70,17 +70,19 @@ class Detector:
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
         self._prefilter = Prefilter(self.rules)
 
-    def active_rules(self, content: bytes) -> list[Rule]:
+    def active_rules(self, content: bytes, path: str | None = None) -> list[Rule]:
         """Rules with a keyword in `content` (case-insensitive) whose pattern matches in it, in catalogue order.
+
+        Rules restricted to other paths than `path` (when given) are left out before their patterns run.
 
         Text derived from a document (a decoded value) needs its own call: a rule is dropped here when its
         pattern cannot match the bytes given.
         """
-        return [self.rules[index] for index in self._prefilter.candidates(content)]
+        return [self.rules[index] for index in self._prefilter.candidates(content, path)]
 
     def detect(self, document: Document, stats: DocumentStats | None = None) -> list[Candidate]:
         stats = stats if stats is not None else DocumentStats()
-        rules = [r for r in self.active_rules(document.content) if r.paths is None or r.paths.search(document.path)]
+        rules = self.active_rules(document.content, document.path)
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text.
         encoded = may_hold_encoded(document.path, document.content)
         if not rules and not encoded:
@@ -137,7 +139,7 @@ class Detector:
         for decoded in values:
             outermost, span = decoded.outermost()
             content = decoded.text.encode("utf-8", "surrogateescape")
-            rules = [r for r in self.active_rules(content) if r.paths is None or r.paths.search(path)]
+            rules = self.active_rules(content, path)
             # Values decoded out of this one speak for their own encodings, as at the top level.
             nested = [v.span_in_parent for v in values if v.parent is decoded and v.span_in_parent]
             for rule in rules:

@@ -63,17 +63,25 @@ class Prefilter:
         """Which path the last large document took: "hyperscan" or "python"."""
         return "hyperscan" if self._engine is not None else "python"
 
-    def candidates(self, content: bytes) -> list[int]:
-        """Indices into `rules` of the rules that match somewhere in `content`, in rule order."""
+    def candidates(self, content: bytes, path: str | None = None) -> list[int]:
+        """Indices into `rules` of the rules that match somewhere in `content`, in rule order.
+
+        With `path`, rules restricted to other paths are left out before any pattern runs.
+        """
         self._seen_bytes += len(content)
         engine = self._hyperscan() if self._wants_hyperscan() else None
         if engine is None:
-            return self._python_candidates(content)
+            return self._python_candidates(content, path)
         keyword_hits, maybe_rules, unsafe = engine.scan(content)
         possible = self._with_keywords(keyword_hits)
         if not unsafe:
             possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
-        return self._confirmed(possible, content)
+        return self._confirmed(self._for_path(possible, path), content)
+
+    def _for_path(self, possible: set[int], path: str | None) -> set[int]:
+        if path is None:
+            return possible
+        return {index for index in possible if (paths := self.rules[index].paths) is None or paths.search(path)}
 
     def _wants_hyperscan(self) -> bool:
         if self._use_hyperscan is False or self._engine_failed:
@@ -88,10 +96,10 @@ class Prefilter:
                 self._engine_failed = True
         return self._engine
 
-    def _python_candidates(self, content: bytes) -> list[int]:
+    def _python_candidates(self, content: bytes, path: str | None) -> list[int]:
         lowered = content.lower()
         hits = {index for index, keyword in enumerate(self._keywords) if keyword in lowered}
-        return self._confirmed(self._with_keywords(hits), content)
+        return self._confirmed(self._for_path(self._with_keywords(hits), path), content)
 
     def _with_keywords(self, keyword_hits: set[int]) -> set[int]:
         """Rules without keywords, and rules with one of the keywords found."""
