@@ -80,6 +80,7 @@ def test_atheris_finds_no_crash(tmp_path: Path) -> None:
     # Seeds: one small valid document per format, so libFuzzer starts from structure rather than noise.
     seeds = [
         b'\x00A=1\nGITHUB_TOKEN="ghp_x"\n',
+        # credscope: ignore-next-line (a fake fixture value)
         b'\x01{"auths": {"r": {"auth": "dXNlcjpwYXNz"}}, "a": [1, {"b": null}]}',
         b"\x02kind: Secret\ndata:\n  t: dG9rZW4=\nx: &a [1]\ny: *a\n",
         b'\x03[tool.x]\ntoken = "v"\n',

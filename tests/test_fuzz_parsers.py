@@ -73,7 +73,9 @@ _SAME_LANGUAGE = {
 # Seeds: small valid documents of each format around a generated token; the fuzzer mutates them.
 GHP = "{{github:ghp}}"
 SEEDS = {
+    # credscope: ignore-next-line (a fake fixture value)
     "dotenv": f'export GITHUB_TOKEN={GHP}\nDB_URL="postgres://u:p@h/db"\n# c\nMULTI="a\nb"\n',
+    # credscope: ignore-next-line (a fake fixture value)
     "json": '{"auths": {"r.io": {"auth": "dXNlcjpwYXNz"}}, "token": "' + GHP + '", "list": [1, {"a": null}]}',
     "yaml": (
         "apiVersion: v1\nkind: Secret\ndata:\n  token: dG9rZW4=\nstringData:\n  GH: " + GHP + "\n"
