@@ -47,6 +47,23 @@ class Format(str, Enum):
     HTML = "html"
 
 
+# Options that `scan` and `audit` share, declared once.
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")]
+ShowSecretsOption = Annotated[bool, typer.Option(help="Print full secret values (off by default).")]
+FailOnOption = Annotated[
+    Optional[str],
+    typer.Option(help="Fail when a credential reaches: admin, write, any, none (default: config, else admin)."),
+]
+UnknownAsOption = Annotated[
+    Optional[str],
+    typer.Option(help="What a credential of unknown access counts as: admin, write, read (default: admin)."),
+]
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", help="Configuration file (default: nearest .credscope.yaml).")
+]
+
+
 # Each format's module in credscope/report/; every one has `render(result, options) -> str`.
 _REPORTERS = {
     Format.TEXT: "text",
@@ -75,9 +92,9 @@ def _root(
 @app.command()
 def scan(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or directories to scan (default: .)")] = None,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TEXT,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
-    show_secrets: Annotated[bool, typer.Option(help="Print full secret values (off by default).")] = False,
+    output_format: FormatOption = Format.TEXT,
+    output: OutputOption = None,
+    show_secrets: ShowSecretsOption = False,
     verify: Annotated[
         bool, typer.Option(help="Ask each credential's provider, read-only, what it can do (goes online).")
     ] = False,
@@ -90,21 +107,13 @@ def scan(
     probe_timeout: Annotated[
         Optional[float], typer.Option(help="With --verify: seconds to wait for each request (default 10).")
     ] = None,
-    fail_on: Annotated[
-        Optional[str],
-        typer.Option(help="Fail when a credential reaches: admin, write, any, none (default: config, else admin)."),
-    ] = None,
-    unknown_as: Annotated[
-        Optional[str],
-        typer.Option(help="What a credential of unknown access counts as: admin, write, read (default: admin)."),
-    ] = None,
+    fail_on: FailOnOption = None,
+    unknown_as: UnknownAsOption = None,
     max_file_size: Annotated[
         Optional[int], typer.Option(help="Skip files larger than this many bytes (default 20 MiB).")
     ] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
-    config_file: Annotated[
-        Optional[Path], typer.Option("--config", help="Configuration file (default: nearest .credscope.yaml).")
-    ] = None,
+    config_file: ConfigOption = None,
     baseline: Annotated[
         Optional[Path], typer.Option(help="Report only credentials not in this baseline file.")
     ] = None,

@@ -10,7 +10,20 @@ from typing import Annotated, Optional
 
 import typer
 
-from credscope.cli import EXIT_OK, EXIT_POLICY, Format, emit, renderer, with_unknown_as
+from credscope.cli import (
+    EXIT_OK,
+    EXIT_POLICY,
+    ConfigOption,
+    FailOnOption,
+    Format,
+    FormatOption,
+    OutputOption,
+    ShowSecretsOption,
+    UnknownAsOption,
+    emit,
+    renderer,
+    with_unknown_as,
+)
 
 
 def audit(
@@ -20,20 +33,12 @@ def audit(
     ] = None,
     history: Annotated[bool, typer.Option(help="Read the git history of the workspace.")] = True,
     env: Annotated[bool, typer.Option(help="Read this process's environment variables.")] = True,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.TEXT,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
-    show_secrets: Annotated[bool, typer.Option(help="Print full secret values (off by default).")] = False,
-    fail_on: Annotated[
-        Optional[str],
-        typer.Option(help="Fail when a credential reaches: admin, write, any, none (default: config, else admin)."),
-    ] = None,
-    unknown_as: Annotated[
-        Optional[str],
-        typer.Option(help="What a credential of unknown access counts as: admin, write, read (default: admin)."),
-    ] = None,
-    config_file: Annotated[
-        Optional[Path], typer.Option("--config", help="Configuration file (default: nearest .credscope.yaml).")
-    ] = None,
+    output_format: FormatOption = Format.TEXT,
+    output: OutputOption = None,
+    show_secrets: ShowSecretsOption = False,
+    fail_on: FailOnOption = None,
+    unknown_as: UnknownAsOption = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """Audit a workspace: tree + git history + home credential stores + environment, one report."""
     from credscope.api import scan as run_scan  # noqa: PLC0415
