@@ -186,4 +186,3 @@ class _Counter:
             if self.progress is not None:
                 self.progress.update(self.files, self.bytes, document.path)
             yield document
-

@@ -114,9 +114,7 @@ def scan(
     ] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
     config_file: ConfigOption = None,
-    baseline: Annotated[
-        Optional[Path], typer.Option(help="Report only credentials not in this baseline file.")
-    ] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Report only credentials not in this baseline file.")] = None,
     history: Annotated[bool, typer.Option("--history", help="Also scan every blob in the git history.")] = False,
     home: Annotated[
         Optional[Path], typer.Option(help="Also scan the credential stores in this home directory (e.g. ~).")

@@ -27,6 +27,6 @@ CREDSCOPE_NPM_PREFIX="$(cd "$npm_prefix" 2>/dev/null && pwd || echo "$npm_prefix
 export CREDSCOPE_NPM_PREFIX
 
 "$venv/bin/python" -m ruff check credscope tests
-"$venv/bin/python" -m ruff format --check credscope tests || echo "(formatting differences above are reported, not fatal)"
+"$venv/bin/python" -m ruff format --check credscope tests
 "$venv/bin/python" -m mypy
 "$venv/bin/python" -m pytest "$@"

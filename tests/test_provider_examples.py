@@ -20,7 +20,6 @@ EXAMPLES = [
 ]
 
 
-
 @pytest.mark.parametrize(("rule", "example"), EXAMPLES)
 def test_example(rule: Rule, example: Example) -> None:
     expansion = expand(example.text, random.Random())

@@ -33,6 +33,7 @@ class Found:
 
 DECOY = None
 
+
 # Kubernetes env lists give a value its name in a sibling key (`- name: DB_PASSWORD` / `value: …`): the structured
 # context does not read that convention yet, and the generic rules need the name before the value.
 @dataclass(frozen=True)

@@ -330,4 +330,3 @@ def _default_validators() -> Mapping[str, Callable[[str], bool]]:
     except ImportError:  # pragma: no cover - the module ships with the package
         return {}
     return VALIDATORS
-

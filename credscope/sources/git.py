@@ -27,9 +27,7 @@ def run_git(args: list[str], cwd: Path, timeout: float = 120.0) -> subprocess.Co
     """Run git; None when git is missing, the directory is not a repository, or git fails."""
     env = git_environment()
     try:
-        result = subprocess.run(
-            [*SAFE_GIT, *args], cwd=cwd, capture_output=True, timeout=timeout, env=env, check=False
-        )
+        result = subprocess.run([*SAFE_GIT, *args], cwd=cwd, capture_output=True, timeout=timeout, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result if result.returncode == 0 else None
