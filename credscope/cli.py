@@ -117,7 +117,8 @@ def scan(
     baseline: Annotated[Optional[Path], typer.Option(help="Report only credentials not in this baseline file.")] = None,
     history: Annotated[bool, typer.Option("--history", help="Also scan every blob in the git history.")] = False,
     home: Annotated[
-        Optional[Path], typer.Option(help="Also scan the credential stores in this home directory (e.g. ~).")
+        Optional[Path],
+        typer.Option(help="Also scan the credential stores of a home directory (--home alone: yours)."),
     ] = None,
     env: Annotated[bool, typer.Option("--env", help="Also scan this process's environment variables.")] = False,
 ) -> None:
@@ -197,6 +198,18 @@ def write_atomically(path: Path, text: str) -> None:
         raise CredscopeError(f"{path}: cannot write report: {error.strerror or error}") from None
 
 
+def with_home_default(argv: list[str]) -> list[str]:
+    """`--home` given without a directory means the user's own home (typer has no optional option values)."""
+    completed = list(argv)
+    for index, word in enumerate(argv):
+        if word == "--":
+            break
+        if word == "--home" and (index + 1 == len(argv) or argv[index + 1].startswith("-")):
+            completed.insert(index + 1, str(Path.home()))
+            break
+    return completed
+
+
 def main() -> None:
     """Console entry point: one place where errors become exit codes, never a traceback with locals."""
     # A file name that is not UTF-8 reaches every report surrogate-escaped: write back the bytes it was,
@@ -206,7 +219,7 @@ def main() -> None:
         if reconfigure is not None:
             reconfigure(errors="surrogateescape")
     try:
-        code = app(standalone_mode=False)
+        code = app(args=with_home_default(sys.argv[1:]), standalone_mode=False)
     except typer.Exit as done:
         code = done.exit_code
     except ClickException as error:

@@ -571,3 +571,27 @@ def test_symlinked_stores_are_read_through_the_link_and_broken_links_are_counted
     stats = report["stats"]
     assert isinstance(stats, dict)
     assert stats["skipped"] == [{"path": "~/.netrc", "reason": "broken-symlink", "detail": ""}]
+
+
+def test_home_without_a_directory_means_the_users_home(tmp_path: Path) -> None:
+    home = tmp_path / "someone"
+    (home / ".aws").mkdir(parents=True)
+    secret = token("{{aws-secret}}")
+    (home / ".aws" / "credentials").write_text(
+        f"[deploy]\naws_access_key_id = {token('{{aws:akia}}')}\naws_secret_access_key = {secret}\n"
+    )
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    for args in (["--home", "--format", "json"], ["--format", "json", "--home"]):
+        result = run_cli("scan", str(workspace), *args, "--show-secrets", env={"HOME": str(home)})
+        report = result.json()
+        found = [(f["path"], f["line"], f["reach"], f["secret"]) for f in report["findings"]]  # type: ignore[index]
+        assert found == [("~/.aws/credentials", 3, "home", secret)], result.stderr
+
+
+def test_home_directory_given_explicitly_is_kept() -> None:
+    from credscope.cli import with_home_default
+
+    assert with_home_default(["scan", ".", "--home", "/h"]) == ["scan", ".", "--home", "/h"]
+    assert with_home_default(["scan", "--home", "--env"]) == ["scan", "--home", str(Path.home()), "--env"]
+    assert with_home_default(["scan", "--", "--home"]) == ["scan", "--", "--home"]
