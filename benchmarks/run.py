@@ -13,6 +13,7 @@ works here) and without validation. Tools run alternately, several times; the ta
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -302,6 +303,11 @@ def main() -> int:
     parser.add_argument("--long-line-runs", type=int, default=3, help="repetitions of the single-line files")
     parser.add_argument("--long-lines-only", action="store_true", help="measure only the single-line files")
     args = parser.parse_args()
+    if importlib.util.find_spec("cryptography") is None:
+        print(
+            "benchmarks/run.py: the planted keys need `cryptography`: pip install 'credscope[bench]'", file=sys.stderr
+        )
+        return 2
     WORK.mkdir(parents=True, exist_ok=True)
     # credscope's own caches (compiled catalogue, Hyperscan database) go here, not into the user's home.
     os.environ.setdefault("XDG_CACHE_HOME", str(WORK / "cache"))
