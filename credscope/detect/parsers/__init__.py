@@ -6,8 +6,9 @@ pattern has a `/`) to parsers; the first pattern that matches wins, so specific 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from fnmatch import fnmatchcase
+from fnmatch import translate
 
 from credscope.detect.parsers.base import MAX_PARSE_CHARS, Assignment, Parsed, Parser
 from credscope.detect.parsers.dotenv import DotenvParser
@@ -85,13 +86,37 @@ def parser_for(path: str) -> Parser | None:
     """The parser for a document path, by base name (or path tail for patterns with a `/`)."""
     lowered = path.replace("\\", "/").lower()
     base = lowered.rsplit("/", 1)[-1]
-    for pattern, parser in REGISTRY.items():
-        if "/" in pattern:
-            if lowered == pattern or lowered.endswith("/" + pattern):
-                return parser
-        elif fnmatchcase(base, pattern):
-            return parser
-    return None
+    # The first pattern in registry order wins, whichever of the two kinds it is.
+    found = _GLOBS.fullmatch(base)
+    best = len(_ORDERED)
+    if found is not None:
+        best = next(int(name[1:]) for name, value in found.groupdict().items() if value is not None and name[0] == "p")
+    for index, pattern in _TAILS:
+        if index >= best:
+            break
+        if lowered == pattern or lowered.endswith("/" + pattern):
+            best = index
+            break
+    return _ORDERED[best][1] if best < len(_ORDERED) else None
+
+
+def _bare(regex: str) -> str:
+    """fnmatch.translate's `(?s:...)\\Z` without its wrapper, to sit in a larger alternation."""
+    return regex.removeprefix("(?s:").removesuffix(")\\Z")
+
+
+_ORDERED = tuple(REGISTRY.items())
+_TAILS = tuple((index, pattern) for index, (pattern, _) in enumerate(_ORDERED) if "/" in pattern)
+# Every name pattern in one regular expression (one pass per document instead of one fnmatch per pattern);
+# alternatives are tried in order, so the first that matches the whole name is the one reported.
+_GLOBS = re.compile(
+    "|".join(
+        f"(?P<p{index}>{_bare(translate(pattern))})"
+        for index, (pattern, _) in enumerate(_ORDERED)
+        if "/" not in pattern
+    ),
+    re.DOTALL,
+)
 
 
 def parse_document(path: str, text: str) -> Parsed | None:
