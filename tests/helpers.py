@@ -11,7 +11,7 @@ from pathlib import Path
 
 from credscope.testing.generate import expand
 
-_GIT_ENV = {
+GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",
     "GIT_AUTHOR_EMAIL": "author@example.invalid",
     "GIT_COMMITTER_NAME": "Test Author",
@@ -26,6 +26,16 @@ def token(template: str) -> str:
     return expand(template).text
 
 
+def plant(repo: Repo, files: dict[str, str]) -> list[str]:
+    """Write each template, expanded into fresh tokens, into `repo`; returns the generated values in order."""
+    values: list[str] = []
+    for path, template in files.items():
+        expansion = expand(template)
+        repo.write(path, expansion.text)
+        values.extend(expansion.values)
+    return values
+
+
 @dataclass
 class Repo:
     """A git repository in a temporary directory, built file by file by a test."""
@@ -36,7 +46,7 @@ class Repo:
         result = subprocess.run(
             ["git", *args],
             cwd=self.path,
-            env={**os.environ, **_GIT_ENV},
+            env={**os.environ, **GIT_ENV},
             capture_output=True,
             text=True,
             check=True,

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from credscope.model import Severity
-from credscope.testing.generate import expand
 
-from helpers import Repo, run_cli
+from helpers import Repo, plant, run_cli
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -54,11 +53,7 @@ def generated(repo: Repo) -> tuple[Repo, list[str], list[dict[str, object]]]:
         "billing/<charge>.py": 'STRIPE_KEY = "{{stripe:sk_live}}"\n',
         ".env": "DATABASE_URL={{postgres}}\nGH_TOKEN={{github:ghp}}\n",
     }
-    values: list[str] = []
-    for path, template in files.items():
-        expansion = expand(template)
-        repo.write(path, expansion.text)
-        values.extend(expansion.values)
+    values = plant(repo, files)
     repo.write(".gitignore", ".env\n")
     repo.commit("init", *[p for p in files if p != ".env"], ".gitignore")
     report = run_cli("scan", ".", "--format", "json", "--fail-on", "any", cwd=repo.path).json()

@@ -24,16 +24,7 @@ from credscope.cli import write_atomically
 from credscope.errors import CredscopeError
 from credscope.probes.settings import endpoint_variable
 
-from helpers import Repo, token
-
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.invalid",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from helpers import GIT_ENV, Repo, token
 
 Snapshot = dict[str, tuple[Any, ...]]
 
@@ -118,7 +109,7 @@ def _b64(text: str) -> str:
 
 
 def _cli(workspace: Workspace, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> int:
-    environ = {**os.environ, **_GIT_ENV, "NO_COLOR": "1", "HOME": str(workspace.home), **(env or {})}
+    environ = {**os.environ, **GIT_ENV, "NO_COLOR": "1", "HOME": str(workspace.home), **(env or {})}
     result = subprocess.run(
         [sys.executable, "-m", "credscope", *args],
         cwd=cwd or workspace.cwd,

@@ -16,7 +16,7 @@ import pytest
 
 from credscope.model import fingerprint_of, redact
 
-from helpers import _GIT_ENV, Repo, run_cli, token
+from helpers import GIT_ENV, Repo, run_cli, token
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def _head(repo: Repo) -> str:
 @pytest.mark.slow
 def test_real_commit_is_blocked_then_allowed(repo: Repo, hook_source: tuple[Path, str], tmp_path: Path) -> None:
     source, sha = hook_source
-    env = {**os.environ, **_GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
     env.pop("CI", None)  # pre-commit's own CI behaviour is not under test
     repo.write(
         ".pre-commit-config.yaml", f"repos:\n  - repo: {source}\n    rev: {sha}\n    hooks:\n      - id: credscope\n"
@@ -134,12 +134,12 @@ def test_hook_reads_the_index_not_the_working_tree(repo: Repo) -> None:
     repo.write("app.py", f'TOKEN = "{secret}"\n')
     repo.git("add", "app.py")
     repo.write("app.py", "TOKEN = None\n")  # fixed on disk, not re-staged: still blocks
-    blocked = run_cli("hook", cwd=repo.path, env=_GIT_ENV)
+    blocked = run_cli("hook", cwd=repo.path, env=GIT_ENV)
     assert blocked.exit_code == 1
     assert f"[{fingerprint_of(secret)[:12]}] at app.py:1\n" in blocked.stdout
     repo.git("add", "app.py")
-    assert run_cli("hook", "app.py", cwd=repo.path, env=_GIT_ENV) == run_cli("hook", cwd=repo.path, env=_GIT_ENV)
-    passed = run_cli("hook", cwd=repo.path, env=_GIT_ENV)
+    assert run_cli("hook", "app.py", cwd=repo.path, env=GIT_ENV) == run_cli("hook", cwd=repo.path, env=GIT_ENV)
+    passed = run_cli("hook", cwd=repo.path, env=GIT_ENV)
     assert (passed.exit_code, passed.stdout) == (0, "")
 
 
@@ -152,10 +152,10 @@ def test_hook_scans_only_staged_files(repo: Repo) -> None:
     repo.write(".env", f"GH_TOKEN={token('{{github:ghp}}')}\n")
     repo.write("clean.py", "print('hello')\n")
     repo.git("add", "clean.py")
-    result = run_cli("hook", cwd=repo.path, env=_GIT_ENV)
+    result = run_cli("hook", cwd=repo.path, env=GIT_ENV)
     assert (result.exit_code, result.stdout) == (0, ""), result.stderr
     # pre-commit run --all-files passes every tracked file: their index versions are scanned.
-    every = run_cli("hook", "old.py", "clean.py", cwd=repo.path, env=_GIT_ENV)
+    every = run_cli("hook", "old.py", "clean.py", cwd=repo.path, env=GIT_ENV)
     assert every.exit_code == 1
     assert "at old.py:1\n" in every.stdout and "untracked.py" not in every.stdout
 
@@ -168,18 +168,18 @@ def test_hook_threshold_and_baseline_from_config(repo: Repo) -> None:
     repo.git("add", "app.py")
     # A classic token's scopes are unknown offline; with unknown counted as read, `write` lets it pass.
     repo.write(".credscope.yaml", "fail_on: any\nunknown_as: read\nhook: {fail_on: write}\n")
-    lenient = run_cli("hook", cwd=repo.path, env=_GIT_ENV)
+    lenient = run_cli("hook", cwd=repo.path, env=GIT_ENV)
     assert lenient.exit_code == 0
     assert f"[{fingerprint_of(secret)[:12]}] at app.py:1 (passes the hook's threshold)\n" in lenient.stdout
     repo.write(".credscope.yaml", "hook: {fail_on: any}\n")
-    assert run_cli("hook", cwd=repo.path, env=_GIT_ENV).exit_code == 1
+    assert run_cli("hook", cwd=repo.path, env=GIT_ENV).exit_code == 1
     # A baseline at the repository root is used by the hook without being asked.
     assert run_cli("baseline", "create", cwd=repo.path).exit_code == 0
-    known = run_cli("hook", cwd=repo.path, env=_GIT_ENV)
+    known = run_cli("hook", cwd=repo.path, env=GIT_ENV)
     assert (known.exit_code, known.stdout) == (0, "")
 
 
 def test_hook_outside_a_repository(tmp_path: Path) -> None:
-    result = run_cli("hook", cwd=tmp_path, env={**_GIT_ENV, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    result = run_cli("hook", cwd=tmp_path, env={**GIT_ENV, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert result.exit_code == 2
     assert result.stderr.startswith("credscope: git rev-parse: fatal: not a git repository")

@@ -17,9 +17,8 @@ from urllib.parse import quote
 import pytest
 
 from credscope.catalogue import load_catalogue
-from credscope.testing.generate import expand
 
-from helpers import Repo, run_cli
+from helpers import Repo, plant, run_cli
 
 NPM_PREFIX = Path(os.environ.get("CREDSCOPE_NPM_PREFIX", Path(__file__).resolve().parent.parent / ".venv-test/npm"))
 PACKAGE = NPM_PREFIX / "node_modules/@microsoft/sarif-multitool-linux"
@@ -75,11 +74,7 @@ def generated(repo: Repo) -> tuple[Repo, list[str]]:
         "docs/dir with space/notes.md": "CI token: `{{github:ghp}}`\n",
         ".env": "DATABASE_URL={{postgres}}\nGH_TOKEN={{github:ghp}}\n",
     }
-    values: list[str] = []
-    for path, template in files.items():
-        expansion = expand(template)
-        repo.write(path, expansion.text)
-        values.extend(expansion.values)
+    values = plant(repo, files)
     repo.write(".gitignore", ".env\n")
     repo.commit("init", *[p for p in files if p != ".env"], ".gitignore")
     return repo, values

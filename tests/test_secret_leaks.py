@@ -25,16 +25,7 @@ from servers.http import FakeServer, Received, Reply, json_reply
 from credscope.probes.settings import endpoint_variable
 from credscope.testing.generate import expand
 
-from helpers import Repo
-
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.invalid",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from helpers import GIT_ENV, Repo
 
 # Files of the workspace; each `{{...}}` becomes a fresh secret of the real format.
 TREE = {
@@ -132,7 +123,7 @@ def _files(directory: Path) -> dict[Path, float]:
 def _run(workspace: Workspace, *args: str, out: Path, env: dict[str, str] | None = None, code: str = "") -> Run:
     """The real CLI (or `code` run before it, to force a fault) in a subprocess; every file it wrote is read."""
     before = {**_files(workspace.repo), **_files(out)}
-    environ = {**os.environ, **_GIT_ENV, "NO_COLOR": "1", "HOME": str(workspace.home), **(env or {})}
+    environ = {**os.environ, **GIT_ENV, "NO_COLOR": "1", "HOME": str(workspace.home), **(env or {})}
     script = f"{code}\nimport sys\nfrom credscope.cli import main\nsys.argv = ['credscope', *sys.argv[1:]]\nmain()\n"
     result = subprocess.run(
         [sys.executable, "-c", script, *args],
@@ -294,13 +285,13 @@ def test_providers_list_and_explain(workspace: Workspace, tmp_path: Path) -> Non
 
 
 def test_pre_commit_hook(workspace: Workspace, tmp_path: Path) -> None:
-    subprocess.run(["git", "add", "-f", ".env"], cwd=workspace.repo, env={**os.environ, **_GIT_ENV}, check=True)
+    subprocess.run(["git", "add", "-f", ".env"], cwd=workspace.repo, env={**os.environ, **GIT_ENV}, check=True)
     try:
         staged = _run(workspace, "hook", out=tmp_path)
         named = _run(workspace, "hook", ".env", "config/settings.py", out=tmp_path)
     finally:
         subprocess.run(
-            ["git", "rm", "-q", "--cached", ".env"], cwd=workspace.repo, env={**os.environ, **_GIT_ENV}, check=True
+            ["git", "rm", "-q", "--cached", ".env"], cwd=workspace.repo, env={**os.environ, **GIT_ENV}, check=True
         )
     for run in (staged, named):
         assert run.code == 1, run.stderr
