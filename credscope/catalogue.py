@@ -4,17 +4,101 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from credscope.errors import CatalogueError
 from credscope.model import Access
 
 _PACKAGED_DIR = "_providers"  # where the wheel carries providers/ (see pyproject.toml)
+
+
+class _Search(Protocol):
+    def __call__(self, string: str, pos: int = ..., endpos: int = ...) -> re.Match[str] | None: ...
+
+
+class _FindIter(Protocol):
+    def __call__(self, string: str, pos: int = ..., endpos: int = ...) -> Iterator[re.Match[str]]: ...
+
+
+class _FindAll(Protocol):
+    def __call__(self, string: str, pos: int = ..., endpos: int = ...) -> list[Any]: ...
+
+
+# The slots of a `Regex` that are filled from its compiled pattern the first time one is used.
+_COMPILED_SLOTS = ("search", "match", "fullmatch", "finditer", "findall", "groupindex")
+
+
+class Regex:
+    """A catalogue regular expression, compiled the first time one of its matching methods is used.
+
+    A one-file scan runs a handful of the catalogue's ~280 expressions, and unpickling the cached catalogue
+    with `re.Pattern`s in it compiled every one of them (half of that scan's start). A `Regex` reads like the
+    `re.Pattern` it stands for: `pattern` and `flags` (as `re.Pattern.flags` reports them, inline flags
+    included) without compiling; `search`, `match`, `fullmatch`, `finditer`, `findall` and `groupindex` are
+    the compiled pattern's own, looked up as plain slots once filled (no wrapper call on the hot path). It
+    pickles as its source and flags, so worker processes and the catalogue cache compile only what they use.
+    """
+
+    __slots__ = ("pattern", "flags", *_COMPILED_SLOTS)
+
+    pattern: str
+    flags: int
+    search: _Search
+    match: _Search
+    fullmatch: _Search
+    finditer: _FindIter
+    findall: _FindAll
+    groupindex: Mapping[str, int]
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    @classmethod
+    def of(cls, compiled: re.Pattern[str]) -> Regex:
+        """The already compiled `compiled`, as a `Regex` (used while building the catalogue)."""
+        regex = cls(compiled.pattern, compiled.flags)
+        regex._fill(compiled)
+        return regex
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, self.flags)  # `re` keeps its own cache of recent patterns
+
+    def _fill(self, compiled: re.Pattern[str]) -> None:
+        self.search = compiled.search
+        self.match = compiled.match
+        self.fullmatch = compiled.fullmatch
+        self.finditer = compiled.finditer
+        self.findall = compiled.findall
+        self.groupindex = compiled.groupindex
+
+    if not TYPE_CHECKING:  # hidden from mypy: any other attribute name stays a type error
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only while a compiled slot is still empty: compile once, fill them all.
+            if name not in _COMPILED_SLOTS:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self._fill(self.compiled())
+            return object.__getattribute__(self, name)
+
+    def __reduce__(self) -> tuple[type[Regex], tuple[str, int]]:
+        return (Regex, (self.pattern, self.flags))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Regex):
+            return NotImplemented
+        return (self.pattern, self.flags) == (other.pattern, other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"Regex({self.pattern!r}, {self.flags})"
 
 
 @dataclass(frozen=True)
@@ -45,9 +129,9 @@ class Pair:
 
 @dataclass(frozen=True)
 class Near:
-    pattern: re.Pattern[str]
+    pattern: Regex
     within: int = 300
-    names: re.Pattern[str] | None = None
+    names: Regex | None = None
 
 
 @dataclass(frozen=True)
@@ -63,18 +147,18 @@ class Rule:
     id: str
     provider: str
     kind: str
-    pattern: re.Pattern[str]
+    pattern: Regex
     keywords: tuple[str, ...] = ()
-    names: re.Pattern[str] | None = None
+    names: Regex | None = None
     requires_name: bool = False
-    exclude_names: re.Pattern[str] | None = None
-    kind_by_name: tuple[tuple[re.Pattern[str], str], ...] = ()
+    exclude_names: Regex | None = None
+    kind_by_name: tuple[tuple[Regex, str], ...] = ()
     near: Near | None = None
     entropy: float = 0.0
     min_length: int = 1
     validate: str | None = None
     pairs: tuple[Pair, ...] = ()
-    paths: re.Pattern[str] | None = None
+    paths: Regex | None = None
     companion: bool = False
     multiline: bool = False
     description: str = ""
@@ -271,9 +355,9 @@ def _build_provider(path: Path, document: dict[str, Any]) -> Provider:
 def _build_rule(path: Path, provider_id: str, index: int, entry: dict[str, Any]) -> Rule:
     where = f"rules.{index}"
 
-    def compile_(key: str, source: str) -> re.Pattern[str]:
+    def compile_(key: str, source: str) -> Regex:
         try:
-            return re.compile(source)
+            return Regex.of(re.compile(source))
         except re.error as error:
             raise CatalogueError(str(path), f"{where}.{key}", f"invalid regular expression: {error}") from None
 
@@ -307,7 +391,7 @@ def _build_rule(path: Path, provider_id: str, index: int, entry: dict[str, Any])
     )
 
 
-def _near(entry: Mapping[str, Any], compile_: Callable[[str, str], re.Pattern[str]]) -> Near:
+def _near(entry: Mapping[str, Any], compile_: Callable[[str, str], Regex]) -> Near:
     return Near(
         pattern=compile_("near.pattern", entry["pattern"]),
         within=int(entry.get("within", 300)),
