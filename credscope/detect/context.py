@@ -89,8 +89,8 @@ class DocumentContext:
 
     @property
     def error(self) -> str | None:
-        """Why the document's format could not be read, when it could not."""
-        parsed = self.parsed
+        """Why the document's format could not be read, when it was read (a match needed it) and could not."""
+        parsed = self._parsed
         return f"{parsed.format}: {parsed.error}" if parsed is not None and parsed.error else None
 
     def assignment_at(self, start: int, end: int) -> Assignment | None:

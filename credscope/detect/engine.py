@@ -82,7 +82,8 @@ class Detector:
 
     def detect(self, document: Document, stats: DocumentStats | None = None) -> list[Candidate]:
         stats = stats if stats is not None else DocumentStats()
-        rules = self.active_rules(document.content, document.path)
+        # Rules that may match: each pattern then runs once over the text, finding its matches or none.
+        rules = [self.rules[i] for i in self._prefilter.candidates(document.content, document.path, confirm=False)]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text.
         encoded = may_hold_encoded(document.path, document.content)
         if not rules and not encoded:
@@ -116,16 +117,26 @@ class Detector:
             if not secret or len(secret) < rule.min_length:
                 continue
             start, end = found.span("secret")
+            line_start, line_end = line_bounds(text, start)
+            line = text[line_start:line_end]
+            # What the value and its line rule out is ruled out before the document is parsed for names: most
+            # matches in real code end here (`password = "changeme"`), and parsing is the costly step. Filters
+            # are monotone in the name (what one rejects unnamed it rejects under any name), so this first
+            # pass never drops what the named pass below would keep.
+            reason = self._reject_unnamed(rule, secret, line, path)
+            if reason:
+                stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
+                continue
             where: dict[str, str] = {}
             if structure is not None:
-                # Parsed on the first match only: documents without matches never pay for it.
+                # Parsed on the first match that gets this far: most documents never pay for it.
                 name, where = structure.resolve(found.start(), start, end)
             else:
                 name = assigned_name(text, found.start())
                 if name is None and found.start() != start:
                     name = assigned_name(text, start)
             name = name or default_name
-            reason = self._reject(rule, secret, name, text, start, path)
+            reason = self._reject_named(rule, secret, name, line, text, start, path)
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
@@ -166,20 +177,27 @@ class Detector:
         context = {"name": decoded.name} if decoded.name else {}
         return Match(rule=rule, secret=password, start=0, end=len(password), name=decoded.name, context=context)
 
-    def _reject(self, rule: Rule, secret: str, name: str | None, text: str, start: int, path: str) -> str | None:
-        if rule.exclude_names and name and rule.exclude_names.search(name):
-            return "identifier, not a secret"
-        if rule.requires_name and not _named(rule, name, text, start):
-            return "no context names it a credential"
+    def _reject_unnamed(self, rule: Rule, secret: str, line: str, path: str) -> str | None:
+        """Why the value is not a credential whatever it is assigned to, if it is not."""
         if not meets_entropy(secret, rule.entropy):
             return "low entropy"
         if rule.validate:
             validator = self.validators.get(rule.validate)
             if validator is not None and not validator(secret):
                 return "checksum mismatch"
-        line_start, line_end = line_bounds(text, start)
-        ctx = FilterContext(secret, text[line_start:line_end], name, path, rule.id, rule.provider)
-        return why_not_a_secret(ctx, self.filters)
+        return why_not_a_secret(FilterContext(secret, line, None, path, rule.id, rule.provider), self.filters)
+
+    def _reject_named(
+        self, rule: Rule, secret: str, name: str | None, line: str, text: str, start: int, path: str
+    ) -> str | None:
+        """Why the value is not a credential under the name it is assigned to (the unnamed checks passed)."""
+        if rule.exclude_names and name and rule.exclude_names.search(name):
+            return "identifier, not a secret"
+        if rule.requires_name and not _named(rule, name, text, start):
+            return "no context names it a credential"
+        if name is None:
+            return None  # the filters saw exactly this before
+        return why_not_a_secret(FilterContext(secret, line, name, path, rule.id, rule.provider), self.filters)
 
 
 def _named(rule: Rule, name: str | None, text: str, start: int) -> bool:

@@ -5,8 +5,8 @@ judge by the name or by "looks like a word" only apply to the `generic` provider
 but the name to go on; a provider-specific format (a prefix, a checksum) is trusted over such guesses, so
 that a real generated token is never dropped (the provider examples prove it).
 
-Some heuristics come from detect-secrets (`detect_secrets.filters.heuristic`), imported lazily: it costs a
-fifth of a second, which a scan with no candidate never pays.
+Some heuristics are detect-secrets' (`detect/heuristics.py` reimplements them: importing detect-secrets
+costs ~0.17 s).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from types import ModuleType
 
+from credscope.detect import heuristics
 from credscope.detect.checksums import VALIDATORS
 from credscope.detect.decoding import decode_jwt_part
 from credscope.detect.entropy import shannon
@@ -36,6 +35,8 @@ class FilterContext:
     provider: str
 
 
+# A filter must be monotone in the name: what it rejects with `name=None` it rejects under any name. The
+# engine relies on that to judge a value before parsing its document for names (tests/test_filters_monotone.py).
 Filter = Callable[[FilterContext], "str | None"]
 
 # Keys and tokens that documentation publishes as examples: matching them is noise.
@@ -157,7 +158,7 @@ def low_variety(ctx: FilterContext) -> str | None:
         return None
     if len(set(body)) <= 3 or _sequential(body) or _periodic(body):
         return "low-variety fake"
-    if _longest_run(body) >= 7 or _heuristics().is_sequential_string(body):
+    if _longest_run(body) >= 7 or heuristics.is_sequential_string(body):
         return "sequential fake"
     return None
 
@@ -243,7 +244,7 @@ def _hash_prefixed(ctx: FilterContext) -> bool:
 
 def _is_lockfile(path: str) -> bool:
     base = path.rsplit("/", 1)[-1]
-    return base in _LOCKFILES or base.endswith(".lock") or _heuristics().is_lock_file(path)
+    return base in _LOCKFILES or base.endswith(".lock") or heuristics.is_lock_file(path)
 
 
 def hash_constant(ctx: FilterContext) -> str | None:
@@ -373,13 +374,13 @@ def not_a_literal(ctx: FilterContext) -> str | None:
         return "a date or time"
     if _PATH.match(secret):
         return "path to a file"
-    if _CODE.search(secret) or _heuristics().is_templated_secret(secret):
+    if _CODE.search(secret) or heuristics.is_templated_secret(secret):
         return "code or identifier, not a literal"
     if re.fullmatch(r"[a-z]{1,20}", secret):
         return "a single word, not a random secret"
-    if secret.isdigit() or _heuristics().is_not_alphanumeric_string(secret):
+    if secret.isdigit() or heuristics.is_not_alphanumeric_string(secret):
         return "no letters: a number or punctuation"
-    if _heuristics().is_swagger_file(ctx.path) or _API_EXAMPLES.search(ctx.path):
+    if heuristics.is_swagger_file(ctx.path) or _API_EXAMPLES.search(ctx.path):
         return "API documentation example value"
     return None
 
@@ -461,13 +462,6 @@ def not_a_credential_token(ctx: FilterContext) -> str | None:
     if "token" in words and words & _NOT_CREDENTIAL_TOKENS:
         return "pagination, idempotency or CSRF token, not a credential"
     return None
-
-
-@cache
-def _heuristics() -> ModuleType:
-    from detect_secrets.filters import heuristic  # noqa: PLC0415 - costs ~0.2 s; only when a candidate exists
-
-    return heuristic
 
 
 FILTERS: tuple[Filter, ...] = (

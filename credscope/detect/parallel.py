@@ -32,7 +32,6 @@ _worker_detector: Detector | None = None
 _WORKER_PRELOAD = (
     "credscope.detect.engine",
     "credscope.detect.parallel",
-    "detect_secrets.filters.heuristic",
     "tree_sitter",
     "tree_sitter_python",
     "tree_sitter_javascript",

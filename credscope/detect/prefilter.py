@@ -9,6 +9,8 @@ paths compute exactly that set:
   are confirmed with the rule's own Python regex;
 * without it (not installed, or a small document where importing and loading it would cost more than it
   saves), keywords are looked up with `in` and every keyword hit is confirmed with the Python regex.
+
+The detector asks for the unconfirmed set: it runs each pattern over the text once anyway.
 """
 
 from __future__ import annotations
@@ -63,20 +65,24 @@ class Prefilter:
         """Which path the last large document took: "hyperscan" or "python"."""
         return "hyperscan" if self._engine is not None else "python"
 
-    def candidates(self, content: bytes, path: str | None = None) -> list[int]:
+    def candidates(self, content: bytes, path: str | None = None, *, confirm: bool = True) -> list[int]:
         """Indices into `rules` of the rules that match somewhere in `content`, in rule order.
 
-        With `path`, rules restricted to other paths are left out before any pattern runs.
+        With `path`, rules restricted to other paths are left out before any pattern runs. With `confirm`
+        false, the rules that *may* match: the caller runs each pattern over the text anyway, and a search to
+        confirm first would read the text twice for every rule that does match.
         """
         self._seen_bytes += len(content)
         engine = self._hyperscan() if self._wants_hyperscan() else None
         if engine is None:
-            return self._python_candidates(content, path)
-        keyword_hits, maybe_rules, unsafe = engine.scan(content)
-        possible = self._with_keywords(keyword_hits)
-        if not unsafe:
-            possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
-        return self._confirmed(self._for_path(possible, path), content)
+            possible = self._python_candidates(content, path)
+        else:
+            keyword_hits, maybe_rules, unsafe = engine.scan(content)
+            possible = self._with_keywords(keyword_hits)
+            if not unsafe:
+                possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
+            possible = self._for_path(possible, path)
+        return self._confirmed(possible, content) if confirm else sorted(possible)
 
     def _for_path(self, possible: set[int], path: str | None) -> set[int]:
         if path is None:
@@ -96,10 +102,10 @@ class Prefilter:
                 self._engine_failed = True
         return self._engine
 
-    def _python_candidates(self, content: bytes, path: str | None) -> list[int]:
+    def _python_candidates(self, content: bytes, path: str | None) -> set[int]:
         lowered = content.lower()
         hits = {index for index, keyword in enumerate(self._keywords) if keyword in lowered}
-        return self._confirmed(self._for_path(self._with_keywords(hits), path), content)
+        return self._for_path(self._with_keywords(hits), path)
 
     def _with_keywords(self, keyword_hits: set[int]) -> set[int]:
         """Rules without keywords, and rules with one of the keywords found."""
