@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credscope.baseline import Suppressions
 from credscope.catalogue import Catalogue, load_catalogue
@@ -13,18 +14,18 @@ from credscope.detect.engine import Detector
 from credscope.detect.parallel import detect_all
 from credscope.errors import UsageError
 from credscope.group import group
-from credscope.model import Candidate, Credential, Document, ScanResult, Stats
+from credscope.model import Candidate, Credential, Document, Reach, ScanResult, Stats
 from credscope.policy import Policy
-from credscope.probes.settings import ProbeSettings
 from credscope.progress import Progress
-from credscope.scope.infer import Inferences, assess
-from credscope.scope.registry import builtin_inferences
 from credscope.sources import Source, SourceReport
-from credscope.sources.environ import EnvironmentSource
 from credscope.sources.exclusions import Exclusions
-from credscope.sources.history import HistorySource, first_sightings
-from credscope.sources.home import AgentConfigSource, HomeSource, with_store_context
+from credscope.sources.home import AgentConfigSource, with_store_context
 from credscope.sources.tree import TreeOptions, TreeSource
+
+# What only some scans need is imported where it is used: a plain scan of a tree starts without it.
+if TYPE_CHECKING:
+    from credscope.probes.settings import ProbeSettings
+    from credscope.scope.infer import Inferences
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,17 @@ def reach_sources(roots: Sequence[Path], options: ScanOptions) -> list[Source]:
     if options.tree_enabled:
         sources.extend(AgentConfigSource(TreeSource(root, options.tree)) for root in roots)
     if options.history:
+        from credscope.sources.history import HistorySource  # noqa: PLC0415 - only with --history
+
         unique = dict.fromkeys(root.resolve() for root in roots)
         sources.extend(HistorySource(root, options.tree.max_file_size) for root in unique)
     if options.home is not None:
+        from credscope.sources.home import HomeSource  # noqa: PLC0415 - only with --home
+
         sources.append(HomeSource(options.home))
     if options.env:
+        from credscope.sources.environ import EnvironmentSource  # noqa: PLC0415 - only with --env
+
         sources.append(EnvironmentSource(options.environ))
     return sources
 
@@ -107,12 +114,21 @@ def run(
     counter = _Counter(progress)
     unparsed: list[str] = []  # files whose format did not parse, with the reason
     try:
-        candidates = first_sightings(_detect_all(detector, counter.count(_documents(sources, report)), unparsed))
+        candidates = list(_detect_all(detector, counter.count(_documents(sources, report)), unparsed))
     finally:
         if progress is not None:
             progress.finish()
-    registry = builtin_inferences() if inferences is None else inferences
-    credentials = [assess(c, catalogue, registry) for c in group(candidates)]
+    if any(candidate.location.reach is Reach.HISTORY for candidate in candidates):
+        from credscope.sources.history import first_sightings  # noqa: PLC0415 - only history has repeats
+
+        candidates = first_sightings(candidates)
+    grouped = group(candidates)
+    credentials: list[Credential] = []
+    if grouped:  # the scope inferences are many modules: a scan that found nothing never loads them
+        from credscope.scope.infer import assess  # noqa: PLC0415
+
+        registry = builtin_inferences() if inferences is None else inferences
+        credentials = [assess(c, catalogue, registry) for c in grouped]
     credentials, notes = _unsuppressed(credentials, suppress)
     if verify is not None:
         from credscope.probes.runner import verify as verify_live  # noqa: PLC0415 - only with --verify
@@ -129,6 +145,13 @@ def run(
         duration_seconds=round(time.monotonic() - started, 3),
     )
     return ScanResult(roots=roots, credentials=tuple(credentials), stats=stats, verdict=verdict, notes=notes)
+
+
+def builtin_inferences() -> Inferences:
+    """The built-in scope inferences, imported when a scan first needs them."""
+    from credscope.scope.registry import builtin_inferences as inferences  # noqa: PLC0415
+
+    return inferences()
 
 
 def _unsuppressed(
