@@ -54,9 +54,19 @@ def _found(candidates: list[Candidate]) -> dict[tuple[str, str, int], str]:
     return {(c.rule, c.location.path, c.location.line): c.secret for c in candidates}
 
 
-def test_pool_finds_exactly_what_sequential_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_pool_finds_exactly_what_sequential_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    # Forked workers (this process runs no other thread) and forkserver ones (it does) find the same.
     expected = _generated_tree(tmp_path / "tree", 60)
     detector = Detector(load_catalogue())
+    methods: list[str] = []
+
+    def start_method(available: list[str]) -> str:
+        assert method in available
+        methods.append(method)
+        return method
+
+    monkeypatch.setattr(parallel, "_start_method", start_method)
 
     def documents() -> list[Document]:
         return list(TreeSource(tmp_path / "tree").documents(SourceReport()))
@@ -72,6 +82,7 @@ def test_pool_finds_exactly_what_sequential_finds(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(parallel, "_parallel", spy)
     pooled = list(parallel.detect_all(detector, documents(), jobs=2, parallel_after_bytes=0, parallel_after_files=1))
     assert pooled_calls == [1]
+    assert methods == [method]
     assert [(d.path, found) for d, found, _ in pooled] == [(d.path, found) for d, found, _ in sequential]
     assert _found([c for _, found, _ in pooled for c in found]) == expected
 
@@ -88,6 +99,22 @@ def test_scan_through_the_pool_equals_a_sequential_scan(tmp_path: Path, monkeypa
     assert pooled.stats.files_scanned == sequential.stats.files_scanned == 45
     found = {(loc.path, loc.line) for c in pooled.credentials for loc in c.locations}
     assert found == {(path, line) for _, path, line in expected}
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
+    import threading
+
+    alone = threading.active_count() == 1  # another test's server thread may still be running
+    assert parallel._start_method(["fork", "spawn", "forkserver"]) == ("fork" if alone else "forkserver")
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert parallel._start_method(["fork", "spawn", "forkserver"]) == "forkserver"
+        assert parallel._start_method(["fork", "spawn"]) == "spawn"
+    finally:
+        release.set()
+        other.join()
 
 
 def test_ten_megabyte_single_line_gives_the_right_findings(tmp_path: Path) -> None:

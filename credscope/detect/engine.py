@@ -70,6 +70,12 @@ class Detector:
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
         self._prefilter = Prefilter(self.rules)
 
+    def warm(self) -> None:
+        """Compile every rule's pattern and load the Hyperscan database now: forked workers then share them."""
+        for rule in self.rules:
+            rule.pattern.search("")
+        self._prefilter.warm()
+
     def active_rules(self, content: bytes, path: str | None = None) -> list[Rule]:
         """Rules with a keyword in `content` (case-insensitive) whose pattern matches in it, in catalogue order.
 

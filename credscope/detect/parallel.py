@@ -2,8 +2,10 @@
 
 Results are the same either way and in the same order: batches are handed out in document order and their
 candidates collected in that order. The pool starts only once a scan has proved large (the pre-commit case
-never pays for it), from a fresh `forkserver` process rather than a fork of this one, so workers inherit
-no open pipes (the history source feeds `git cat-file` from a thread) and no locks.
+never pays for it). Workers are forks of this process when it runs no other thread: they start in
+milliseconds with the detector already warm (compiled patterns, Hyperscan database, imported grammars). When
+another thread runs (the history source feeds `git cat-file` from one), a fork could inherit a lock held
+mid-operation, so workers come from a fresh `forkserver` process instead and warm up on their own.
 """
 
 from __future__ import annotations
@@ -91,9 +93,11 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    method = _start_method(multiprocessing.get_all_start_methods())
     context = multiprocessing.get_context(method)
-    if method == "forkserver":
+    if method == "fork":
+        detector.warm()  # once here rather than once per worker
+    elif method == "forkserver":
         # Imported once in the server rather than once per worker; a module that is missing is skipped.
         context.set_forkserver_preload(list(_WORKER_PRELOAD))
     with ProcessPoolExecutor(
@@ -111,6 +115,14 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def _start_method(available: list[str]) -> str:
+    import threading  # noqa: PLC0415
+
+    if "fork" in available and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in available else "spawn"
 
 
 def _finished(batch: list[Document], future: Future[list[tuple[list[Candidate], DocumentStats]]]) -> Iterator[Detected]:

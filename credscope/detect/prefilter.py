@@ -60,6 +60,12 @@ class Prefilter:
         # Sent to worker processes: each loads its own Hyperscan database (from the cache) when it needs one.
         return {**self.__dict__, "_engine": None, "_engine_failed": False}
 
+    def warm(self) -> None:
+        """Load the Hyperscan database now, for a large scan whose workers will be forked from this process."""
+        if self._use_hyperscan is not False:
+            self._seen_bytes = max(self._seen_bytes, HYPERSCAN_AFTER_BYTES)
+            self._hyperscan()
+
     @property
     def engine(self) -> str:
         """Which path the last large document took: "hyperscan" or "python"."""
