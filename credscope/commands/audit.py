@@ -2,7 +2,7 @@
 history, the home directory's credential stores and the environment — in one deduplicated report.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer evaluates command annotations at start (see cli.py).
 
 from dataclasses import replace
 from pathlib import Path

@@ -3,7 +3,7 @@
 The file is written atomically and holds fingerprints, never secrets (see credscope/baseline.py).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer evaluates command annotations at start (see cli.py).
 
 import sys
 from pathlib import Path

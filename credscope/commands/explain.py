@@ -1,6 +1,6 @@
 """`credscope explain FINGERPRINT [PATH]`: everything credscope knows about one credential, secret redacted."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer evaluates command annotations at start (see cli.py).
 
 from pathlib import Path
 from typing import Annotated, Optional

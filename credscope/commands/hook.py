@@ -7,7 +7,7 @@ any credential by default (`hook.fail_on`, else `fail_on` in the configuration, 
 credentials in the baseline (`.credscope-baseline.json` at the repository root, when present) pass.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer evaluates command annotations at start (see cli.py).
 
 import os
 import subprocess

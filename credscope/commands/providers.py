@@ -1,6 +1,6 @@
 """`credscope providers list`: what the catalogue knows, one provider a line, read from its YAML."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer evaluates command annotations at start (see cli.py).
 
 import json
 from collections.abc import Collection
