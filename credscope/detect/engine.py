@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
@@ -62,13 +63,15 @@ class Detector:
         catalogue: Catalogue,
         filters: tuple[Filter, ...] = FILTERS,
         validators: Mapping[str, Callable[[str], bool]] | None = None,
+        *,
+        use_hyperscan: bool | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.rules = catalogue.rules
         self.filters = filters
         self.validators = validators if validators is not None else _default_validators()
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
-        self._prefilter = Prefilter(self.rules)
+        self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan)
 
     def warm(self) -> None:
         """Compile every rule's pattern and load the Hyperscan database now: forked workers then share them."""
@@ -88,15 +91,19 @@ class Detector:
 
     def detect(self, document: Document, stats: DocumentStats | None = None) -> list[Candidate]:
         stats = stats if stats is not None else DocumentStats()
-        # Rules that may match: each pattern then runs once over the text, finding its matches or none.
-        rules = [self.rules[i] for i in self._prefilter.candidates(document.content, document.path, confirm=False)]
+        # Rules that may match: each pattern then runs once over the text (or over the lines Hyperscan points
+        # to), finding its matches or none.
+        indices, ends = self._prefilter.select(document.content, document.path)
+        rules = [(self.rules[index], ends.get(index)) for index in indices]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text.
         encoded = may_hold_encoded(document.path, document.content)
         if not rules and not encoded:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
         structure = DocumentContext(document.path, text)
-        matches = [m for rule in rules for m in self._matches(rule, text, document.path, stats, structure)]
+        matches = [
+            m for rule, where in rules for m in self._matches(rule, text, document.path, stats, structure, lines=where)
+        ]
         if encoded:
             values = decoded_values(structure.assignments)
             # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.
@@ -117,8 +124,10 @@ class Detector:
         stats: DocumentStats,
         structure: DocumentContext | None = None,
         default_name: str | None = None,
+        lines: list[tuple[int, int]] | None = None,
     ) -> Iterable[Match]:
-        for found in rule.pattern.finditer(text):
+        found_all = rule.pattern.finditer(text) if lines is None else _on_lines(rule, text, lines)
+        for found in found_all:
             secret = found.group("secret")
             if not secret or len(secret) < rule.min_length:
                 continue
@@ -204,6 +213,16 @@ class Detector:
         if name is None:
             return None  # the filters saw exactly this before
         return why_not_a_secret(FilterContext(secret, line, name, path, rule.id, rule.provider), self.filters)
+
+
+def _on_lines(rule: Rule, text: str, lines: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """The rule's matches on the given lines (whole lines, newline included, in order).
+
+    The rule's matches never touch a newline (detect/regex_shape.py), so the matches on a line are found by a
+    scan of that line alone: lookbehinds and `\\b` still see the text before it, lookaheads the newline after.
+    """
+    for start, end in lines:
+        yield from rule.pattern.finditer(text, start, end)
 
 
 def _named(rule: Rule, name: str | None, text: str, start: int) -> bool:

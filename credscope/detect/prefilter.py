@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
+from credscope.detect.regex_shape import line_local, literal_anchor
 
 # Below this many bytes seen by one prefilter, the pure-Python path is cheaper than importing Hyperscan and
 # loading its database (the pre-commit case: a handful of small staged files).
@@ -30,7 +31,9 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-1"
+_CACHE_VERSION = b"credscope-prefilter-2"
+# Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
+_WINDOW_ANCHOR = 3
 
 
 class Prefilter:
@@ -71,24 +74,43 @@ class Prefilter:
         """Which path the last large document took: "hyperscan" or "python"."""
         return "hyperscan" if self._engine is not None else "python"
 
-    def candidates(self, content: bytes, path: str | None = None, *, confirm: bool = True) -> list[int]:
+    def candidates(self, content: bytes, path: str | None = None) -> list[int]:
         """Indices into `rules` of the rules that match somewhere in `content`, in rule order.
 
-        With `path`, rules restricted to other paths are left out before any pattern runs. With `confirm`
-        false, the rules that *may* match: the caller runs each pattern over the text anyway, and a search to
-        confirm first would read the text twice for every rule that does match.
+        With `path`, rules restricted to other paths are left out before any pattern runs.
+        """
+        possible, _ = self.select(content, path)
+        return self._confirmed(set(possible), content)
+
+    def select(self, content: bytes, path: str | None = None) -> tuple[list[int], Mapping[int, Spans]]:
+        """The rules that *may* match in `content` (in rule order), and where some of them may.
+
+        For the caller that runs each pattern itself (a search to confirm first would read the text twice for
+        every rule that does match). The mapping holds, for rules whose matches stay on one line and contain
+        a literal (see detect/regex_shape.py), the lines to run them over: sorted `(start, end)` character
+        spans of the decoded text, each a whole line with its newline. They are the lines where Hyperscan saw
+        a match of the rule end and, in a document with bytes on which Hyperscan's view may differ from
+        Python's, every line holding such a byte (on every other line the two views agree).
         """
         self._seen_bytes += len(content)
         engine = self._hyperscan() if self._wants_hyperscan() else None
         if engine is None:
-            possible = self._python_candidates(content, path)
-        else:
-            keyword_hits, maybe_rules, unsafe = engine.scan(content)
-            possible = self._with_keywords(keyword_hits)
-            if not unsafe:
-                possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
-            possible = self._for_path(possible, path)
-        return self._confirmed(possible, content) if confirm else sorted(possible)
+            return sorted(self._python_candidates(content, path)), {}
+        keyword_hits, maybe_rules, ends, unsafe = engine.scan(content)
+        possible = self._with_keywords(keyword_hits)
+        if not unsafe:
+            possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
+        chosen = sorted(self._for_path(possible, path))
+        windowed = [index for index in chosen if index in engine.windowed]
+        if not windowed:
+            return chosen, {}
+        unsafe_lines = _unsafe_lines(content) if unsafe else set()
+        if unsafe_lines is None:
+            return chosen, {}  # too many: every rule reads the whole text
+        lines = {index: sorted(unsafe_lines | _lines_at(content, ends.get(index, ()))) for index in windowed}
+        if unsafe and not content.isascii():
+            lines = _as_characters(content, lines)
+        return chosen, lines
 
     def _for_path(self, possible: set[int], path: str | None) -> set[int]:
         if path is None:
@@ -127,6 +149,64 @@ class Prefilter:
         return [index for index in sorted(possible) if self.rules[index].pattern.search(text) is not None]
 
 
+# (start, end) spans of whole lines, newline included: where a windowed rule runs.
+Spans = list[tuple[int, int]]
+# Beyond this many lines with unsafe bytes, a document is read whole by every rule.
+_MAX_UNSAFE_LINES = 64
+
+
+def _line_of(content: bytes, offset: int) -> tuple[int, int]:
+    start = content.rfind(b"\n", 0, offset) + 1
+    end = content.find(b"\n", offset)
+    return start, len(content) if end == -1 else end + 1
+
+
+def _lines_at(content: bytes, ends: Sequence[int]) -> set[tuple[int, int]]:
+    """The lines holding the last character of matches ending at `ends` (sorted), each once."""
+    lines: set[tuple[int, int]] = set()
+    covered = -1
+    for end in ends:
+        last = max(0, end - 1)
+        if last < covered:
+            continue
+        line = _line_of(content, last)
+        lines.add(line)
+        covered = line[1]
+    return lines
+
+
+def _unsafe_lines(content: bytes) -> set[tuple[int, int]] | None:
+    """The lines holding a byte of _UNSAFE_BYTES, or None when there are too many to be worth it."""
+    lines: set[tuple[int, int]] = set()
+    position = 0
+    while (found := _UNSAFE_SEARCH(content, position)) is not None:
+        line = _line_of(content, found.start())
+        lines.add(line)
+        if len(lines) > _MAX_UNSAFE_LINES:
+            return None
+        position = line[1]
+    return lines
+
+
+_UNSAFE_SEARCH = re.compile(_UNSAFE_BYTES).search
+
+
+def _as_characters(content: bytes, lines: Mapping[int, Spans]) -> dict[int, Spans]:
+    """Byte spans of whole lines as character spans of the text decoded with surrogateescape.
+
+    Lines split cleanly: a UTF-8 sequence never holds a newline byte, so the text decoded up to a line
+    boundary is the same whether the whole document is decoded or only that far.
+    """
+    boundaries = sorted({offset for spans in lines.values() for span in spans for offset in span})
+    characters: dict[int, int] = {}
+    decoded = previous = 0
+    for offset in boundaries:
+        decoded += len(content[previous:offset].decode("utf-8", "surrogateescape"))
+        characters[offset] = decoded
+        previous = offset
+    return {index: [(characters[start], characters[end]) for start, end in spans] for index, spans in lines.items()}
+
+
 class _HyperscanEngine:
     """One Hyperscan block-mode database: keyword literals, rule patterns in prefilter mode, an unsafe-byte probe."""
 
@@ -143,32 +223,65 @@ class _HyperscanEngine:
             flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
             ids.append(self._keyword_base + index)
         self._rule_base = self._keyword_base + len(keywords)
+        # Rules whose matches stay on one line and contain a literal report every match end (few, thanks to
+        # the literal); the others report only whether they may match at all.
+        self._windowed = frozenset(
+            index
+            for index, rule in enumerate(rules)
+            if line_local(rule.pattern.pattern, rule.pattern.flags)
+            and literal_anchor(rule.pattern.pattern, rule.pattern.flags) >= _WINDOW_ANCHOR
+        )
         wanted = [
-            (self._rule_base + index, rule.pattern.pattern.encode(), _hs_flags(hyperscan, rule.pattern.flags))
+            (
+                self._rule_base + index,
+                rule.pattern.pattern.encode(),
+                _hs_flags(hyperscan, rule.pattern.flags, every_match=index in self._windowed),
+            )
             for index, rule in enumerate(rules)
         ]
         rule_patterns = [(pattern_id, expression, flag) for pattern_id, expression, flag in wanted if flag is not None]
         fixed = list(zip(ids, expressions, flags, strict=True))
         self._database, kept = _load_or_compile(hyperscan, fixed, rule_patterns)
         self.prefiltered = frozenset(pattern_id - self._rule_base for pattern_id in kept)
+        self.windowed = self._windowed & self.prefiltered
+        self._windowed_ids = frozenset(self._rule_base + index for index in self.windowed)
 
-    def scan(self, content: bytes) -> tuple[set[int], set[int], bool]:
-        """Keyword indices found, rule indices whose pattern may match, and whether the content is unsafe."""
+    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], bool]:
+        """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
+        index, sorted), and whether the content is unsafe."""
         found: set[int] = set()
-        self._database.scan(content, match_event_handler=_collect, context=found)
+        ends: dict[int, list[int]] = {}
+        windowed_ids = self._windowed_ids
+        self._database.scan(content, match_event_handler=_collect, context=(found, ends, windowed_ids))
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if i >= self._rule_base}
-        return keywords, rules, _UNSAFE_ID in found
+        return (
+            keywords,
+            rules,
+            {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()},
+            _UNSAFE_ID in found,
+        )
 
 
-def _collect(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> None:
+def _collect(
+    pattern_id: int,
+    start: int,
+    end: int,
+    flags: int,
+    context: tuple[set[int], dict[int, list[int]], frozenset[int]],
+) -> None:
+    found, ends, windowed_ids = context
     found.add(pattern_id)
+    if pattern_id in windowed_ids:
+        ends.setdefault(pattern_id, []).append(end)
 
 
-def _hs_flags(hyperscan: Any, python_flags: int) -> int | None:
+def _hs_flags(hyperscan: Any, python_flags: int, *, every_match: bool = False) -> int | None:
     if python_flags & re.VERBOSE:
         return None  # Hyperscan's parser does not strip verbose whitespace the way `re` does
-    flag: int = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+    flag: int = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+    if not every_match:
+        flag |= hyperscan.HS_FLAG_SINGLEMATCH
     if python_flags & re.IGNORECASE:
         flag |= hyperscan.HS_FLAG_CASELESS
     if python_flags & re.MULTILINE:

@@ -1,0 +1,178 @@
+"""Rules whose matches stay on one line run only over the lines Hyperscan points to: the same matches as a
+scan of the whole text, on every kind of document (ASCII or not, CRLF, control characters, long lines).
+
+Nothing here is timed; benchmarks/run.py measures what the windows save.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from credscope.catalogue import Catalogue, load_catalogue
+from credscope.detect.engine import Detector, _on_lines
+from credscope.detect.prefilter import Prefilter
+from credscope.detect.regex_shape import line_local, literal_anchor
+from credscope.model import Document, Reach
+from credscope.testing.generate import expand
+
+pytest.importorskip("hyperscan")
+
+SHAPES = [
+    # (pattern, flags, line-local, literal anchor)
+    (r"ghp_[A-Za-z0-9]{36}", 0, True, 4),
+    (r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", 0, True, 0),
+    (r"[^@\s]+://[^@\s]+@host", 0, True, 5),
+    (r"[^@]+://x", 0, False, 4),  # a negated class without \n in it crosses lines
+    (r"key\s*=\s*(\w+)", 0, False, 3),  # \s matches a newline
+    (r"key[ \t]*=.*", 0, True, 3),  # `.` stops at a newline ...
+    (r"(?s)key=.*", 0, False, 4),  # ... unless DOTALL
+    (r"key=(?s:.)", 0, False, 4),
+    (r"(?m)^key=\w+$", 0, True, 4),
+    (r"key=\w+$", 0, False, 4),  # `$` outside MULTILINE: the end of the text only
+    (r"key=\w+\Z", 0, False, 4),
+    (r"\bkey=\w+", 0, True, 4),
+    (r"(?:pass|pwd|secret)=\w+", 0, True, 3),  # runs are not joined across a group: conservative
+    (r"(?:pass|pw)\w+", 0, True, 1),  # `re` factors out the common `p`
+    (r"(?i:token)(?=\n)", 0, False, 5),  # a lookahead that needs the newline
+    (r"(a)?(?(1)b|c)key", 0, False, 3),  # conditionals are not understood: not line-local
+    (r"(?:ab){2,}cd", 0, True, 2),
+    (r"x[\n]y", 0, False, 3),  # a one-character class is a literal
+    (r"x[^\n]y", 0, True, 1),
+    (r"x[\S]y", 0, True, 1),
+    (r"x[^\S]y", 0, False, 1),
+    (r"x[\x00-\x7f]y", 0, False, 1),
+]
+
+
+@pytest.mark.parametrize(("pattern", "flags", "local", "anchor"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_regex_shape(pattern: str, flags: int, local: bool, anchor: int) -> None:
+    assert line_local(pattern, flags) == local
+    assert literal_anchor(pattern, flags) == anchor
+    # The verdict holds for the pattern itself: a line-local pattern never matches across a newline.
+    if local:
+        compiled = re.compile(pattern, flags)
+        assert all("\n" not in m.group(0) for m in compiled.finditer("key=a\nb key=\n x\ny ghp_\n"))
+
+
+@functools.cache
+def _catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@functools.cache
+def _example_lines() -> tuple[str, ...]:
+    """Every example of every rule, positive and negative, with fresh tokens: lines for the documents below."""
+    lines: list[str] = []
+    for rule in _catalogue().rules:
+        for example in rule.examples:
+            text = expand(example.text).text
+            lines.extend(text.splitlines() or [text])
+    return tuple(lines)
+
+
+_JUNK = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80),
+    st.text(max_size=40),  # non-ASCII, control characters, surrogates' neighbours
+    st.sampled_from(
+        [
+            "",
+            "\x1c\x1d password = 'abc'",
+            "é token = 'q8Zr2LmPq8Zr2LmP'",
+            "naïve://user:pässword@host.example.com",
+            "x" * 5000,
+            "api_key: 'ÄÖÜäöü12345678'",
+        ]
+    ),
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    examples = _example_lines()
+    lines = draw(
+        st.lists(
+            st.one_of(st.integers(0, len(examples) - 1).map(examples.__getitem__), _JUNK),
+            min_size=1,
+            max_size=30,
+        )
+    )
+    separator = draw(st.sampled_from(["\n", "\r\n"]))
+    return separator.join(lines) + draw(st.sampled_from(["", "\n"]))
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(text=documents())
+def test_windowed_rules_find_what_the_whole_text_scan_finds(text: str) -> None:
+    rules = _catalogue().rules
+    prefilter = _hyperscan_prefilter()
+    content = text.encode("utf-8", "surrogatepass")
+    decoded = content.decode("utf-8", "surrogateescape")
+    chosen, windows = prefilter.select(content, "app/settings.py")
+    for index in chosen:
+        rule = rules[index]
+        whole = [(m.span(), m.groupdict()) for m in rule.pattern.finditer(decoded)]
+        if index in windows:
+            assert [(m.span(), m.groupdict()) for m in _on_lines(rule, decoded, windows[index])] == whole, rule.id
+    # Nothing is lost by leaving rules out, either: every rule the pure-Python path confirms is chosen.
+    assert set(_python_prefilter().candidates(content, "app/settings.py")) <= set(chosen)
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=documents())
+def test_detector_with_hyperscan_equals_detector_without(text: str) -> None:
+    document = Document(path="config/app.env", content=text.encode("utf-8", "surrogatepass"), reach=Reach.FILE)
+    assert _detector(True).detect(document) == _detector(False).detect(document)
+
+
+@functools.cache
+def _hyperscan_prefilter() -> Prefilter:
+    prefilter = Prefilter(_catalogue().rules, use_hyperscan=True)
+    assert prefilter.select(b"warm")[0] is not None and prefilter.engine == "hyperscan"
+    return prefilter
+
+
+@functools.cache
+def _python_prefilter() -> Prefilter:
+    return Prefilter(_catalogue().rules, use_hyperscan=False)
+
+
+@functools.cache
+def _detector(use_hyperscan: bool) -> Detector:
+    return Detector(_catalogue(), use_hyperscan=use_hyperscan)
+
+
+def test_windows_cover_lines_with_unsafe_bytes_and_map_to_characters() -> None:
+    # Line 2 holds a match behind non-ASCII text: its byte offset is not its character offset.
+    github = next(i for i, r in enumerate(_catalogue().rules) if r.id == "github-pat-classic")
+    secret = expand("{{github:ghp}}").text
+    text = f"# ünïcödé header\nGITHUB_TOKEN = '{secret}'\n# plain\n"
+    content = text.encode()
+    chosen, windows = _hyperscan_prefilter().select(content, "a.py")
+    assert github in chosen
+    line_start = text.index("GITHUB_TOKEN")
+    assert (line_start, text.index("# plain")) in windows[github]
+    assert (0, line_start) in windows[github]  # the non-ASCII line: Hyperscan's view of it is not trusted
+    found = [m.group("secret") for m in _on_lines(_catalogue().rules[github], text, windows[github])]
+    assert found == [secret]
+
+
+def test_a_match_hyperscan_cannot_see_on_a_non_ascii_line_is_still_found() -> None:
+    # 150 two-byte characters between quotes: within the rule's 200 characters, beyond its 200 *bytes*, so
+    # Hyperscan's byte-level view reports no match there; the line is read anyway because it is not ASCII.
+    rules = _catalogue().rules
+    quoted = next(i for i, r in enumerate(rules) if r.id == "generic-secret-quoted")
+    value = "é" * 150
+    text = f'x = 1\npassword = "{value}"\ny = 2\n'
+    chosen, windows = _hyperscan_prefilter().select(text.encode(), "a.py")
+    assert quoted in chosen
+    assert [m.group("secret") for m in _on_lines(rules[quoted], text, windows[quoted])] == [value]
