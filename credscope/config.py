@@ -11,7 +11,6 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +88,49 @@ def _repo_root(directory: Path) -> Path | None:
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate one configuration file (YAML, or a pyproject.toml's [tool.credscope])."""
+    """Read and validate one configuration file (YAML, or a pyproject.toml's [tool.credscope]).
+
+    A file is validated once: its validated document is kept in the user cache, keyed by the file's bytes
+    and this code's own files, because importing jsonschema and yaml cost ~70 ms of every run in a
+    configured repository. Only a document that passed validation is ever kept.
+    """
+    import pickle  # noqa: PLC0415
+
+    from credscope.cache import read_cache, write_cache  # noqa: PLC0415
+
+    key = _cache_key(path)
+    cached = read_cache(key) if key else None
+    if cached is not None:
+        try:
+            document = pickle.loads(cached)
+        except Exception:  # noqa: BLE001 - a stale or torn cache entry only means validating again
+            document = None
+        if isinstance(document, dict):
+            return _build(path, document)
     if path.name.endswith(".toml"):
         document, prefix = _read_pyproject(path), "tool.credscope."
     else:
         document, prefix = _read_yaml(path), ""
     _validate(path, document, prefix)
+    if key and isinstance(document, dict):
+        write_cache(key, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
     return _build(path, document)
+
+
+def _cache_key(path: Path) -> str | None:
+    """None when the file cannot be read: the uncached load then reports it."""
+    import hashlib  # noqa: PLC0415
+
+    digest = hashlib.sha256(f"{sys.version}\0{path.name.endswith('.toml')}\0".encode())
+    code = Path(__file__).resolve().parent
+    try:
+        for own in (code / "config.py", code / "schemas" / "config.schema.json"):
+            status = own.stat()
+            digest.update(f"{own}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+        digest.update(path.read_bytes())
+    except OSError:
+        return None
+    return f"config-{digest.hexdigest()[:32]}.pickle"
 
 
 def discover(start: Path, explicit: Path | None = None) -> Config:
@@ -149,6 +184,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
 @cache
 def _schema() -> dict[str, Any]:
+    from importlib import resources  # noqa: PLC0415 - only when a file is validated
+
     text = resources.files("credscope").joinpath("schemas/config.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
