@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +105,8 @@ def from_credentials(credentials: Iterable[Credential]) -> Baseline:
 
 @cache
 def _schema() -> dict[str, Any]:
+    from importlib import resources  # noqa: PLC0415 - only when a baseline is read
+
     text = resources.files("credscope").joinpath("schemas/baseline.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

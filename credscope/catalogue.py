@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -204,7 +203,8 @@ class Catalogue:
 
 def builtin_provider_dir() -> Path:
     """`providers/` beside the package in a checkout, or its copy inside an installed wheel."""
-    packaged = Path(str(resources.files("credscope"))) / _PACKAGED_DIR
+    # The package's own directory (what importlib.resources answers for it, without importing it at each start).
+    packaged = Path(__file__).resolve().parent / _PACKAGED_DIR
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "providers"
@@ -212,6 +212,8 @@ def builtin_provider_dir() -> Path:
 
 @cache
 def _schema() -> dict[str, Any]:
+    from importlib import resources  # noqa: PLC0415 - only when the catalogue is built
+
     text = resources.files("credscope").joinpath("schemas/provider.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
