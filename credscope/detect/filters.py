@@ -420,7 +420,7 @@ def test_value(ctx: FilterContext) -> str | None:
         return "test or default value"  # role-secret-key, prod-db-password: words, not randomness
     if ctx.name and _squashed(ctx.secret) == _squashed(ctx.name):
         return "the value repeats its name"  # {'secretsmanager': 'secrets-manager'}
-    password = _URL_PASSWORD.search(ctx.secret)
+    password = _URL_PASSWORD.search(ctx.secret) if "@" in ctx.secret else None
     if password and (password.group(2).lower() in _FAKE_WORDS or password.group(1) == password.group(2)):
         return "test or default value"  # https://user:password@proxy.example
     return None
@@ -429,7 +429,8 @@ def test_value(ctx: FilterContext) -> str | None:
 # API reference examples shipped with SDKs (botocore's data/*/examples-1.json): request samples, not secrets.
 _API_EXAMPLES = re.compile(r"(?:^|/)examples?-\d+\.json$|(?:^|/)(?:openapi|swagger)[^/]*\.(?:json|ya?ml)$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$")
-_URL_PASSWORD = re.compile(r"([^:@/\s,]*):([^:@/\s,]+)@")
+# Tried only where a run of such characters starts (the lookbehind): from every position it was quadratic.
+_URL_PASSWORD = re.compile(r"(?<![^:@/\s,])([^:@/\s,]*):([^:@/\s,]+)@")
 
 
 def _made_of_fake_words(word: str) -> bool:

@@ -31,7 +31,7 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-2"
+_CACHE_VERSION = b"credscope-prefilter-3"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 
@@ -223,28 +223,14 @@ class _HyperscanEngine:
             flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
             ids.append(self._keyword_base + index)
         self._rule_base = self._keyword_base + len(keywords)
-        # Rules whose matches stay on one line and contain a literal report every match end (few, thanks to
-        # the literal); the others report only whether they may match at all.
-        self._windowed = frozenset(
-            index
-            for index, rule in enumerate(rules)
-            if line_local(rule.pattern.pattern, rule.pattern.flags)
-            and literal_anchor(rule.pattern.pattern, rule.pattern.flags) >= _WINDOW_ANCHOR
-        )
-        wanted = [
-            (
-                self._rule_base + index,
-                rule.pattern.pattern.encode(),
-                _hs_flags(hyperscan, rule.pattern.flags, every_match=index in self._windowed),
-            )
-            for index, rule in enumerate(rules)
+        sources = [
+            (self._rule_base + index, rule.pattern.pattern, rule.pattern.flags) for index, rule in enumerate(rules)
         ]
-        rule_patterns = [(pattern_id, expression, flag) for pattern_id, expression, flag in wanted if flag is not None]
         fixed = list(zip(ids, expressions, flags, strict=True))
-        self._database, kept = _load_or_compile(hyperscan, fixed, rule_patterns)
+        self._database, kept, windowed = _load_or_compile(hyperscan, fixed, sources)
         self.prefiltered = frozenset(pattern_id - self._rule_base for pattern_id in kept)
-        self.windowed = self._windowed & self.prefiltered
-        self._windowed_ids = frozenset(self._rule_base + index for index in self.windowed)
+        self._windowed_ids = frozenset(windowed) & frozenset(kept)
+        self.windowed = frozenset(pattern_id - self._rule_base for pattern_id in self._windowed_ids)
 
     def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], bool]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
@@ -301,27 +287,41 @@ def _compiles(hyperscan: Any, expression: bytes, flag: int) -> bool:
 
 
 def _load_or_compile(
-    hyperscan: Any, fixed: list[tuple[int, bytes, int]], rule_patterns: list[tuple[int, bytes, int]]
-) -> tuple[Any, list[int]]:
-    """The database and the ids of the rule patterns it holds (those Hyperscan accepts).
+    hyperscan: Any, fixed: list[tuple[int, bytes, int]], sources: list[tuple[int, str, int]]
+) -> tuple[Any, list[int], list[int]]:
+    """The database, the ids of the rule patterns it holds (those Hyperscan accepts) and of the windowed ones.
 
-    Checking and compiling every pattern takes seconds: both results are kept in the user cache, keyed by
-    everything that went into them.
+    A rule is windowed when its matches stay on one line and contain a literal (detect/regex_shape.py): it
+    reports every match end (few, thanks to the literal); the others report only whether they may match.
+    Reading every pattern's shape, checking and compiling it takes seconds: the results are kept in the user
+    cache, keyed by everything that goes into them.
     """
     digest = hashlib.sha256(_CACHE_VERSION + str(getattr(hyperscan, "__version__", "")).encode())
-    for pattern_id, expression, flag in (*fixed, *rule_patterns):
+    for pattern_id, expression, flag in fixed:
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
+    for pattern_id, source, python_flags in sources:
+        digest.update(b"%d\0%d\0%s\0" % (pattern_id, python_flags, source.encode()))
     name = f"prefilter-{digest.hexdigest()[:32]}.hsdb"
     cached = read_cache(name)
     if cached is not None:
         try:
             header, _, serialised = cached.partition(b"\n")
+            kept_part, _, windowed_part = header.partition(b";")
             database = hyperscan.loadb(serialised, hyperscan.HS_MODE_BLOCK)
             database.scratch = hyperscan.Scratch(database)
-            return database, [int(pattern_id) for pattern_id in header.split()]
+            return database, [int(i) for i in kept_part.split()], [int(i) for i in windowed_part.split()]
         except (hyperscan.error, ValueError):
             pass  # torn, or written by another Hyperscan build: compile afresh
-    kept = [(i, expression, flag) for i, expression, flag in rule_patterns if _compiles(hyperscan, expression, flag)]
+    windowed = [
+        pattern_id
+        for pattern_id, source, python_flags in sources
+        if line_local(source, python_flags) and literal_anchor(source, python_flags) >= _WINDOW_ANCHOR
+    ]
+    kept: list[tuple[int, bytes, int]] = []
+    for pattern_id, source, python_flags in sources:
+        hs_flag = _hs_flags(hyperscan, python_flags, every_match=pattern_id in windowed)
+        if hs_flag is not None and _compiles(hyperscan, source.encode(), hs_flag):
+            kept.append((pattern_id, source.encode(), hs_flag))
     chosen = [*fixed, *kept]
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
@@ -331,5 +331,6 @@ def _load_or_compile(
         flags=[flag for _, _, flag in chosen],
     )
     kept_ids = [pattern_id for pattern_id, _, _ in kept]
-    write_cache(name, " ".join(map(str, kept_ids)).encode() + b"\n" + hyperscan.dumpb(database))
-    return database, kept_ids
+    listed = " ".join(map(str, kept_ids)) + ";" + " ".join(map(str, windowed))
+    write_cache(name, listed.encode() + b"\n" + hyperscan.dumpb(database))
+    return database, kept_ids, windowed
