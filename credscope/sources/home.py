@@ -8,30 +8,55 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import importlib
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from credscope.model import Candidate, Document, Reach
 from credscope.sources import Source, SourceReport
-from credscope.sources.stores import Parser, context_at, parse_store
-from credscope.sources.stores.agents import codex_toml, continue_yaml, mcp_json
-from credscope.sources.stores.config_files import (
-    aws_config,
-    aws_config_profiles,
-    aws_credentials,
-    docker_config,
-    gcloud_adc,
-    gh_hosts,
-    kubeconfig,
-    netrc,
-    npmrc,
-    pgpass,
-    pypirc,
-    whole_file,
-)
 from credscope.sources.tree import read_regular_file
+
+if TYPE_CHECKING:
+    from credscope.sources.stores import Entry, Parser
+
+
+class _Deferred:
+    """A store parser imported when first called: a tree scan that meets no credential store never loads them."""
+
+    __slots__ = ("_module", "_name", "_parser")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module, self._name = module, name
+        self._parser: Callable[..., list[Entry]] | None = None
+
+    def __call__(self, text: str, **options: Any) -> list[Entry]:
+        if self._parser is None:
+            module = importlib.import_module(f"credscope.sources.stores.{self._module}")
+            self._parser = getattr(module, self._name)
+        return self._parser(text, **options)
+
+    def __repr__(self) -> str:
+        return f"credscope.sources.stores.{self._module}.{self._name}"
+
+
+aws_config = _Deferred("config_files", "aws_config")
+aws_credentials = _Deferred("config_files", "aws_credentials")
+docker_config = _Deferred("config_files", "docker_config")
+gcloud_adc = _Deferred("config_files", "gcloud_adc")
+gh_hosts = _Deferred("config_files", "gh_hosts")
+kubeconfig = _Deferred("config_files", "kubeconfig")
+netrc = _Deferred("config_files", "netrc")
+npmrc = _Deferred("config_files", "npmrc")
+pgpass = _Deferred("config_files", "pgpass")
+pypirc = _Deferred("config_files", "pypirc")
+whole_file = _Deferred("config_files", "whole_file")
+codex_toml = _Deferred("agents", "codex_toml")
+continue_yaml = _Deferred("agents", "continue_yaml")
+mcp_json = _Deferred("agents", "mcp_json")
 
 MAX_STORE_SIZE = 5 * 1024 * 1024  # history files grow; beyond this a file is not a credential store
 
@@ -89,6 +114,10 @@ REPO_STORES: tuple[Store, ...] = (
 )
 
 
+# What every path matching a store pattern ends with: the pattern after its last wildcard.
+_STORE_TAILS = tuple({re.split(r"[*?\[\]]", store.pattern)[-1] for store in REPO_STORES})
+
+
 def default_home(environ: Mapping[str, str] | None = None) -> Path:
     """The user's home: $HOME when set (tests point it at a temporary directory), else the account's."""
     environ = os.environ if environ is None else environ
@@ -109,6 +138,9 @@ class HomeSource:
         if not home.is_dir():
             report.skip(str(self.home), "not-a-directory", "--home needs a directory")
             return
+        from credscope.sources.stores import parse_store  # noqa: PLC0415 - see _Deferred
+        from credscope.sources.stores.config_files import aws_config_profiles  # noqa: PLC0415
+
         aws_profiles: dict[str, dict[str, str]] = {}
         for store in HOME_STORES:
             for absolute in _matches(home, store.pattern):
@@ -151,6 +183,8 @@ def _matches(base: Path, pattern: str) -> list[Path]:
 
 def repo_store_for(path: str) -> Store | None:
     """The agent-config store a tree path is, if any (`.cursor/mcp.json` at any depth)."""
+    if not path.endswith(_STORE_TAILS):
+        return None  # almost every path: no pattern's literal ending
     for store in REPO_STORES:
         if fnmatch.fnmatchcase(path, store.pattern) or fnmatch.fnmatchcase(path, "*/" + store.pattern):
             return store
@@ -170,6 +204,8 @@ class AgentConfigSource:
             if store is None:
                 yield document
                 continue
+            from credscope.sources.stores import parse_store  # noqa: PLC0415 - see _Deferred
+
             yield parse_store(document, store.store, store.parser, _skipper(report, document.path))
 
 
@@ -192,6 +228,8 @@ def with_store_context(document: Document, candidates: list[Candidate]) -> list[
         entries = parser(document.content.decode("utf-8", "surrogateescape"))
     except ValueError:
         return candidates
+    from credscope.sources.stores import context_at  # noqa: PLC0415 - see _Deferred
+
     return [_with_hints(candidate, context_at(entries, candidate.location.line)) for candidate in candidates]
 
 
@@ -203,6 +241,8 @@ def _with_hints(candidate: Candidate, hints: dict[str, str]) -> Candidate:
 
 
 def _aws_profiles(home: Path) -> dict[str, dict[str, str]]:
+    from credscope.sources.stores.config_files import aws_config_profiles  # noqa: PLC0415 - see _Deferred
+
     config = home / ".aws" / "config"
     try:
         return aws_config_profiles(config.read_text("utf-8", "replace")) if config.is_file() else {}
