@@ -192,9 +192,10 @@ def test_files_that_vanish_or_change_between_listing_and_reading(
     real_walk = tree_module.TreeSource._walk
     real_open = os.open
 
-    def racing_walk(self: tree_module.TreeSource, walk_root: Path, report: object) -> Iterator[tuple[Path, str]]:
+    def racing_walk(self: tree_module.TreeSource, walk_root: Path, report: object) -> Iterator[tuple[str, str]]:
         # Each change lands after the entry was listed and before it is read: the window a real race has.
-        for absolute, relative in real_walk(self, walk_root, report):  # type: ignore[arg-type]
+        for listed, relative in real_walk(self, walk_root, report):  # type: ignore[arg-type]
+            absolute = Path(listed)
             if relative == "gone/inner.env":
                 continue
             if relative == "vanish.env":
@@ -205,7 +206,7 @@ def test_files_that_vanish_or_change_between_listing_and_reading(
             elif relative == "grow.env":
                 (root / "gone" / "inner.env").unlink()
                 (root / "gone").rmdir()  # listed by now, gone when the walk gets there
-            yield absolute, relative
+            yield listed, relative
 
     def racing_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
         name = Path(path).name

@@ -47,6 +47,10 @@ class GitStatus:
             relative = absolute.relative_to(self.toplevel).as_posix()
         except ValueError:
             return Reach.FILE
+        return self.reach_of_relative(relative)
+
+    def reach_of_relative(self, relative: str) -> Reach:
+        """The reach of a path given relative to the top level, with `/` separators."""
         if relative in self.untracked:
             return Reach.UNTRACKED
         if relative in self.ignored_files or any(relative.startswith(d) for d in self.ignored_dirs):

@@ -57,10 +57,15 @@ class TreeSource:
             for relative in self.options.only_files:
                 yield from self._read(root / relative, relative, root, status, report)
             return
+        # Paths relative to the scanned root are relative to the repository's top level after this prefix.
+        prefix = _prefix_in(status, root)
         for absolute, relative in self._walk(root, report):
-            yield from self._read(absolute, relative, root, status, report)
+            content = read_regular_file(absolute, relative, self.options.max_file_size, report)
+            if content is not None:
+                reach = Reach.FILE if status is None or prefix is None else status.reach_of_relative(prefix + relative)
+                yield Document(path=relative, content=content, reach=reach, root=str(root))
 
-    def _walk(self, root: Path, report: SourceReport) -> Iterator[tuple[Path, str]]:
+    def _walk(self, root: Path, report: SourceReport) -> Iterator[tuple[str, str]]:
         stack: list[tuple[Path, str]] = [(root, "")]
         while stack:
             directory, prefix = stack.pop()
@@ -87,7 +92,7 @@ class TreeSource:
                             continue
                         subdirs.append((Path(entry.path), relative + "/"))
                     elif entry.is_file(follow_symlinks=False):
-                        yield Path(entry.path), relative
+                        yield entry.path, relative
                     else:
                         report.skip(relative, "not-a-regular-file")
                 except OSError as error:
@@ -105,6 +110,17 @@ class TreeSource:
             return
         reach = status.reach_of(absolute) if status else Reach.FILE
         yield Document(path=relative, content=content, reach=reach, root=str(root))
+
+
+def _prefix_in(status: GitStatus | None, root: Path) -> str | None:
+    """`root` relative to the repository's top level, as a prefix for paths under it ("" at the top)."""
+    if status is None:
+        return None
+    try:
+        relative = root.relative_to(status.toplevel).as_posix()
+    except ValueError:
+        return None
+    return "" if relative == "." else relative + "/"
 
 
 def _git_status(directory: Path, report: SourceReport) -> GitStatus | None:
@@ -134,10 +150,10 @@ def _skip_symlink(root: Path, link: Path, relative: str, report: SourceReport) -
         report.skip(relative, "symlink-inside-tree", target.relative_to(root).as_posix())
 
 
-def read_regular_file(absolute: Path, relative: str, max_size: int, report: SourceReport) -> bytes | None:
+def read_regular_file(absolute: str | Path, relative: str, max_size: int, report: SourceReport) -> bytes | None:
     """The file's bytes, or None with the reason recorded: never blocks on a FIFO, never raises."""
     try:
-        info = absolute.lstat()
+        info = os.lstat(absolute)
         if not stat.S_ISREG(info.st_mode):
             report.skip(relative, "not-a-regular-file")
             return None
