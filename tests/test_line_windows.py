@@ -86,6 +86,8 @@ _JUNK = st.one_of(
             "naïve://user:pässword@host.example.com",
             "x" * 5000,
             "api_key: 'ÄÖÜäöü12345678'",
+            "kind: Secret",
+            '{"auths": {"r.example": {"auth": "dXNlcjpwYXNz"}}}',
         ]
     ),
 )
@@ -117,7 +119,8 @@ def test_windowed_rules_find_what_the_whole_text_scan_finds(text: str) -> None:
     prefilter = _hyperscan_prefilter()
     content = text.encode("utf-8", "surrogatepass")
     decoded = content.decode("utf-8", "surrogateescape")
-    chosen, windows = prefilter.select(content, "app/settings.py")
+    chosen, windows, literals = prefilter.select(content, "app/settings.py")
+    assert literals == _python_prefilter().select(content, "app/settings.py").literals
     for index in chosen:
         rule = rules[index]
         whole = [(m.span(), m.groupdict()) for m in rule.pattern.finditer(decoded)]
@@ -134,16 +137,20 @@ def test_detector_with_hyperscan_equals_detector_without(text: str) -> None:
     assert _detector(True).detect(document) == _detector(False).detect(document)
 
 
+_LITERALS = (b"Secret", b'"auths"', b"token-data", b"\xc3\xa9")
+
+
 @functools.cache
 def _hyperscan_prefilter() -> Prefilter:
-    prefilter = Prefilter(_catalogue().rules, use_hyperscan=True)
-    assert prefilter.select(b"warm")[0] is not None and prefilter.engine == "hyperscan"
+    prefilter = Prefilter(_catalogue().rules, use_hyperscan=True, literals=_LITERALS)
+    prefilter.select(b"warm")
+    assert prefilter.engine == "hyperscan"
     return prefilter
 
 
 @functools.cache
 def _python_prefilter() -> Prefilter:
-    return Prefilter(_catalogue().rules, use_hyperscan=False)
+    return Prefilter(_catalogue().rules, use_hyperscan=False, literals=_LITERALS)
 
 
 @functools.cache
@@ -157,7 +164,7 @@ def test_windows_cover_lines_with_unsafe_bytes_and_map_to_characters() -> None:
     secret = expand("{{github:ghp}}").text
     text = f"# ünïcödé header\nGITHUB_TOKEN = '{secret}'\n# plain\n"
     content = text.encode()
-    chosen, windows = _hyperscan_prefilter().select(content, "a.py")
+    chosen, windows, _ = _hyperscan_prefilter().select(content, "a.py")
     assert github in chosen
     line_start = text.index("GITHUB_TOKEN")
     assert (line_start, text.index("# plain")) in windows[github]
@@ -173,6 +180,6 @@ def test_a_match_hyperscan_cannot_see_on_a_non_ascii_line_is_still_found() -> No
     quoted = next(i for i, r in enumerate(rules) if r.id == "generic-secret-quoted")
     value = "é" * 150
     text = f'x = 1\npassword = "{value}"\ny = 2\n'
-    chosen, windows = _hyperscan_prefilter().select(text.encode(), "a.py")
+    chosen, windows, _ = _hyperscan_prefilter().select(text.encode(), "a.py")
     assert quoted in chosen
     assert [m.group("secret") for m in _on_lines(rules[quoted], text, windows[quoted])] == [value]

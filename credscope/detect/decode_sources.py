@@ -17,12 +17,13 @@ _MAX_ENCODED = 1_000_000
 _MAX_DEPTH = 2  # a Secret's `.dockerconfigjson` holding `auths` holding `auth`: two levels of decoding
 _KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "token-data"})
 # Bytes that say a JSON or YAML document may hold such values: it is parsed even when no rule matches its text.
-_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
+ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
 
 
-def may_hold_encoded(path: str, content: bytes) -> bool:
-    if not any(hint in content for hint in _HINTS):
-        return False  # most documents: four byte searches are cheaper than naming the parser
+def may_hold_encoded(path: str, content: bytes, hints: frozenset[bytes] | None = None) -> bool:
+    """Whether the document is a JSON or YAML file with one of ENCODED_HINTS in it (`hints`: those found)."""
+    if not (any(hint in content for hint in ENCODED_HINTS) if hints is None else hints):
+        return False  # most documents: cheaper than naming the parser
     parser = parser_for(path)
     return parser is not None and parser.format in {"json", "yaml"}
 

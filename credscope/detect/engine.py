@@ -10,7 +10,7 @@ from enum import IntEnum
 
 from credscope.catalogue import Catalogue, Rule
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
-from credscope.detect.decode_sources import Decoded, decoded_values, may_hold_encoded
+from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.filters import FILTERS, Filter, FilterContext, meets_entropy, why_not_a_secret
 from credscope.detect.prefilter import Prefilter
 from credscope.model import Candidate, Document, Location
@@ -71,12 +71,10 @@ class Detector:
         self.filters = filters
         self.validators = validators if validators is not None else _default_validators()
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
-        self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan)
+        self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS)
 
     def warm(self) -> None:
         """Compile every rule's pattern and load the Hyperscan database now: forked workers then share them."""
-        for rule in self.rules:
-            rule.pattern.search("")
         self._prefilter.warm()
 
     def active_rules(self, content: bytes, path: str | None = None) -> list[Rule]:
@@ -93,10 +91,10 @@ class Detector:
         stats = stats if stats is not None else DocumentStats()
         # Rules that may match: each pattern then runs once over the text (or over the lines Hyperscan points
         # to), finding its matches or none.
-        indices, ends = self._prefilter.select(document.content, document.path)
-        rules = [(self.rules[index], ends.get(index)) for index in indices]
+        selection = self._prefilter.select(document.content, document.path)
+        rules = [(self.rules[index], selection.lines.get(index)) for index in selection.rules]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text.
-        encoded = may_hold_encoded(document.path, document.content)
+        encoded = may_hold_encoded(document.path, document.content, selection.literals)
         if not rules and not encoded:
             return []
         text = document.content.decode("utf-8", "surrogateescape")

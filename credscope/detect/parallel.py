@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 # A scan goes parallel once this much has been read before the sources ran dry.
-PARALLEL_AFTER_BYTES = 8 * 1024 * 1024
+PARALLEL_AFTER_BYTES = 4 * 1024 * 1024
 PARALLEL_AFTER_FILES = 2000
 _BATCH_BYTES = 1024 * 1024
 _BATCH_FILES = 256

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
@@ -39,8 +39,12 @@ _WINDOW_ANCHOR = 3
 class Prefilter:
     """Compiled once per process (per Detector); `candidates` is safe to call for many documents."""
 
-    def __init__(self, rules: Sequence[Rule], *, use_hyperscan: bool | None = None) -> None:
+    def __init__(
+        self, rules: Sequence[Rule], *, use_hyperscan: bool | None = None, literals: Sequence[bytes] = ()
+    ) -> None:
         self.rules = tuple(rules)
+        # Case-sensitive byte strings the caller wants to know about (found in the same pass when Hyperscan runs).
+        self.literals = tuple(literals)
         self._keywords: tuple[bytes, ...] = tuple(sorted({k.encode() for rule in self.rules for k in rule.keywords}))
         keyword_index = {keyword: index for index, keyword in enumerate(self._keywords)}
         # For each rule, the indices of its keywords; empty means "no keyword step".
@@ -79,11 +83,10 @@ class Prefilter:
 
         With `path`, rules restricted to other paths are left out before any pattern runs.
         """
-        possible, _ = self.select(content, path)
-        return self._confirmed(set(possible), content)
+        return self._confirmed(set(self.select(content, path).rules), content)
 
-    def select(self, content: bytes, path: str | None = None) -> tuple[list[int], Mapping[int, Spans]]:
-        """The rules that *may* match in `content` (in rule order), and where some of them may.
+    def select(self, content: bytes, path: str | None = None) -> Selection:
+        """The rules that *may* match in `content` (in rule order), where some of them may, and the literals in it.
 
         For the caller that runs each pattern itself (a search to confirm first would read the text twice for
         every rule that does match). The mapping holds, for rules whose matches stay on one line and contain
@@ -95,22 +98,24 @@ class Prefilter:
         self._seen_bytes += len(content)
         engine = self._hyperscan() if self._wants_hyperscan() else None
         if engine is None:
-            return sorted(self._python_candidates(content, path)), {}
-        keyword_hits, maybe_rules, ends, unsafe = engine.scan(content)
+            found = frozenset(literal for literal in self.literals if literal in content)
+            return Selection(sorted(self._python_candidates(content, path)), {}, found)
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe = engine.scan(content)
+        literals = frozenset(self.literals[index] for index in literal_hits)
         possible = self._with_keywords(keyword_hits)
         if not unsafe:
             possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
         chosen = sorted(self._for_path(possible, path))
         windowed = [index for index in chosen if index in engine.windowed]
         if not windowed:
-            return chosen, {}
+            return Selection(chosen, {}, literals)
         unsafe_lines = _unsafe_lines(content) if unsafe else set()
         if unsafe_lines is None:
-            return chosen, {}  # too many: every rule reads the whole text
+            return Selection(chosen, {}, literals)  # too many: every rule reads the whole text
         lines = {index: sorted(unsafe_lines | _lines_at(content, ends.get(index, ()))) for index in windowed}
         if unsafe and not content.isascii():
             lines = _as_characters(content, lines)
-        return chosen, lines
+        return Selection(chosen, lines, literals)
 
     def _for_path(self, possible: set[int], path: str | None) -> set[int]:
         if path is None:
@@ -125,7 +130,7 @@ class Prefilter:
     def _hyperscan(self) -> _HyperscanEngine | None:
         if self._engine is None and not self._engine_failed:
             try:
-                self._engine = _HyperscanEngine(self.rules, self._keywords)
+                self._engine = _HyperscanEngine(self.rules, self._keywords, self.literals)
             except ImportError:
                 self._engine_failed = True
         return self._engine
@@ -151,6 +156,16 @@ class Prefilter:
 
 # (start, end) spans of whole lines, newline included: where a windowed rule runs.
 Spans = list[tuple[int, int]]
+
+
+class Selection(NamedTuple):
+    """What one pass over a document's bytes says: see `Prefilter.select`."""
+
+    rules: list[int]
+    lines: Mapping[int, Spans]
+    literals: frozenset[bytes]
+
+
 # Beyond this many lines with unsafe bytes, a document is read whole by every rule.
 _MAX_UNSAFE_LINES = 64
 
@@ -210,7 +225,7 @@ def _as_characters(content: bytes, lines: Mapping[int, Spans]) -> dict[int, Span
 class _HyperscanEngine:
     """One Hyperscan block-mode database: keyword literals, rule patterns in prefilter mode, an unsafe-byte probe."""
 
-    def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes]) -> None:
+    def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes], literals: Sequence[bytes] = ()) -> None:
         import hyperscan  # noqa: PLC0415 - optional and slow to import; small scans never need it
 
         self._hs: Any = hyperscan
@@ -222,7 +237,12 @@ class _HyperscanEngine:
             expressions.append(re.escape(keyword))
             flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
             ids.append(self._keyword_base + index)
-        self._rule_base = self._keyword_base + len(keywords)
+        self._literal_base = self._keyword_base + len(keywords)
+        for index, literal in enumerate(literals):
+            expressions.append(re.escape(literal))
+            flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+            ids.append(self._literal_base + index)
+        self._rule_base = self._literal_base + len(literals)
         sources = [
             (self._rule_base + index, rule.pattern.pattern, rule.pattern.flags) for index, rule in enumerate(rules)
         ]
@@ -232,21 +252,18 @@ class _HyperscanEngine:
         self._windowed_ids = frozenset(windowed) & frozenset(kept)
         self.windowed = frozenset(pattern_id - self._rule_base for pattern_id in self._windowed_ids)
 
-    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], bool]:
+    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
-        index, sorted), and whether the content is unsafe."""
+        index, sorted), literal indices found, and whether the content is unsafe."""
         found: set[int] = set()
         ends: dict[int, list[int]] = {}
         windowed_ids = self._windowed_ids
         self._database.scan(content, match_event_handler=_collect, context=(found, ends, windowed_ids))
-        keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._rule_base}
+        keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
+        literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if i >= self._rule_base}
-        return (
-            keywords,
-            rules,
-            {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()},
-            _UNSAFE_ID in found,
-        )
+        windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()}
+        return keywords, rules, windows, literals, _UNSAFE_ID in found
 
 
 def _collect(
