@@ -74,7 +74,8 @@ class Detector:
         self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS)
 
     def warm(self) -> None:
-        """Compile every rule's pattern and load the Hyperscan database now: forked workers then share them."""
+        """Load the Hyperscan database now, so forked workers share it. Patterns compile where they are used:
+        each worker compiles the few its documents need, in parallel, rather than this process all of them."""
         self._prefilter.warm()
 
     def active_rules(self, content: bytes, path: str | None = None) -> list[Rule]:
