@@ -4,6 +4,7 @@
 # annotations at each start, and evaluating them from strings (twice each) cost ~10 ms of every run.
 # Names imported only for type checking are quoted where they annotate.
 
+import gc
 import importlib
 import os
 import sys
@@ -240,6 +241,10 @@ def main() -> None:
         code = EXIT_INTERNAL
     else:
         code = code if isinstance(code, int) else EXIT_OK
+    # The process ends here, and the interpreter's final garbage collections would walk every object of the
+    # run (modules, catalogue, results) to free memory the OS takes back anyway: ~20 ms of a one-file scan.
+    # Frozen objects are left out of them; atexit handlers and the flushing of stdout and stderr still run.
+    gc.freeze()
     sys.exit(code)
 
 
