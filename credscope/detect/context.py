@@ -76,7 +76,7 @@ class DocumentContext:
             self._tried = True
             from credscope.detect.parsers import parse_document  # noqa: PLC0415 - only flagged documents
 
-            self._parsed = parse_document(self.path, self.text)
+            self._parsed = parse_document(self.path, self.text, on_demand=True)
             if self._parsed is not None:
                 self._sorted = sorted(self._parsed.assignments, key=lambda a: (a.start, -a.end))
                 self._starts = [a.start for a in self._sorted]
@@ -95,8 +95,12 @@ class DocumentContext:
 
     def assignment_at(self, start: int, end: int) -> Assignment | None:
         """The innermost assignment whose value holds the span."""
-        if self.parsed is None:
+        parsed = self.parsed
+        if parsed is None:
             return None
+        if parsed.locate is not None:
+            found = parsed.locate(start, end)
+            return found if found is not None and found.start <= start and end <= found.end else None
         index = bisect.bisect_right(self._starts, start)
         for candidate in reversed(self._sorted[max(0, index - _BACKWARD_LIMIT) : index]):
             if candidate.start <= start and end <= candidate.end:

@@ -119,12 +119,17 @@ _GLOBS = re.compile(
 )
 
 
-def parse_document(path: str, text: str) -> Parsed | None:
-    """The document's assignments, or None when no parser applies. Never raises."""
+def parse_document(path: str, text: str, *, on_demand: bool = False) -> Parsed | None:
+    """The document's assignments, or None when no parser applies. Never raises.
+
+    With `on_demand`, source code comes back with `Parsed.locate` instead of every assignment listed.
+    """
     parser = parser_for(path)
     if parser is None or len(text) > MAX_PARSE_CHARS:
         return None
     try:
+        if on_demand and isinstance(parser, SourceParser):
+            return parser.parse_on_demand(text)
         return parser.parse(text)
     except (ValueError, LookupError, RecursionError, TypeError, AttributeError) as error:
         # A parser bug on odd input must not cost the scan: the document is read line by line instead.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +40,10 @@ class Parsed:
     format: str
     assignments: tuple[Assignment, ...] = ()
     error: str | None = None  # set when the text is not valid for the format; assignments may be partial
+    # Formats that find the assignment at a span on demand rather than listing them all (source code: a
+    # file with one match needs one string resolved, not its thousands): (start, end) -> the outermost
+    # assignment whose value holds the span, if any. `assignments` is then empty.
+    locate: Callable[[int, int], Assignment | None] | None = field(default=None, compare=False)
 
 
 class Parser(Protocol):

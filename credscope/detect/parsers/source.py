@@ -111,28 +111,80 @@ class SourceParser:
         return self.language
 
     def parse(self, text: str) -> Parsed:
+        """Every string literal that is assigned, passed or keyed by a name."""
+        tree = _Tree.parse(self.language, text)
+        if isinstance(tree, str):
+            return Parsed(self.format, error=tree)
+        found = [
+            assignment
+            for chain in _strings(tree.root, tree.kinds)
+            if (assignment := tree.assignment(chain)) is not None
+        ]
+        return Parsed(self.format, tuple(found), tree.error)
+
+    def parse_on_demand(self, text: str) -> Parsed:
+        """The syntax tree only: `Parsed.locate` resolves the string at a span when a match asks for it."""
+        tree = _Tree.parse(self.language, text)
+        if isinstance(tree, str):
+            return Parsed(self.format, error=tree)
+        return Parsed(self.format, (), tree.error, locate=tree.locate)
+
+
+class _Tree:
+    """One parsed source text, and how its strings map back to names and character offsets."""
+
+    def __init__(self, text: str, data: bytes, root: Any, kinds: frozenset[str]) -> None:
+        self.text = text
+        self.data = data
+        self.root = root
+        self.kinds = kinds
+        self.error = "syntax error" if root.has_error else None
+        self._offsets = _CharOffsets(text, data)
+        self._lines: LineIndex | None = None
+
+    @classmethod
+    def parse(cls, language: str, text: str) -> _Tree | str:
+        """The tree, or why there is none."""
         try:
             tree_sitter = importlib.import_module("tree_sitter")
-            grammar = GRAMMARS[self.language]
+            grammar = GRAMMARS[language]
             module = importlib.import_module(grammar.module)
         except ImportError as missing:
-            return Parsed(self.format, error=f"grammar not installed: {missing.name}")
-        language = tree_sitter.Language(getattr(module, grammar.function)())
+            return f"grammar not installed: {missing.name}"
         data = text.encode("utf-8", "surrogateescape")
-        tree = tree_sitter.Parser(language).parse(data)
-        offsets = _CharOffsets(text, data)
-        lines = LineIndex(text)
-        found: list[Assignment] = []
-        for chain in _strings(tree.root_node, frozenset(grammar.strings)):
-            start, end = _content_span(chain[0])
-            path = _path_of(chain, data)
-            if not path or end <= start:
-                continue
-            char_start, char_end = offsets.char(start), offsets.char(end)
-            value = text[char_start:char_end]
-            found.append(Assignment(path[-1], path, value, char_start, char_end, lines.line_of(char_start)))
-        error = "syntax error" if tree.root_node.has_error else None
-        return Parsed(self.format, tuple(found), error)
+        tree = tree_sitter.Parser(tree_sitter.Language(getattr(module, grammar.function)())).parse(data)
+        return cls(text, data, tree.root_node, frozenset(grammar.strings))
+
+    def assignment(self, chain: list[Any]) -> Assignment | None:
+        """The assignment of the string `chain[0]` (its ancestors after it, innermost first), if named."""
+        start, end = _content_span(chain[0])
+        path = _path_of(chain, self.data)
+        if not path or end <= start:
+            return None
+        char_start, char_end = self._offsets.char(start), self._offsets.char(end)
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        value = self.text[char_start:char_end]
+        return Assignment(path[-1], path, value, char_start, char_end, self._lines.line_of(char_start))
+
+    def locate(self, start: int, end: int) -> Assignment | None:
+        """The assignment of the outermost string literal holding characters `start`..`end`, as `parse` lists it.
+
+        A cursor goes down from the root towards the span, keeping the ancestors `_strings` would have kept:
+        the cost is the depth of the tree there, not the size of the file.
+        """
+        byte_start, byte_end = self._offsets.byte(start), self._offsets.byte(end)
+        cursor = self.root.walk()
+        ancestors: list[Any] = []
+        while cursor.node.type not in self.kinds:
+            node = cursor.node
+            if cursor.goto_first_child_for_byte(byte_start) is None:
+                return None
+            child = cursor.node
+            if child.start_byte > byte_start or child.end_byte < byte_end:
+                return None  # the span is not inside one child: no string literal holds all of it
+            ancestors.append(node)
+        return self.assignment([cursor.node, *reversed(ancestors[-_CHAIN:])])
 
 
 def _content_span(node: Any) -> tuple[int, int]:
@@ -305,3 +357,8 @@ class _CharOffsets:
         import bisect  # noqa: PLC0415
 
         return bisect.bisect_left(self._starts, byte_offset)
+
+    def byte(self, char_offset: int) -> int:
+        if self._identity:
+            return char_offset
+        return self._starts[min(char_offset, len(self._starts) - 1)]
