@@ -162,11 +162,13 @@ def read_regular_file(absolute: str | Path, relative: str, max_size: int, report
             return None
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(absolute, flags)
-        with os.fdopen(fd, "rb") as handle:
+        try:
             # Sniff before reading the rest: a multi-gigabyte binary (a sparse disk image) is never loaded whole.
-            content = handle.read(min(_BINARY_SNIFF, max_size + 1))
+            content = os.read(fd, min(_BINARY_SNIFF, max_size + 1))
             if b"\0" not in content:
-                content += handle.read(max_size + 1 - len(content))
+                content = _read_rest(fd, content, info.st_size, max_size + 1)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         report.skip(relative, "vanished")
         return None
@@ -180,6 +182,21 @@ def read_regular_file(absolute: str | Path, relative: str, max_size: int, report
         report.skip(relative, "binary")
         return None
     return content
+
+
+def _read_rest(fd: int, head: bytes, size: int, limit: int) -> bytes:
+    """`head` and what follows it up to EOF or `limit` bytes in all: the size lstat gave is read in one call
+    (plain `os.read`: a buffered reader asked for `limit` bytes allocates that much for every file)."""
+    parts, total = [head], len(head)
+    want = max(size + 1 - total, 1)  # one byte more than expected: a file that grew is seen to
+    while total < limit:
+        part = os.read(fd, min(want, limit - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+        want = 1 << 16
+    return b"".join(parts) if len(parts) > 1 else head
 
 
 def _reason(error: OSError) -> str:
