@@ -97,6 +97,11 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
     context = multiprocessing.get_context(method)
     if method == "fork":
         detector.warm()  # once here rather than once per worker
+        import gc  # noqa: PLC0415
+
+        # What exists now is shared with the workers: kept out of their garbage collector's reach, its pages
+        # are not copied into each worker the first time a collection walks them.
+        gc.freeze()
     elif method == "forkserver":
         # Imported once in the server rather than once per worker; a module that is missing is skipped.
         context.set_forkserver_preload(list(_WORKER_PRELOAD))

@@ -31,7 +31,7 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-3"
+_CACHE_VERSION = b"credscope-prefilter-4"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 
@@ -223,7 +223,13 @@ def _as_characters(content: bytes, lines: Mapping[int, Spans]) -> dict[int, Span
 
 
 class _HyperscanEngine:
-    """One Hyperscan block-mode database: keyword literals, rule patterns in prefilter mode, an unsafe-byte probe."""
+    """Two Hyperscan block-mode databases.
+
+    The first, run over every document: keywords, literals, an unsafe-byte probe and the windowed rules'
+    patterns (prefilter mode). The second holds the other rules' patterns: wide character classes without a
+    literal (`[A-Za-z0-9/+]{40}`), the costliest for Hyperscan and useless where none of their keywords is;
+    it runs only over documents where the first found one.
+    """
 
     def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes], literals: Sequence[bytes] = ()) -> None:
         import hyperscan  # noqa: PLC0415 - optional and slow to import; small scans never need it
@@ -247,10 +253,15 @@ class _HyperscanEngine:
             (self._rule_base + index, rule.pattern.pattern, rule.pattern.flags) for index, rule in enumerate(rules)
         ]
         fixed = list(zip(ids, expressions, flags, strict=True))
-        self._database, kept, windowed = _load_or_compile(hyperscan, fixed, sources)
+        self._database, self._dense_database, kept, windowed = _load_or_compile(hyperscan, fixed, sources)
         self.prefiltered = frozenset(pattern_id - self._rule_base for pattern_id in kept)
         self._windowed_ids = frozenset(windowed) & frozenset(kept)
         self.windowed = frozenset(pattern_id - self._rule_base for pattern_id in self._windowed_ids)
+        dense = [rules[index] for index in sorted(self.prefiltered - self.windowed)]
+        keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
+        # Keyword ids whose presence calls for the second database; without keywords a dense rule always does.
+        self._dense_keywords = frozenset(keyword_id[k.encode()] for rule in dense for k in rule.keywords)
+        self._dense_always = any(not rule.keywords for rule in dense)
 
     def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
@@ -258,7 +269,10 @@ class _HyperscanEngine:
         found: set[int] = set()
         ends: dict[int, list[int]] = {}
         windowed_ids = self._windowed_ids
-        self._database.scan(content, match_event_handler=_collect, context=(found, ends, windowed_ids))
+        context = (found, ends, windowed_ids)
+        self._database.scan(content, match_event_handler=_collect, context=context)
+        if self._dense_database is not None and (self._dense_always or not self._dense_keywords.isdisjoint(found)):
+            self._dense_database.scan(content, match_event_handler=_collect, context=context)
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if i >= self._rule_base}
@@ -305,8 +319,9 @@ def _compiles(hyperscan: Any, expression: bytes, flag: int) -> bool:
 
 def _load_or_compile(
     hyperscan: Any, fixed: list[tuple[int, bytes, int]], sources: list[tuple[int, str, int]]
-) -> tuple[Any, list[int], list[int]]:
-    """The database, the ids of the rule patterns it holds (those Hyperscan accepts) and of the windowed ones.
+) -> tuple[Any, Any | None, list[int], list[int]]:
+    """The two databases (the second None when empty), the ids of the rule patterns they hold (those Hyperscan
+    accepts) and the ids of the windowed ones (in the first; the others are in the second).
 
     A rule is windowed when its matches stay on one line and contain a literal (detect/regex_shape.py): it
     reports every match end (few, thanks to the literal); the others report only whether they may match.
@@ -323,10 +338,10 @@ def _load_or_compile(
     if cached is not None:
         try:
             header, _, serialised = cached.partition(b"\n")
-            kept_part, _, windowed_part = header.partition(b";")
-            database = hyperscan.loadb(serialised, hyperscan.HS_MODE_BLOCK)
-            database.scratch = hyperscan.Scratch(database)
-            return database, [int(i) for i in kept_part.split()], [int(i) for i in windowed_part.split()]
+            kept_part, windowed_part, first_size = header.split(b";")
+            first, second = serialised[: int(first_size)], serialised[int(first_size) :]
+            kept_ids, windowed = [int(i) for i in kept_part.split()], [int(i) for i in windowed_part.split()]
+            return _loaded(hyperscan, first), _loaded(hyperscan, second) if second else None, kept_ids, windowed
         except (hyperscan.error, ValueError):
             pass  # torn, or written by another Hyperscan build: compile afresh
     windowed = [
@@ -339,15 +354,29 @@ def _load_or_compile(
         hs_flag = _hs_flags(hyperscan, python_flags, every_match=pattern_id in windowed)
         if hs_flag is not None and _compiles(hyperscan, source.encode(), hs_flag):
             kept.append((pattern_id, source.encode(), hs_flag))
-    chosen = [*fixed, *kept]
+    first_database = _compiled(hyperscan, [*fixed, *(k for k in kept if k[0] in windowed)])
+    dense = [k for k in kept if k[0] not in windowed]
+    second_database = _compiled(hyperscan, dense) if dense else None
+    kept_ids = [pattern_id for pattern_id, _, _ in kept]
+    first = hyperscan.dumpb(first_database)
+    second = hyperscan.dumpb(second_database) if second_database is not None else b""
+    listed = f"{' '.join(map(str, kept_ids))};{' '.join(map(str, windowed))};{len(first)}"
+    write_cache(name, listed.encode() + b"\n" + first + second)
+    return first_database, second_database, kept_ids, windowed
+
+
+def _compiled(hyperscan: Any, patterns: list[tuple[int, bytes, int]]) -> Any:
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
-        expressions=[expression for _, expression, _ in chosen],
-        ids=[pattern_id for pattern_id, _, _ in chosen],
-        elements=len(chosen),
-        flags=[flag for _, _, flag in chosen],
+        expressions=[expression for _, expression, _ in patterns],
+        ids=[pattern_id for pattern_id, _, _ in patterns],
+        elements=len(patterns),
+        flags=[flag for _, _, flag in patterns],
     )
-    kept_ids = [pattern_id for pattern_id, _, _ in kept]
-    listed = " ".join(map(str, kept_ids)) + ";" + " ".join(map(str, windowed))
-    write_cache(name, listed.encode() + b"\n" + hyperscan.dumpb(database))
-    return database, kept_ids, windowed
+    return database
+
+
+def _loaded(hyperscan: Any, serialised: bytes) -> Any:
+    database = hyperscan.loadb(serialised, hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)
+    return database
