@@ -9,9 +9,10 @@ import base64
 import binascii
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from credscope.detect.parsers import Assignment, parser_for
-from credscope.detect.parsers.json_format import JsonParser
+if TYPE_CHECKING:
+    from credscope.detect.parsers import Assignment
 
 _MAX_ENCODED = 1_000_000
 _MAX_DEPTH = 2  # a Secret's `.dockerconfigjson` holding `auths` holding `auth`: two levels of decoding
@@ -24,6 +25,8 @@ def may_hold_encoded(path: str, content: bytes, hints: frozenset[bytes] | None =
     """Whether the document is a JSON or YAML file with one of ENCODED_HINTS in it (`hints`: those found)."""
     if not (any(hint in content for hint in ENCODED_HINTS) if hints is None else hints):
         return False  # most documents: cheaper than naming the parser
+    from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with a hint
+
     parser = parser_for(path)
     return parser is not None and parser.format in {"json", "yaml"}
 
@@ -93,6 +96,8 @@ def _decoded(assignments: Sequence[Assignment], outer: Decoded | None, depth: in
         yield decoded
         if depth + 1 < _MAX_DEPTH and text.lstrip().startswith("{"):
             # `.dockerconfigjson` and friends: a JSON document inside the Secret.
+            from credscope.detect.parsers.json_format import JsonParser  # noqa: PLC0415
+
             yield from _decoded(JsonParser().parse(text).assignments, decoded, depth + 1)
 
 

@@ -7,13 +7,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from credscope.catalogue import Catalogue, Rule
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
-from credscope.detect.filters import FILTERS, Filter, FilterContext, meets_entropy, why_not_a_secret
 from credscope.detect.prefilter import Prefilter
 from credscope.model import Candidate, Document, Location
+
+if TYPE_CHECKING:
+    from credscope.detect.filters import Filter
 
 _IGNORE_MARKERS = ("credscope: ignore", "credscope:ignore", "pragma: allowlist secret")
 _IGNORE_NEXT_MARKERS = ("credscope: ignore-next-line", "pragma: allowlist nextline secret")
@@ -61,17 +64,25 @@ class Detector:
     def __init__(
         self,
         catalogue: Catalogue,
-        filters: tuple[Filter, ...] = FILTERS,
+        filters: tuple[Filter, ...] | None = None,
         validators: Mapping[str, Callable[[str], bool]] | None = None,
         *,
         use_hyperscan: bool | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.rules = catalogue.rules
-        self.filters = filters
+        self._filters = filters  # the built-in filters when None, imported on first use
         self.validators = validators if validators is not None else _default_validators()
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
         self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS)
+
+    @property
+    def filters(self) -> tuple[Filter, ...]:
+        if self._filters is None:
+            from credscope.detect.filters import FILTERS  # noqa: PLC0415 - a scan without candidates never needs it
+
+            self._filters = FILTERS
+        return self._filters
 
     def warm(self) -> None:
         """Load the Hyperscan database now, so forked workers share it. Patterns compile where they are used:
@@ -183,6 +194,8 @@ class Detector:
         if rule is None:
             return None
         password = decoded.text
+        from credscope.detect.filters import FilterContext, why_not_a_secret  # noqa: PLC0415
+
         ctx = FilterContext(password, password, decoded.name, path, rule.id, rule.provider)
         reason = why_not_a_secret(ctx, self.filters)
         if reason:
@@ -193,6 +206,8 @@ class Detector:
 
     def _reject_unnamed(self, rule: Rule, secret: str, line: str, path: str) -> str | None:
         """Why the value is not a credential whatever it is assigned to, if it is not."""
+        from credscope.detect.filters import FilterContext, meets_entropy, why_not_a_secret  # noqa: PLC0415
+
         if not meets_entropy(secret, rule.entropy):
             return "low entropy"
         if rule.validate:
@@ -211,6 +226,8 @@ class Detector:
             return "no context names it a credential"
         if name is None:
             return None  # the filters saw exactly this before
+        from credscope.detect.filters import FilterContext, why_not_a_secret  # noqa: PLC0415
+
         return why_not_a_secret(FilterContext(secret, line, name, path, rule.id, rule.provider), self.filters)
 
 
