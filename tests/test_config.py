@@ -261,3 +261,38 @@ def test_provider_endpoint_reaches_the_probes(repo: Repo, railway_fake: RailwayF
     bad = run_cli("scan", ".", "--verify", cwd=repo.path)
     assert bad.exit_code == 2
     assert bad.stderr.startswith(f"credscope: {origin}: the endpoint URL may carry no user, password")
+
+
+def test_a_valid_file_is_validated_once_and_an_edit_is_validated_again(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The validated document is cached by the file's bytes: the next run skips validation, an edit does not.
+    import credscope.config as config_module
+
+    validated: list[str] = []
+    real_validate = config_module._validate
+
+    def counting(path: Path, document: object, prefix: str) -> None:
+        validated.append(path.read_text())
+        real_validate(path, document, prefix)
+
+    monkeypatch.setattr(config_module, "_validate", counting)
+    # The cache is shared by the test session: a comment no other test writes makes these texts new to it.
+    valid = f"# {secrets.token_hex(8)}\nfail_on: write\n"
+    broken = valid.replace("write", "maybe")
+    path = repo.write(".credscope.yaml", valid)
+    assert load_config(path).fail_on == FailOn.WRITE
+    assert load_config(path).fail_on == FailOn.WRITE
+    assert validated == [valid]
+    path.write_text(broken)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.key == "fail_on"
+    path.write_text(valid)
+    assert load_config(path).fail_on == FailOn.WRITE
+    assert validated == [valid, broken]  # the valid text came from the cache
+    # A scan through the CLI in a fresh process reads the same cache entry and still rejects a broken edit.
+    path.write_text(valid.replace("write", "often"))
+    result = run_cli("scan", ".", cwd=repo.path)
+    assert result.exit_code == 2
+    assert "fail_on: 'often' is not one of" in result.stderr
