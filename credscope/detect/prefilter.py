@@ -10,7 +10,10 @@ paths compute exactly that set:
 * without it (not installed, or a small document where importing and loading it would cost more than it
   saves), keywords are looked up with `in` and every keyword hit is confirmed with the Python regex.
 
-The detector asks for the unconfirmed set: it runs each pattern over the text once anyway.
+The detector asks for the unconfirmed set (`select`): it runs each pattern over the text once anyway, and
+for most rules only over the lines where Hyperscan saw one of their matches end (see `select` and
+detect/regex_shape.py). Hyperscan runs in two stages: rules whose patterns contain no literal (wide character
+classes, the costliest patterns for it) are scanned only in documents holding one of their keywords.
 """
 
 from __future__ import annotations
