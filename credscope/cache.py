@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -44,3 +47,24 @@ def write_cache(name: str, data: bytes, keep: int = 4) -> None:
             stale.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def read_pickled(name: str | None, expected: type[T]) -> T | None:
+    """The object kept under `name` when it is an `expected`; a missing, stale or torn entry gives None."""
+    data = read_cache(name) if name else None
+    if data is None:
+        return None
+    import pickle  # noqa: PLC0415
+
+    try:
+        value = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - whatever went wrong, the caller builds the value afresh
+        return None
+    return value if isinstance(value, expected) else None
+
+
+def write_pickled(name: str | None, value: object) -> None:
+    if name:
+        import pickle  # noqa: PLC0415
+
+        write_cache(name, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

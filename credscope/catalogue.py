@@ -225,22 +225,14 @@ def load_catalogue(extra_dirs: Sequence[Path] = ()) -> Catalogue:
     Parsing and validating the YAML dominates a one-file scan's start, so the compiled catalogue is kept in
     the user cache, keyed by every provider file's path, size and mtime and by this code's own files.
     """
-    import pickle  # noqa: PLC0415
-
-    from credscope.cache import read_cache, write_cache  # noqa: PLC0415
+    from credscope.cache import read_pickled, write_pickled  # noqa: PLC0415
 
     key = _cache_key((builtin_provider_dir(), *extra_dirs))
-    cached = read_cache(key) if key else None
+    cached = read_pickled(key, Catalogue)
     if cached is not None:
-        try:
-            loaded = pickle.loads(cached)
-        except Exception:  # noqa: BLE001 - a stale or torn cache entry only means a rebuild
-            loaded = None
-        if isinstance(loaded, Catalogue):
-            return loaded
+        return cached
     catalogue = _load_catalogue(extra_dirs)
-    if key:
-        write_cache(key, pickle.dumps(catalogue, protocol=pickle.HIGHEST_PROTOCOL))
+    write_pickled(key, catalogue)
     return catalogue
 
 

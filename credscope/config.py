@@ -94,26 +94,19 @@ def load_config(path: Path) -> Config:
     and this code's own files, because importing jsonschema and yaml cost ~70 ms of every run in a
     configured repository. Only a document that passed validation is ever kept.
     """
-    import pickle  # noqa: PLC0415
-
-    from credscope.cache import read_cache, write_cache  # noqa: PLC0415
+    from credscope.cache import read_pickled, write_pickled  # noqa: PLC0415
 
     key = _cache_key(path)
-    cached = read_cache(key) if key else None
-    if cached is not None:
-        try:
-            document = pickle.loads(cached)
-        except Exception:  # noqa: BLE001 - a stale or torn cache entry only means validating again
-            document = None
-        if isinstance(document, dict):
-            return _build(path, document)
+    validated = read_pickled(key, dict)
+    if validated is not None:
+        return _build(path, validated)
     if path.name.endswith(".toml"):
         document, prefix = _read_pyproject(path), "tool.credscope."
     else:
         document, prefix = _read_yaml(path), ""
     _validate(path, document, prefix)
-    if key and isinstance(document, dict):
-        write_cache(key, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+    if isinstance(document, dict):
+        write_pickled(key, document)
     return _build(path, document)
 
 
