@@ -82,12 +82,12 @@ _JUNK = st.one_of(
         [
             "",
             "\x1c\x1d password = 'abc'",
-            "é token = 'q8Zr2LmPq8Zr2LmP'",
+            "é token = 'changeme-changeme'",
             "naïve://user:pässword@host.example.com",
             "x" * 5000,
             "api_key: 'ÄÖÜäöü12345678'",
             "kind: Secret",
-            '{"auths": {"r.example": {"auth": "dXNlcjpwYXNz"}}}',
+            '{"auths": {"registry.example": {}}}',
         ]
     ),
 )
