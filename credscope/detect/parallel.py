@@ -3,7 +3,8 @@
 Results are the same either way and in the same order: batches are handed out in document order and their
 candidates collected in that order. The pool starts only once a scan has proved large (the pre-commit case
 never pays for it). Workers are forks of this process when it runs no other thread: they start in
-milliseconds with the detector already warm (compiled patterns, Hyperscan database, imported grammars). When
+milliseconds and share the Hyperscan database this process loaded (each compiles the patterns and imports the
+grammars its own documents need). When
 another thread runs (the history source feeds `git cat-file` from one), a fork could inherit a lock held
 mid-operation, so workers come from a fresh `forkserver` process instead and warm up on their own.
 """
