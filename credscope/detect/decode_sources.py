@@ -21,9 +21,10 @@ _KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "tok
 ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
 
 
-def may_hold_encoded(path: str, content: bytes, hints: frozenset[bytes] | None = None) -> bool:
-    """Whether the document is a JSON or YAML file with one of ENCODED_HINTS in it (`hints`: those found)."""
-    if not (any(hint in content for hint in ENCODED_HINTS) if hints is None else hints):
+def may_hold_encoded(path: str, hints: frozenset[bytes]) -> bool:
+    """Whether the document is a JSON or YAML file with one of ENCODED_HINTS in it (`hints`: those the
+    prefilter found in it, in the same pass as the rule keywords)."""
+    if not hints:
         return False  # most documents: cheaper than naming the parser
     from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with a hint
 

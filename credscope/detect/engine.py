@@ -106,7 +106,7 @@ class Detector:
         selection = self._prefilter.select(document.content, document.path)
         rules = [(self.rules[index], selection.lines.get(index)) for index in selection.rules]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text.
-        encoded = may_hold_encoded(document.path, document.content, selection.literals)
+        encoded = may_hold_encoded(document.path, selection.literals)
         if not rules and not encoded:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
