@@ -17,6 +17,7 @@ from credscope.group import group
 from credscope.model import Candidate, Credential, Document, Reach, ScanResult, Stats
 from credscope.policy import Policy
 from credscope.progress import Progress
+from credscope.scrub import scrubbed
 from credscope.sources import Source, SourceReport
 from credscope.sources.exclusions import Exclusions
 from credscope.sources.home import AgentConfigSource, with_store_context
@@ -113,8 +114,10 @@ def run(
     report = SourceReport()
     counter = _Counter(progress)
     unparsed: list[str] = []  # files whose format did not parse, with the reason
+    exclusions = Exclusions()  # agent-exclusion files covering a finding are named on it
     try:
-        candidates = list(_detect_all(detector, counter.count(_documents(sources, report)), unparsed))
+        documents = counter.count(_documents(sources, report))
+        candidates = list(_detect_all(detector, documents, unparsed, exclusions))
     finally:
         if progress is not None:
             progress.finish()
@@ -135,7 +138,9 @@ def run(
 
         credentials, probe_notes = verify_live(credentials, catalogue, verify)
         notes = (*notes, *probe_notes)
-    notes = (*notes, *_unparsed_note(unparsed))
+    notes = (*notes, *_unparsed_note(unparsed), *exclusions.notes)
+    # Last, so that nothing an inference, a probe or a store wrote can carry a secret into a report.
+    credentials, notes = scrubbed(credentials, notes)
     credentials.sort(key=lambda c: (-c.severity.rank, c.locations[0].sort_key()))
     verdict = policy.judge(credentials)
     stats = Stats(
@@ -187,8 +192,9 @@ def _unparsed_note(unparsed: list[str]) -> tuple[str, ...]:
 _UNPARSED_SHOWN = 5
 
 
-def _detect_all(detector: Detector, documents: Iterable[Document], unparsed: list[str]) -> Iterator[Candidate]:
-    exclusions = Exclusions()  # agent-exclusion files covering a finding are named on it
+def _detect_all(
+    detector: Detector, documents: Iterable[Document], unparsed: list[str], exclusions: Exclusions
+) -> Iterator[Candidate]:
     # Sequential for small scans, a process pool once the documents add up: same results, same order.
     for document, found, stats in detect_all(detector, documents):
         if stats.parse_error is not None:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from credscope.connstr import masked as masked_connection_string
+
 
 class Reach(str, Enum):
     """Where an agent can pick a credential up from."""
@@ -74,18 +76,18 @@ def canonical_secret(secret: str) -> str:
     return secret
 
 
-_URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
-_KV_PASSWORD = re.compile(r"(?i)(password\s*=\s*)([^\s;]+)")
-
-
 def redact(secret: str) -> str:
-    """A short preview that identifies a secret to its owner without disclosing it."""
+    """A short preview that identifies a secret to its owner without disclosing it.
+
+    A connection string keeps its shape with every password masked (credscope/connstr.py finds them all: the
+    user-info part up to the last `@`, `password=`/`Pwd=` parameters); anything else shows a few leading
+    characters, and the last two of a long token.
+    """
     if secret.startswith("-----BEGIN"):
         return f"-----{secret.split('-----', 2)[1]}----- …"
-    for pattern in (_URI_PASSWORD, _KV_PASSWORD):
-        if pattern.search(secret):
-            masked = pattern.sub(lambda m: f"{m.group(1)}****{m.group(3) if m.lastindex == 3 else ''}", secret)
-            return masked if len(masked) <= 120 else masked[:117] + "…"
+    hidden = masked_connection_string(secret)
+    if hidden is not None:
+        return hidden if len(hidden) <= 120 else hidden[:117] + "…"
     if len(secret) <= 8:
         return "*" * len(secret)
     head = min(6, len(secret) // 4)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credscope.catalogue import Provider
+from credscope.connstr import driver_uri
 from credscope.model import Access, Credential, Scope
 from credscope.probes.base import NotProbed, capability_scope, limited
 from credscope.probes.client import ProviderSession
@@ -58,7 +59,9 @@ class _Table:
 
 
 def probe(credential: Credential, session: ProviderSession) -> Scope:
-    with session.sql(credential.secret) as sql:
+    # libpq reads the user-info part up to the first `@`: a raw `@` in the password is encoded so that the
+    # connection goes to the host credscope reports and the address guard checked, never to a password piece.
+    with session.sql(driver_uri(credential.secret)) as sql:
         role_rows = sql.rows("role attributes", ROLE)
         if not role_rows:
             raise NotProbed("the role is not visible in pg_roles")

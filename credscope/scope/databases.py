@@ -6,7 +6,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
+from credscope.connstr import split_uri
 from credscope.model import Scope
 from credscope.scope.facts import from_kind, names, paths, unknown
 from credscope.scope.infer import Subject
@@ -34,9 +36,10 @@ _MANAGED_HOSTS = re.compile(
     r"|cockroachlabs\.cloud|timescale\.com|upstash\.io|redis\.cache\.windows\.net|cloudsql\.com)$"
 )
 _PRODUCTION_WORD = re.compile(r"(?i)(?:^|[.\-_])(?:prod|production|live)(?:$|[.\-_\d])")
-_URI = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?:(?P<user>[^:@/]*)(?::(?P<password>[^@]*))?@)?"
-    r"(?P<hosts>[^/?#]*)(?:/(?P<database>[^?#]*))?"
+RAW_AT_EVIDENCE = (
+    "the password holds a raw '@' (write it as %40): the host is the one after the last '@', as URL parsers read"
+    " it; drivers that stop at the first '@' (libpq, SQLAlchemy) or refuse a raw one (PyMongo) cannot connect"
+    " with the string as written"
 )
 _GO_DSN = re.compile(r"^(?P<user>[^:@/]*):(?P<password>.*)@(?:tcp|unix)\((?P<host>[^)]*)\)/(?P<database>[^?]*)")
 _QUERY_USER = re.compile(r"[?&;](user|password)=([^&;]*)")
@@ -50,6 +53,7 @@ class Connection:
     password: str
     host: str
     database: str
+    raw_at: bool = False  # the user-info part holds a raw `@` (see credscope/connstr.py)
 
 
 def parse(secret: str) -> Connection | None:
@@ -57,19 +61,15 @@ def parse(secret: str) -> Connection | None:
     go = _GO_DSN.match(secret)
     if go:
         return Connection(go["user"], go["password"], go["host"].rsplit(":", 1)[0], go["database"])
-    match = _URI.match(secret.removeprefix("jdbc:"))
-    if match:
-        first_host = (match.group("hosts") or "").split(",")[0]
-        if first_host.startswith("[") and "]" in first_host:  # IPv6 literal
-            host = first_host[1 : first_host.index("]")]
-        else:
-            host = first_host.rsplit(":", 1)[0] if first_host.count(":") == 1 else first_host
-        query = dict(_QUERY_USER.findall(secret))
+    uri = split_uri(secret)
+    if uri is not None:
+        query = dict(_QUERY_USER.findall(uri.rest))
         return Connection(
-            user=match.group("user") or query.get("user", ""),
-            password=match.group("password") or query.get("password", ""),
-            host=host,
-            database=(match.group("database") or "").split(";")[0],
+            user=unquote(uri.user or query.get("user", "")),
+            password=unquote(uri.password or ""),
+            host=uri.host,
+            database=unquote(uri.rest.lstrip("/").split("?")[0].split(";")[0]) if uri.rest.startswith("/") else "",
+            raw_at=uri.raw_at,
         )
     fields = dict(_DSN.findall(secret))
     if fields:
@@ -117,6 +117,8 @@ def infer(subject: Subject) -> Scope:
     if connection.database:
         identity["database"] = connection.database
     evidence = [host_note]
+    if connection.raw_at:
+        evidence.append(RAW_AT_EVIDENCE)
     if production is False and _throwaway(connection.password, connection.user):
         evidence.append("the password is a well-known default: a throw-away local value")
     if subject.provider.id == "redis" and connection.user in ("", "default"):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -31,19 +32,72 @@ class Matcher(Protocol):
 
 @dataclass(frozen=True)
 class Rulebook:
-    """The exclusion files of one directory tree: (file that says so, compiled patterns)."""
+    """The exclusion files of one directory tree: (file that says so, compiled patterns), and what was wrong
+    with them (patterns that do not compile, named by file and line, each skipped while the others apply)."""
 
     specs: tuple[tuple[str, Matcher], ...]
+    problems: tuple[str, ...] = ()
 
     def covering(self, relative: str) -> tuple[str, ...]:
-        return tuple(origin for origin, spec in self.specs if spec.match_file(relative))
+        return tuple(origin for origin, spec in self.specs if _matches(spec, relative))
 
 
-def _spec(lines: Iterable[str]) -> Matcher:
-    from pathspec import PathSpec  # noqa: PLC0415 - only when exclusion files exist
+def _encodable(text: str) -> str:
+    """File names that are not UTF-8 (surrogate escapes) as text every regex engine takes (RE2 refuses them)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
-    spec: Matcher = PathSpec.from_lines("gitwildmatch", lines)
-    return spec
+
+def _matches(spec: Matcher, relative: str) -> bool:
+    try:
+        return spec.match_file(_encodable(relative))
+    except Exception:  # noqa: BLE001 - an engine's refusal only leaves this path unannotated
+        return False
+
+
+def _spec(origin: str, lines: Sequence[tuple[str, str]]) -> tuple[Matcher | None, list[str]]:
+    """The patterns (`where`, text) of one exclusion file compiled, those that do not compile left out and named.
+
+    pathspec compiles a whole file at once and raises on its first bad pattern (`[z-a]`, a lone `!`, a class
+    RE2 rejects); one hostile line must neither end the scan nor disable the file's other patterns.
+    """
+    from pathspec import PathSpec, util  # noqa: PLC0415 - only when exclusion files exist
+    from pathspec.pattern import Pattern  # noqa: PLC0415
+
+    factory = util.lookup_pattern("gitwildmatch")
+    problems: list[str] = []
+    compiled: list[tuple[str, Pattern]] = []
+    with warnings.catch_warnings():  # `re` warns about `[[` in a pattern: the scanned file's business
+        warnings.simplefilter("ignore")
+        for where, line in lines:
+            if not line:
+                continue
+            try:
+                compiled.append((where, factory(_encodable(line))))
+            except Exception:  # noqa: BLE001 - re.error, pathspec's own pattern errors, a bad encoding
+                problems.append(_invalid(origin, where))
+        try:
+            return PathSpec([pattern for _, pattern in compiled]), problems
+        except Exception:  # noqa: BLE001 - the matching engine (RE2, Hyperscan) refused a pattern `re` took
+            kept: list[Pattern] = []
+            for where, pattern in compiled:
+                try:
+                    PathSpec([pattern])
+                except Exception:  # noqa: BLE001 - as above, one pattern at a time to name it
+                    problems.append(_invalid(origin, where))
+                    continue
+                kept.append(pattern)
+        try:
+            return PathSpec(kept), problems
+        except Exception:  # noqa: BLE001 - valid one by one, refused together: the file is not applied
+            return None, [*problems, f"{origin}: its patterns could not be compiled together; not applied"]
+
+
+def _invalid(origin: str, where: str) -> str:
+    return f"{origin} {where}: not a valid gitignore pattern; skipped (the other patterns still apply)"
+
+
+def _numbered(text: str) -> list[tuple[str, str]]:
+    return [(f"line {number}", line) for number, line in enumerate(text.splitlines(), start=1)]
 
 
 def _read(path: Path) -> str | None:
@@ -61,51 +115,68 @@ def claude_read_denials(text: str, home_relative: bool) -> list[str]:
     Project settings: `./x`, `/x` (relative to the project) and bare patterns; home settings:
     `~/x` patterns. Absolute `//x` patterns are not matched against relative paths.
     """
+    return [pattern for _, pattern in _claude_denials(text, home_relative)]
+
+
+def _claude_denials(text: str, home_relative: bool) -> list[tuple[str, str]]:
+    """The patterns of `claude_read_denials`, each with where it stands (`deny rule 3`)."""
     try:
         settings = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deep enough to exhaust the stack
         return []
-    deny = settings.get("permissions", {}).get("deny", []) if isinstance(settings, dict) else []
+    permissions = settings.get("permissions") if isinstance(settings, dict) else None
+    deny = permissions.get("deny") if isinstance(permissions, dict) else None
     patterns = []
-    for rule in deny if isinstance(deny, list) else []:
+    for index, rule in enumerate(deny if isinstance(deny, list) else [], start=1):
         found = _READ_RULE.match(rule) if isinstance(rule, str) else None
         if found is None:
             continue
+        where = f"deny rule {index}"
         pattern = found.group("pattern").strip()
         if pattern.startswith("//"):
             continue
         if pattern.startswith("~/"):
             if home_relative:
-                patterns.append("/" + pattern[2:])
+                patterns.append((where, "/" + pattern[2:]))
             continue
         if home_relative:
             continue
-        patterns.append("/" + pattern[2:] if pattern.startswith("./") else pattern)
+        patterns.append((where, "/" + pattern[2:] if pattern.startswith("./") else pattern))
     return patterns
 
 
 def load_rulebook(root: Path, home_relative: bool = False) -> Rulebook:
     specs: list[tuple[str, Matcher]] = []
+    problems: list[str] = []
+
+    def add(origin: str, lines: list[tuple[str, str]]) -> None:
+        spec, found = _spec(origin, lines)
+        problems.extend(found)
+        if spec is not None:
+            specs.append((origin, spec))
+
     if not home_relative:
         for name in ROOT_IGNORE_FILES:
             text = _read(root / name)
             if text is not None:
-                specs.append((name, _spec(text.splitlines())))
+                add(name, _numbered(text))
     for name in CLAUDE_SETTINGS:
         text = _read(root / name)
         if text is not None:
-            patterns = claude_read_denials(text, home_relative)
+            patterns = _claude_denials(text, home_relative)
             if patterns:
-                specs.append(((f"~/{name}" if home_relative else name), _spec(patterns)))
-    return Rulebook(tuple(specs))
+                add(f"~/{name}" if home_relative else name, patterns)
+    return Rulebook(tuple(specs), tuple(problems))
 
 
 @dataclass
 class Exclusions:
-    """Annotates candidates with the exclusion files covering them, one rulebook per scanned root."""
+    """Annotates candidates with the exclusion files covering them, one rulebook per scanned root; `notes` says
+    which of their patterns were skipped."""
 
     _books: dict[tuple[str, bool], Rulebook] = field(default_factory=dict)
     _nested: dict[tuple[str, str], Matcher | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def annotate(self, document: Document, candidates: list[Candidate]) -> list[Candidate]:
         if not candidates or not document.root:
@@ -130,6 +201,7 @@ class Exclusions:
         key = (str(root), home_relative)
         if key not in self._books:
             self._books[key] = load_rulebook(root, home_relative)
+            self.notes.extend(self._books[key].problems)
         return self._books[key]
 
     def _nested_covering(self, root: Path, relative: str) -> tuple[str, ...]:
@@ -140,9 +212,17 @@ class Exclusions:
             directory = "/".join(parts[:depth])
             key = (str(root), directory)
             if key not in self._nested:
-                text = _read(root / directory / NESTED_IGNORE_FILE)
-                self._nested[key] = _spec(text.splitlines()) if text is not None else None
+                self._nested[key] = self._nested_spec(root, directory)
             spec = self._nested[key]
-            if spec is not None and spec.match_file(relative[len(directory) + 1 :]):
+            if spec is not None and _matches(spec, relative[len(directory) + 1 :]):
                 names.append(f"{directory}/{NESTED_IGNORE_FILE}")
         return tuple(names)
+
+    def _nested_spec(self, root: Path, directory: str) -> Matcher | None:
+        path = root / directory / NESTED_IGNORE_FILE
+        text = _read(path)
+        if text is None:
+            return None
+        spec, problems = _spec(f"{directory}/{NESTED_IGNORE_FILE}", _numbered(text))
+        self.notes.extend(problems)
+        return spec

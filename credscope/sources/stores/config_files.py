@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from credscope.model import redact
+from credscope.scrub import looks_like_token
 from credscope.sources.stores import Entry
 from credscope.sources.stores.spans import Node, parse_json, parse_yaml
 
@@ -152,7 +154,11 @@ def _pgpass_fields(line: str) -> list[str]:
 
 
 def netrc(text: str) -> list[Entry]:
-    """`machine HOST login USER password SECRET` blocks (tokens may span lines), one entry per machine."""
+    """`machine HOST login USER password SECRET` blocks (tokens may span lines), one entry per machine.
+
+    A login that is a token (GitHub's and Heroku's entries put it there, often with no password) is a
+    credential, not a user name: the entry's context carries its preview.
+    """
     tokens = [(number, word) for number, line in enumerate(text.split("\n"), start=1) for word in line.split()]
     entries: list[Entry] = []
     index = 0
@@ -162,18 +168,26 @@ def netrc(text: str) -> list[Entry]:
         number, word = tokens[index]
         if word in ("machine", "default"):
             if current is not None:
-                entries.append(Entry(current[0], number - 1 if number > current[0] else number, current[1]))
+                entries.append(_netrc_entry(current[0], number - 1 if number > current[0] else number, current[1]))
             host = tokens[index + 1][1] if word == "machine" and index + 1 < len(tokens) else "default"
             current = (number, {"host": host})
             index += 2 if word == "machine" else 1
             continue
-        if word == "login" and current is not None and index + 1 < len(tokens):
-            current[1]["user"] = tokens[index + 1][1]
+        if word in ("login", "password") and current is not None and index + 1 < len(tokens):
+            current[1]["user" if word == "login" else "password"] = tokens[index + 1][1]
         last_line = number
         index += 1
     if current is not None:
-        entries.append(Entry(current[0], max(last_line, current[0]), current[1]))
+        entries.append(_netrc_entry(current[0], max(last_line, current[0]), current[1]))
     return entries
+
+
+def _netrc_entry(first: int, last: int, found: dict[str, str]) -> Entry:
+    hints = {key: value for key, value in found.items() if key != "password"}
+    user = hints.get("user")
+    if user is not None and (not found.get("password") or looks_like_token(user)):
+        hints["user"] = redact(user)
+    return Entry(first, last, hints)
 
 
 def npmrc(text: str) -> list[Entry]:

@@ -1,0 +1,236 @@
+"""No output shows a secret, whole or by a tail, without --show-secrets: a .netrc whose `login` is a token, and
+database passwords holding a raw `@` (`postgresql://admin:Ab3@Tail77@db…`), in every report format, `explain`,
+the pre-commit hook, and the evidence and probe log of --verify against a real PostgreSQL.
+
+The user-info part of a URI ends at the last `@` before the host: the host reported (context, identity,
+evidence, the address --verify connects to) is the real one, never a piece of the password. Every secret is
+generated here; the check is that no 6-character piece of it appears anywhere, beyond the few leading
+characters the preview of a token shows.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from servers.postgres import PostgresServer
+
+from credscope.model import redact
+from credscope.scope.databases import RAW_AT_EVIDENCE
+
+from helpers import GIT_ENV, CliResult, Repo, run_cli, token
+
+WINDOW = 6
+FORMATS = ("text", "json", "sarif", "markdown", "html")
+_HOST = "rentals-internal.net"
+
+
+def _random(length: int) -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
+
+
+def _raw_at_password() -> str:
+    """A password with raw `@` in it, each piece long enough to be looked for on its own."""
+    return f"{_random(8)}@{_random(7)}@{_random(10)}"
+
+
+@dataclass
+class Workspace:
+    repo: Path
+    home: Path
+    # secret -> how many leading characters an output may show (the preview of a token shows a few).
+    secrets: dict[str, int] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)  # rule -> the host the URI really names
+
+    def add(self, secret: str, shown: int = 0) -> str:
+        self.secrets[secret] = shown
+        return secret
+
+
+def _shown(value: str) -> int:
+    """How many leading characters the preview of a token shows."""
+    preview = redact(value)
+    return len(preview.split("…")[0]) if "…" in preview else 0
+
+
+def _leaks(text: str, workspace: Workspace) -> list[str]:
+    """Every piece of WINDOW characters of a secret found in `text` (beyond the leading ones its preview shows);
+    only the first characters of each piece are returned, so a failing test does not print the secret."""
+    found = []
+    for secret, shown in workspace.secrets.items():
+        for start in range(len(secret) - WINDOW + 1):
+            piece = secret[start : start + WINDOW]
+            if start + WINDOW > shown and piece in text:
+                found.append(f"{piece[:2]}… (offset {start} of a {len(secret)}-character secret)")
+    return found
+
+
+def _assert_clean(result: CliResult, workspace: Workspace) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    leaks = _leaks(result.stdout + "\n" + result.stderr, workspace)
+    assert not leaks, leaks
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    base = tmp_path_factory.mktemp("redaction")
+    repo = Repo(base / "repo")
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    made = Workspace(repo.path, base / "home")
+    made.home.mkdir()
+    # GitHub's and Heroku's .netrc entries carry the token as the login, with a dummy password or none; a
+    # private git server's login is a token credscope has no rule for.
+    oauth, classic, login, password = token("{{github:gho}}"), token("{{github:ghp}}"), _random(40), _random(24)
+    for value in (oauth, classic, login, password):
+        made.add(value, _shown(value))
+    (made.home / ".netrc").write_text(
+        f"machine api.github.com login {oauth} password x-oauth-basic\n"
+        f"machine github.com\n  login {classic}\n"
+        f"machine git.{_HOST} login {login} password {password}\n"
+    )
+    uris = {
+        "postgres-uri": ("DATABASE_URL", "postgresql://admin:{}@db.{}:5432/rentals", f"db.{_HOST}"),
+        "mongodb-uri": ("MONGO_URL", "mongodb+srv://shop:{}@cluster0.q7x2k.mongodb.net/shop?retryWrites=true", ""),
+        "redis-uri": ("REDIS_URL", "redis://:{}@cache.{}:6379/0", f"cache.{_HOST}"),
+        "mysql-uri": ("MYSQL_URL", "mysql://shop:{}@mysql.{}:3306/shop", f"mysql.{_HOST}"),
+    }
+    lines = []
+    for rule, (name, template, host) in uris.items():
+        lines.append(f"{name}={template.format(made.add(_raw_at_password()), _HOST)}")
+        made.hosts[rule] = host or "cluster0.q7x2k.mongodb.net"
+    jdbc = made.add(_raw_at_password())
+    lines.append(f"JDBC_URL=jdbc:mysql://dbhost.{_HOST}:3306/shop?user=shop&password={jdbc}&useSSL=true")
+    made.hosts["mysql-jdbc-url"] = f"dbhost.{_HOST}"
+    odbc = made.add(_raw_at_password())
+    lines.append(f'DB_SECRET="Server=sql.{_HOST};UID=sa;PWD={odbc};Encrypt=yes"')
+    repo.write("config/app.env", "\n".join(lines) + "\n")
+    repo.git("add", "config/app.env")  # staged: what the pre-commit hook reads
+    return made
+
+
+def _scan(workspace: Workspace, *options: str) -> CliResult:
+    return run_cli("scan", ".", "--home", str(workspace.home), *options, cwd=workspace.repo)
+
+
+def test_every_secret_is_found(workspace: Workspace) -> None:
+    """The checks below mean something only if these secrets are found, and the needles would see a leak."""
+    result = _scan(workspace, "--format", "json", "--show-secrets")
+    assert result.exit_code == 1, result.stderr
+    findings = result.json()["findings"]
+    assert isinstance(findings, list)
+    shown = "\n".join(f["secret"] for f in findings)
+    login = list(workspace.secrets)[2]  # no finding of its own: its entry's password is the credential
+    assert [s[:4] for s in workspace.secrets if s not in shown] == [login[:4]]
+    assert _leaks(shown, workspace)
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_no_report_format_shows_a_secret(workspace: Workspace, output_format: str) -> None:
+    result = _scan(workspace, "--format", output_format)
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout.strip()
+    _assert_clean(result, workspace)
+
+
+def test_the_host_is_the_one_after_the_last_at(workspace: Workspace) -> None:
+    """Context, identity and evidence name the real host; the previews mask the whole password."""
+    result = _scan(workspace, "--format", "json")
+    findings = {f["rule"]: f for f in result.json()["findings"]}  # type: ignore[union-attr]
+    for rule, host in workspace.hosts.items():
+        finding = findings[rule]
+        assert finding["context"]["host"] == host, rule
+        assert finding["identity"]["host"] == host, rule
+        assert any(line.startswith(f"host {host}") for line in finding["evidence"]), finding["evidence"]
+    assert findings["postgres-uri"]["preview"] == f"postgresql://admin:****@db.{_HOST}:5432/rentals"
+    assert findings["redis-uri"]["preview"] == f"redis://:****@cache.{_HOST}:6379/0"
+    assert findings["mongodb-uri"]["preview"] == (
+        "mongodb+srv://shop:****@cluster0.q7x2k.mongodb.net/shop?retryWrites=true"
+    )
+    assert findings["mysql-jdbc-url"]["preview"] == (
+        f"jdbc:mysql://dbhost.{_HOST}:3306/shop?user=shop&password=****&useSSL=true"
+    )
+    assert findings["generic-secret-quoted"]["preview"] == f"Server=sql.{_HOST};UID=sa;PWD=****;Encrypt=yes"
+    # The raw `@` is named as the reason the string fails with libpq; in a query string it is no matter.
+    assert RAW_AT_EVIDENCE in findings["postgres-uri"]["evidence"]
+    assert RAW_AT_EVIDENCE not in findings["mysql-jdbc-url"]["evidence"]
+
+
+def test_a_netrc_login_that_is_a_token_is_redacted(workspace: Workspace) -> None:
+    result = _scan(workspace, "--format", "json")
+    findings = result.json()["findings"]
+    assert isinstance(findings, list)
+    netrc = {(f["line"], f["rule"]): f["context"] for f in findings if f["path"] == "~/.netrc"}
+    oauth, classic, login = list(workspace.secrets)[:3]
+    assert netrc[(1, "github-oauth-token")]["user"] == redact(oauth)
+    assert netrc[(1, "generic-netrc-password")]["login"] == redact(oauth)
+    assert netrc[(3, "github-pat-classic")]["user"] == redact(classic)
+    assert netrc[(4, "generic-netrc-password")]["user"] == redact(login)
+    assert netrc[(4, "generic-netrc-password")]["login"] == redact(login)
+    assert netrc[(4, "generic-netrc-password")]["host"] == f"git.{_HOST}"
+
+
+def test_explain_shows_no_secret(workspace: Workspace) -> None:
+    # `explain` scans a path: the home directory itself, then the repository.
+    for where in (workspace.home, workspace.repo):
+        listed = run_cli("scan", str(where), "--format", "json", cwd=workspace.repo)
+        fingerprints = {f["fingerprint"] for f in listed.json()["findings"]}  # type: ignore[union-attr]
+        assert len(fingerprints) >= 4
+        for fingerprint in sorted(fingerprints):
+            result = run_cli("explain", fingerprint, str(where), cwd=workspace.repo)
+            assert result.exit_code in (0, 1), result.stderr
+            assert fingerprint in result.stdout
+            _assert_clean(result, workspace)
+
+
+def test_the_pre_commit_hook_shows_no_secret(workspace: Workspace) -> None:
+    result = run_cli("hook", "config/app.env", cwd=workspace.repo, env=GIT_ENV)
+    assert result.exit_code == 1, result.stderr
+    assert "config/app.env:1" in result.stdout
+    _assert_clean(result, workspace)
+
+
+@pytest.mark.slow
+def test_verify_connects_to_the_real_host_and_logs_no_password(postgres_server: PostgresServer, tmp_path: Path) -> None:
+    """libpq alone would read `tail@127.0.0.1` as the host: resolving it would send a piece of the password to
+    the DNS resolver and print it in the evidence. The probe reaches the host after the last `@` instead."""
+    import psycopg
+    from psycopg import sql
+
+    role = f"rawat_{_random(6).lower()}"
+    password = _raw_at_password()
+    with psycopg.connect(postgres_server.admin_dsn, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+        )
+        connection.execute(sql.SQL("GRANT CONNECT ON DATABASE rentals TO {}").format(sql.Identifier(role)))
+    repo = Repo(tmp_path / "repo")
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    address = f"127.0.0.1:{postgres_server.port}"
+    repo.write("app.env", f"DATABASE_URL=postgresql://{role}:{password}@{address}/rentals\n")
+    log = tmp_path / "probe.jsonl"
+    try:
+        result = run_cli(
+            "scan", ".", "--verify", "--allow-private-hosts", "--probe-timeout", "5", "--probe-log", str(log),
+            "--format", "json", "--fail-on", "none", cwd=repo.path,
+        )  # fmt: skip
+    finally:
+        with psycopg.connect(postgres_server.admin_dsn, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            connection.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    assert result.exit_code == 0, result.stderr
+    [finding] = result.json()["findings"]  # type: ignore[misc]
+    assert finding["scope_source"] == "queried", finding["evidence"]
+    assert finding["identity"]["server"] == address
+    assert f"connected read-only as role {role} to database rentals" in finding["evidence"]
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {entry["host"] for entry in entries} == {address}
+    workspace = Workspace(repo.path, tmp_path)
+    workspace.add(password)
+    _assert_clean(result, workspace)
+    assert not _leaks(log.read_text(), workspace)
