@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 _SCHEME = re.compile(r"(?:jdbc:)?[A-Za-z][A-Za-z0-9+.-]{0,31}://")
-# Secret parameters of query strings (`?user=x&password=y`), libpq DSNs (`password=y host=h`), ODBC and ADO.NET
-# strings (`Pwd=y;`), Azure connection strings (`,password=y,`, `AccountKey=y;`, `sig=`) and API URLs.
+# Secret parameters: in query strings (JDBC's `password` after `&`), libpq key/value strings (space-separated),
+# ODBC and ADO.NET strings (`Pwd`, `;`-separated), Azure connection strings (`password` after `,`, `AccountKey`,
+# `sig`) and API URLs (`token`, `key`).
 _PASSWORD_KEY = re.compile(
     r"(?i)(?:^|(?P<lead>[?&;,\s]))(?:password|passwd|pwd|pass|accountkey|sharedaccesskey|sig"
     r"|(?:access_|auth_)?token|api_?key|key|(?:client_)?secret)[ \t]{0,8}=[ \t]{0,8}"

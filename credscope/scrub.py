@@ -14,6 +14,8 @@ from credscope.model import Credential, Location, redact
 
 # Shorter values are left alone: a 5-letter password equal to a role name must not erase every mention of it.
 MIN_PIECE = 6
+# Nor a short word: `postgres://postgres:postgres@localhost` must keep its role and `postgres:DROP DATABASE`.
+_WORD_LENGTH = 12
 # Context keys that name an account: a token written there (a .netrc `login`) is a credential, not a name.
 _USER_KEYS = frozenset({"user", "login", "username"})
 _TOKEN_LENGTH = 16
@@ -29,6 +31,10 @@ def looks_like_token(value: str) -> bool:
     return has_digit and has_letter and shannon(value) >= _TOKEN_ENTROPY
 
 
+def _worth_scrubbing(piece: str) -> bool:
+    return len(piece) >= MIN_PIECE and not (piece.isalpha() and len(piece) <= _WORD_LENGTH)
+
+
 class Pieces:
     """Every secret value of a scan and what stands in for it, found in a text by its first MIN_PIECE characters."""
 
@@ -42,7 +48,7 @@ class Pieces:
             replacements[credential.secret] = credential.preview
         self._by_head: dict[str, list[tuple[str, str]]] = {}
         for piece, stand_in in sorted(replacements.items(), key=lambda item: -len(item[0])):
-            if len(piece) >= MIN_PIECE:
+            if _worth_scrubbing(piece):
                 self._by_head.setdefault(piece[:MIN_PIECE], []).append((piece, stand_in))
         self._done: dict[str, str] = {}
 

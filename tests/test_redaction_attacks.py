@@ -234,3 +234,67 @@ def test_verify_connects_to_the_real_host_and_logs_no_password(postgres_server: 
     workspace.add(password)
     _assert_clean(result, workspace)
     assert not _leaks(log.read_text(), workspace)
+
+
+def test_a_password_that_is_a_word_does_not_erase_the_word(repo: Repo) -> None:
+    """The last scrub replaces secrets, not dictionary words: the throw-away `postgres` password equal to the
+    role keeps the role and the actions named after the provider readable."""
+    repo.write("docker.env", "DATABASE_URL=postgres://postgres:postgres@localhost:5432/app\n")
+    result = run_cli("scan", ".", "--format", "json", "--fail-on", "none", cwd=repo.path)
+    assert result.exit_code == 0, result.stderr
+    [finding] = result.json()["findings"]  # type: ignore[misc]
+    assert finding["preview"] == "postgres://postgres:****@localhost:5432/app"
+    assert finding["identity"] == {"role": "postgres", "host": "localhost", "database": "app"}
+    assert "postgres:DROP DATABASE" in finding["destructive_actions"]
+
+
+_FORMS = (
+    "postgresql://admin:{pw}@db.{host}:5432/rentals",
+    "mongodb+srv://shop:{pw}@cluster0.{host}/shop?retryWrites=true",
+    "redis://:{pw}@cache.{host}:6379/0",
+    "https://deployer:{pw}@git.{host}/shop/app.git",
+    "jdbc:mysql://dbhost.{host}:3306/shop?user=shop&password={pw}&useSSL=true",
+    "jdbc:sqlserver://sql.{host}:1433;databaseName=app;user=sa;password={pw};",
+    "Driver={{ODBC Driver 18 for SQL Server}};Server=sql.{host};UID=sa;PWD={pw};Encrypt=yes",
+    "Server=tcp:sql.{host},1433;Database=app;User Id=sa;Password={{{pw};{pw}}};Encrypt=yes",
+    "host=db.{host} user=app password='{pw} {pw}' dbname=app",
+    "host=db.{host} user=app password={pw}&{pw} dbname=app",
+    "cache.{host}:6380,password={pw},ssl=True,abortConnect=False",
+)
+
+
+@pytest.mark.parametrize("form", _FORMS)
+def test_every_connection_string_form_is_previewed_without_its_password(form: str) -> None:
+    """Whatever rule captures a connection string whole (a database rule, or a generic secret assigned to
+    `DB_SECRET`), its preview keeps the host and masks every piece of the password, separators and all."""
+    password = _raw_at_password()
+    secret = form.format(pw=password, host=_HOST)
+    preview = redact(secret)
+    workspace = Workspace(Path(), Path())
+    workspace.add(password)
+    assert not _leaks(preview, workspace), preview.replace(password, "<password>")
+    assert f".{_HOST}" in preview
+    assert "****" in preview
+
+
+def test_libpq_reads_a_raw_at_as_the_host_and_the_probe_uri_does_not() -> None:
+    """How the driver parses what people write: libpq ends the user-info part at the first `@`, so a piece of
+    the password becomes the host name. The URI the probe hands to libpq names the host credscope reports."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from credscope.connstr import driver_uri, split_uri
+
+    head, tail = _random(8), _random(10)
+    written = f"postgresql://app:{head}@{tail}@db.{_HOST}:5432/rentals"
+    assert conninfo_to_dict(written)["host"] == f"{tail}@db.{_HOST}"
+    assert conninfo_to_dict(written)["password"] == head
+    parsed = split_uri(written)
+    assert parsed is not None
+    assert (parsed.user, parsed.password, parsed.host) == ("app", f"{head}@{tail}", f"db.{_HOST}")
+    given = conninfo_to_dict(driver_uri(written))
+    assert (given["user"], given["password"], given["host"], given["port"]) == (
+        "app",
+        f"{head}@{tail}",
+        f"db.{_HOST}",
+        "5432",
+    )
