@@ -298,3 +298,24 @@ def test_libpq_reads_a_raw_at_as_the_host_and_the_probe_uri_does_not() -> None:
         f"db.{_HOST}",
         "5432",
     )
+
+
+def test_a_store_that_does_not_parse_is_named_without_quoting_its_line(tmp_path: Path, repo: Repo) -> None:
+    """PyYAML's message quotes the offending line: for a broken GitHub CLI hosts.yml that is the token's line.
+    The skip reason and the note say what is wrong and where, not what the line holds."""
+    secret = token("{{github:gho}}")
+    home = tmp_path / "home"
+    (home / ".config" / "gh").mkdir(parents=True)
+    (home / ".config" / "gh" / "hosts.yml").write_text(f"github.com:\n  oauth_token: [{secret}\n  - : x\n")
+    repo.write("deploy.yaml", f"env:\n  GITHUB_TOKEN: [{secret}\n  - : x\n")
+    workspace = Workspace(repo.path, home)
+    workspace.add(secret, _shown(secret))
+    result = _scan(workspace, "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    _assert_clean(result, workspace)
+    skipped = result.json()["stats"]["skipped"]  # type: ignore[index]
+    assert {
+        "path": "~/.config/gh/hosts.yml",
+        "reason": "unparsed-store",
+        "detail": ("not valid YAML: expected ',' or ']', but got ':' at line 3, column 5; scanned as plain text"),
+    } in skipped

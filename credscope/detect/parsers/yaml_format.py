@@ -11,6 +11,7 @@ from typing import Any
 
 from credscope.detect.parsers.base import LineIndex, Parsed
 from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, walk
+from credscope.errors import yaml_problem
 
 _STRING_TAG = "tag:yaml.org,2002:str"
 _MAX_DEPTH = 200
@@ -36,7 +37,7 @@ class YamlParser:
                 if root is not None:
                     documents.append(_convert(root, {}, [0], 0))
         except yaml.YAMLError as problem:
-            error = " ".join(str(problem).split())[:200]
+            error = yaml_problem(problem)  # PyYAML's own message quotes the line, which may hold a secret
         except UnicodeError:
             # libyaml takes UTF-8 only: bytes that were not UTF-8 (kept as surrogates) cannot be YAML.
             error = "not UTF-8 text"

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from credscope.errors import yaml_problem
+
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\\n])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
@@ -144,7 +146,8 @@ def parse_yaml(text: str) -> Node:
             return Node(None, 1, 1)
         return _yaml_node(root, {})
     except yaml.YAMLError as error:
-        raise SpanError(f"not valid YAML: {' '.join(str(error).split())[:120]}") from None
+        # Not PyYAML's own message: it quotes the offending line, which may hold the store's secret.
+        raise SpanError(f"not valid YAML: {yaml_problem(error)}") from None
     except RecursionError:
         raise SpanError("not valid YAML: nested too deeply") from None
 
