@@ -1,6 +1,7 @@
 """The last pass before anything is rendered: no credential of the scan appears whole, or by its password, in the
-context, identity, evidence or actions of any credential, nor in a run note; user names that are tokens are
-redacted. Each layer tries not to put a secret there; this pass holds the promise when one slips.
+context, identity, evidence or actions of any credential, nor in a run note; user names that are tokens, and the
+passwords and key parameters of URLs in context, are redacted. Each layer tries not to put a secret there; this
+pass holds the promise when one slips.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from credscope.connstr import MASK, passwords
+from credscope.connstr import MASK, masked, passwords
 from credscope.detect.entropy import shannon
 from credscope.model import Credential, Location, redact
 
@@ -81,7 +82,8 @@ class Pieces:
         return cleaned
 
     def clean_mapping(self, values: Mapping[str, str]) -> dict[str, str]:
-        cleaned = {key: self.clean(value) for key, value in values.items()}
+        # A URL or connection string in context (an MCP server's `url`) keeps its shape, its passwords masked.
+        cleaned = {key: self.clean(masked(value) or value) for key, value in values.items()}
         for key in _USER_KEYS & cleaned.keys():
             if looks_like_token(cleaned[key]):
                 cleaned[key] = redact(cleaned[key])

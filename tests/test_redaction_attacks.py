@@ -319,3 +319,21 @@ def test_a_store_that_does_not_parse_is_named_without_quoting_its_line(tmp_path:
         "reason": "unparsed-store",
         "detail": ("not valid YAML: expected ',' or ']', but got ':' at line 3, column 5; scanned as plain text"),
     } in skipped
+
+
+def test_an_mcp_server_url_in_context_has_its_key_masked(tmp_path: Path, repo: Repo) -> None:
+    """An MCP server's URL is context for every credential in that server's block; the key in its query string
+    is a credential no rule knows, and is masked like a password."""
+    key = _random(24)
+    home = tmp_path / "home"
+    (home / ".cursor").mkdir(parents=True)
+    bearer = f"Bearer {token('{{github:ghp}}')}"
+    server = {"url": f"https://mcp.{_HOST}/sse?api_key={key}&team=ops", "headers": {"Authorization": bearer}}
+    (home / ".cursor" / "mcp.json").write_text(json.dumps({"mcpServers": {"remote": server}}))
+    workspace = Workspace(repo.path, home)
+    workspace.add(key)
+    result = _scan(workspace, "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    _assert_clean(result, workspace)
+    [finding] = result.json()["findings"]  # type: ignore[misc]
+    assert finding["context"]["mcp_command"] == f"https://mcp.{_HOST}/sse?api_key=****&team=ops"
