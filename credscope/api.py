@@ -14,7 +14,8 @@ from credscope.detect.engine import Detector
 from credscope.detect.parallel import detect_all
 from credscope.errors import UsageError
 from credscope.group import group
-from credscope.model import Candidate, Credential, Document, Reach, ScanResult, Stats
+from credscope.in_effect import Counts, settle
+from credscope.model import Candidate, Credential, Document, InEffect, Reach, ScanResult, Stats
 from credscope.policy import Policy
 from credscope.progress import Progress
 from credscope.scrub import scrubbed
@@ -46,6 +47,8 @@ class ScanOptions:
     tree_enabled: bool = True  # False scans only the reaches above (e.g. `scan --home DIR` alone)
     # Live, read-only scope queries (--verify); None keeps the scan offline: no socket is opened.
     verify: ProbeSettings | None = None
+    # The configuration file and what it and the command line narrow; the scan counts and reports them.
+    in_effect: InEffect = field(default_factory=InEffect)
 
 
 def scan(
@@ -75,6 +78,7 @@ def scan(
         suppress=options.suppress,
         progress=options.progress,
         verify=options.verify,
+        in_effect=options.in_effect,
     )
 
 
@@ -108,16 +112,18 @@ def run(
     suppress: Suppressions | None = None,
     progress: Progress | None = None,
     verify: ProbeSettings | None = None,
+    in_effect: InEffect | None = None,
 ) -> ScanResult:
     started = time.monotonic()
     detector = Detector(catalogue)
     report = SourceReport()
     counter = _Counter(progress)
     unparsed: list[str] = []  # files whose format did not parse, with the reason
+    inline: dict[str, int] = {}  # path -> matches an inline ignore marker hid
     exclusions = Exclusions()  # agent-exclusion files covering a finding are named on it
     try:
         documents = counter.count(_documents(sources, report))
-        candidates = list(_detect_all(detector, documents, unparsed, exclusions))
+        candidates = list(_detect_all(detector, documents, unparsed, inline, exclusions))
     finally:
         if progress is not None:
             progress.finish()
@@ -132,7 +138,7 @@ def run(
 
         registry = builtin_inferences() if inferences is None else inferences
         credentials = [assess(c, catalogue, registry) for c in grouped]
-    credentials, notes = _unsuppressed(credentials, suppress)
+    credentials, notes, hidden = _unsuppressed(credentials, suppress)
     if verify is not None:
         from credscope.probes.runner import verify as verify_live  # noqa: PLC0415 - only with --verify
 
@@ -149,7 +155,11 @@ def run(
         skipped=tuple(report.skipped),
         duration_seconds=round(time.monotonic() - started, 3),
     )
-    return ScanResult(roots=roots, credentials=tuple(credentials), stats=stats, verdict=verdict, notes=notes)
+    counts = Counts(excluded=report.excluded, skipped=stats.skipped, inline_ignored=inline, hidden=hidden)
+    settled = settle(in_effect or InEffect(), counts, suppress, roots[0] if roots else None)
+    return ScanResult(
+        roots=roots, credentials=tuple(credentials), stats=stats, verdict=verdict, notes=notes, in_effect=settled
+    )
 
 
 def builtin_inferences() -> Inferences:
@@ -161,19 +171,24 @@ def builtin_inferences() -> Inferences:
 
 def _unsuppressed(
     credentials: list[Credential], suppress: Suppressions | None
-) -> tuple[list[Credential], tuple[str, ...]]:
-    """Drop baseline/ignored credentials before the policy sees them; say how many, never which secret."""
+) -> tuple[list[Credential], tuple[str, ...], list[str]]:
+    """Drop baseline/ignored credentials before the policy sees them; say how many, never which secret.
+
+    Also returns the fingerprints dropped, so each ignore entry and the baseline can be shown with what it hid."""
     if not suppress:
-        return credentials, ()
+        return credentials, (), []
     kept: list[Credential] = []
+    hidden: list[str] = []
     why_counts: dict[str, int] = {}
     for credential in credentials:
         why = suppress.why(credential.fingerprint)
         if why is None:
             kept.append(credential)
         else:
+            hidden.append(credential.fingerprint)
             why_counts[why] = why_counts.get(why, 0) + 1
-    return kept, tuple(f"{count} credential(s) not reported: {why}" for why, count in sorted(why_counts.items()))
+    notes = tuple(f"{count} credential(s) not reported: {why}" for why, count in sorted(why_counts.items()))
+    return kept, notes, hidden
 
 
 def _documents(sources: Iterable[Source], report: SourceReport) -> Iterator[Document]:
@@ -193,12 +208,18 @@ _UNPARSED_SHOWN = 5
 
 
 def _detect_all(
-    detector: Detector, documents: Iterable[Document], unparsed: list[str], exclusions: Exclusions
+    detector: Detector,
+    documents: Iterable[Document],
+    unparsed: list[str],
+    inline: dict[str, int],
+    exclusions: Exclusions,
 ) -> Iterator[Candidate]:
     # Sequential for small scans, a process pool once the documents add up: same results, same order.
     for document, found, stats in detect_all(detector, documents):
         if stats.parse_error is not None:
             unparsed.append(f"{document.path} ({stats.parse_error})")
+        if stats.ignored_inline:
+            inline[document.path] = inline.get(document.path, 0) + stats.ignored_inline
         yield from exclusions.annotate(document, with_store_context(document, found))
 
 

@@ -162,11 +162,13 @@ def scan(
 
 def with_unknown_as(options: "ScanOptions", unknown_as: str) -> "ScanOptions":
     """The options with --unknown-as applied to the policy: the command line wins over the configuration."""
+    from credscope.in_effect import unknown_as_detail, with_setting  # noqa: PLC0415
     from credscope.model import Access  # noqa: PLC0415
 
     if unknown_as not in ("admin", "write", "read"):
         raise typer.BadParameter(f"{unknown_as!r} is not one of admin, write, read", param_hint="--unknown-as")
-    return replace(options, policy=replace(options.policy, unknown_as=Access(unknown_as)))
+    in_effect = with_setting(options.in_effect, "--unknown-as", "unknown_as", unknown_as_detail(unknown_as))
+    return replace(options, policy=replace(options.policy, unknown_as=Access(unknown_as)), in_effect=in_effect)
 
 
 def renderer(output_format: Format) -> "Callable[[ScanResult, RenderOptions], str]":
@@ -227,13 +229,16 @@ def main() -> None:
     except typer.Exit as done:
         code = done.exit_code
     except ClickException as error:
-        error.show()
+        _show_escaped(error)
         code = error.exit_code
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("credscope: interrupted\n")
         code = EXIT_INTERRUPTED
     except CredscopeError as error:
-        sys.stderr.write(f"credscope: {error}\n")
+        # Messages quote paths, configuration keys and values from the scanned repository: one escaped line.
+        from credscope.report.escape import inert_line  # noqa: PLC0415
+
+        sys.stderr.write(f"credscope: {inert_line(str(error))}\n")
         code = error.exit_code
     except Exception as error:  # noqa: BLE001 - the last line of defence
         # The message may quote scanned content; only the type is safe to show.
@@ -246,6 +251,19 @@ def main() -> None:
     # Frozen objects are left out of them; atexit handlers and the flushing of stdout and stderr still run.
     gc.freeze()
     sys.exit(code)
+
+
+def _show_escaped(error: ClickException) -> None:
+    """click's usage error, each line escaped: it may quote a file name that pre-commit passed from the repository."""
+    import io  # noqa: PLC0415
+
+    from credscope.report.escape import inert_line  # noqa: PLC0415
+
+    shown = io.StringIO()
+    error.show(file=shown)
+    message = error.format_message()  # the part that can quote outside text stays one line, whatever it holds
+    text = shown.getvalue().replace(message, inert_line(message)) if message else shown.getvalue()
+    sys.stderr.write("".join(inert_line(line) + "\n" for line in text.rstrip("\n").split("\n")))
 
 
 # Commands in their own modules, registered last: they import the helpers above.

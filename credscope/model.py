@@ -201,6 +201,46 @@ class Stats:
         return dict(sorted(counts.items()))
 
 
+class SuppressionKind(str, Enum):
+    """Ways a run is narrowed: what was not scanned, not reported, or not failed on."""
+
+    EXCLUDE = "exclude"  # a path left out by the configuration or --exclude
+    EXCLUDED_DIRECTORY = "excluded-directory"  # a built-in exclusion (node_modules, .venv, ...)
+    DISABLED_PROVIDER = "disabled-provider"
+    IGNORE = "ignore"  # a fingerprint (prefix) the configuration ignores
+    BASELINE = "baseline"
+    INLINE_IGNORE = "inline-ignore"  # `credscope: ignore` / `pragma: allowlist secret` in scanned files
+    SETTING = "setting"  # a threshold relaxed from its default (fail_on, unknown_as, max_file_size)
+    SKIPPED = "skipped"  # files not read: too large, unreadable
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One narrowing in effect in a run, who asked for it and what it removed; reported in every format."""
+
+    kind: SuppressionKind
+    subject: str  # the pattern, provider id, fingerprint prefix, baseline file, setting name or skip reason
+    source: str  # who asked: a configuration file, a command-line option, "built-in", or "" (found while scanning)
+    detail: str = ""  # the reason given, the value set (with its default), the baseline's size
+    count: int | None = None  # files or credentials it removed; None when it is not counted
+    paths: tuple[str, ...] = ()  # what it removed or where it was written, the first few
+    line: int = 0  # the line of `source` (or of paths[0]) that asks for it; 0 when unknown
+
+
+@dataclass(frozen=True)
+class InEffect:
+    """The configuration a run used and everything that narrowed it: a silenced gate is never silent."""
+
+    config_files: tuple[str, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The files that asked for a suppression, in order of first appearance."""
+        files = [s.source for s in self.suppressions if s.source in self.config_files]
+        return tuple(dict.fromkeys(files))
+
+
 @dataclass(frozen=True)
 class PolicyVerdict:
     passed: bool
@@ -216,3 +256,4 @@ class ScanResult:
     stats: Stats
     verdict: PolicyVerdict
     notes: tuple[str, ...] = ()  # run-level remarks, e.g. an endpoint override in use
+    in_effect: InEffect = field(default_factory=InEffect)  # configuration files and suppressions

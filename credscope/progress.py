@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
+from credscope.report.escape import printable
+
 _SPINNER = "|/-\\"
 
 
@@ -46,6 +48,7 @@ class TerminalProgress:
         width = shutil.get_terminal_size((80, 24)).columns
         head = f"credscope {_SPINNER[self._frame]} {files:,} files, {_size(size)}  "
         room = max(0, width - len(head) - 1)
+        path = printable(path)  # a file name is outside text: it must not drive the terminal
         shown = path if len(path) <= room else "…" + path[-(room - 1) :] if room > 1 else ""
         self.stream.write(f"\r\x1b[K{head}{shown}")
         self.stream.flush()

@@ -1,4 +1,8 @@
-"""`credscope explain FINGERPRINT [PATH]`: everything credscope knows about one credential, secret redacted."""
+"""`credscope explain FINGERPRINT [PATH]`: everything credscope knows about one credential, secret redacted.
+
+Claims, evidence, identities and paths come from the scanned files or a provider's answer: every line is
+escaped as a whole before it is printed (report/escape.py).
+"""
 
 # No `from __future__ import annotations`: typer evaluates command annotations at start (see cli.py).
 
@@ -11,7 +15,7 @@ from credscope.catalogue import Catalogue
 from credscope.config import Config
 from credscope.errors import UsageError
 from credscope.model import Credential, ScanResult
-from credscope.report.common import printable
+from credscope.report.escape import inert_lines
 
 _MIN_PREFIX = 6
 
@@ -43,7 +47,7 @@ def explain(
         raise UsageError(f"{prefix} matches {len(matches)} credentials: {listed}; give more digits")
     lines = describe(matches[0], result, catalogue)
     lines += _baseline_status(matches[0].fingerprint, baseline or config.baseline, config)
-    typer.echo("\n".join(lines))
+    typer.echo(inert_lines(lines))
 
 
 def describe(credential: Credential, result: ScanResult, catalogue: Catalogue) -> list[str]:
@@ -93,15 +97,14 @@ def describe(credential: Credential, result: ScanResult, catalogue: Catalogue) -
     out.append(f"  found in {len(credential.locations)} place(s):")
     for location in credential.locations:
         commit = f" @ {location.commit}" if location.commit else ""
-        where = f"{location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]"
-        out.append(f"    {printable(where)}")
+        out.append(f"    {location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]")
         for key, value in location.context.items():
-            out.append(f"      {printable(f'{key}: {value}')}")
+            out.append(f"      {key}: {value}")
         if location.excluded_by:
             out.append(f"      excluded for agents by: {', '.join(location.excluded_by)}")
     reason = result.verdict.reasons.get(credential.fingerprint)
     out.append(f"  policy:       {'FAILS: ' + reason if reason else 'passes --fail-on ' + result.verdict.threshold}")
-    out.append(f"  fix:          {printable(fix_hint(credential))}")
+    out.append(f"  fix:          {fix_hint(credential)}")
     return out
 
 

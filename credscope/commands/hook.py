@@ -37,7 +37,13 @@ class StagedSource:
     name: str = "staged"
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
-        wanted = [p for p in self.paths if not _excluded(p, self.excluded)]
+        wanted = []
+        for staged in self.paths:
+            pattern = _excluded(staged, self.excluded)
+            if pattern is None:
+                wanted.append(staged)
+            else:
+                report.exclude(pattern, 1)
         if not wanted:
             return
         listing = _git(self.toplevel, ["ls-files", "-s", "-z", "--", *wanted])
@@ -102,9 +108,11 @@ def hook(
     # Threshold: --fail-on, then hook.fail_on, then fail_on from the configuration, then any.
     options = scan_options(
         config,
-        fail_on=parse_fail_on(fail_on) or config.hook_fail_on,
+        fail_on=parse_fail_on(fail_on),
         default_fail_on=FailOn.ANY,
-        baseline=baseline or config.baseline or (default_baseline if default_baseline.is_file() else None),
+        baseline=baseline,
+        default_baseline=default_baseline if default_baseline.is_file() else None,
+        hook=True,
         show_progress=False,
     )
     paths = _relative(files, toplevel) if files else _staged(toplevel)
@@ -112,13 +120,17 @@ def hook(
     if options.disabled_providers:
         catalogue = Catalogue({k: v for k, v in catalogue.providers.items() if k not in options.disabled_providers})
     source = StagedSource(toplevel, paths, options.tree.max_file_size, options.tree.excluded_paths)
-    result = run([source], catalogue, options.policy, (str(toplevel),), suppress=options.suppress)
+    result = run(
+        [source], catalogue, options.policy, (str(toplevel),), suppress=options.suppress, in_effect=options.in_effect
+    )
     typer.echo(_report(result), nl=False)
     raise typer.Exit(0 if result.verdict.passed else 1)
 
 
 def _report(result: ScanResult) -> str:
-    from credscope.report.common import printable  # noqa: PLC0415
+    """One line per credential, the suppressions in effect, the verdict; every element one escaped line."""
+    from credscope.report.escape import inert_lines, printable  # noqa: PLC0415
+    from credscope.report.in_effect import sentence  # noqa: PLC0415
     from credscope.report.digest import by_severity, fix_hint  # noqa: PLC0415
 
     lines = []
@@ -130,6 +142,10 @@ def _report(result: ScanResult) -> str:
             f"credscope: {credential.severity.value.upper()} {credential.provider} {credential.kind} "
             f"{credential.preview} [{credential.fingerprint[:12]}] at {where}{mark}"
         )
+    suppressions = result.in_effect.suppressions
+    if suppressions:
+        lines.append(f"credscope: {len(suppressions)} suppression(s) in effect:")
+        lines.extend(f"  - {printable(sentence(item))}" for item in suppressions)
         lines.append(f"  fix: {printable(fix_hint(credential))}")
     if not result.verdict.passed:
         lines.append(
@@ -137,7 +153,7 @@ def _report(result: ScanResult) -> str:
             f"(--fail-on {result.verdict.threshold}). Remove them and re-stage, mark a false positive "
             "`credscope: ignore`, or accept them with `credscope baseline update`."
         )
-    return "\n".join(lines) + "\n" if lines else ""
+    return inert_lines(lines) + "\n" if lines else ""
 
 
 def _staged(toplevel: Path) -> tuple[str, ...]:
@@ -156,8 +172,9 @@ def _relative(files: Sequence[Path], toplevel: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _excluded(relative: str, excluded: tuple[str, ...]) -> bool:
-    return any(relative == p or relative.startswith(p.rstrip("/") + "/") for p in excluded)
+def _excluded(relative: str, excluded: tuple[str, ...]) -> str | None:
+    """The exclusion pattern that leaves `relative` out, if any."""
+    return next((p for p in excluded if relative == p or relative.startswith(p.rstrip("/") + "/")), None)
 
 
 def _git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:

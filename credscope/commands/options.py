@@ -45,20 +45,37 @@ def scan_options(
     use_suppressions: bool = True,
     only_files: tuple[str, ...] | None = None,
     show_progress: bool = True,
+    hook: bool = False,
+    default_baseline: Path | None = None,
 ) -> ScanOptions:
-    threshold = fail_on or config.fail_on or default_fail_on
+    """The hook passes `hook=True` (hook.fail_on before fail_on) and the baseline it reads when present."""
+    from credscope.in_effect import Asked, declare  # noqa: PLC0415
+
+    config_fail_on = (config.hook_fail_on or config.fail_on) if hook else config.fail_on
+    threshold = fail_on or config_fail_on or default_fail_on
     policy = Policy() if threshold is None else Policy(fail_on=threshold)
     if config.unknown_as is not None:
         policy = Policy(fail_on=policy.fail_on, unknown_as=Access(config.unknown_as))
+    asked = Asked(
+        fail_on=fail_on,
+        default_fail_on=(default_fail_on or FailOn.ADMIN).value,
+        hook=hook,
+        exclude=tuple(exclude),
+        max_file_size=max_file_size,
+        default_max_file_size=DEFAULT_MAX_FILE_SIZE,
+        baseline=baseline,
+        default_baseline=default_baseline,
+    )
     tree = TreeOptions(
         max_file_size=max_file_size or config.max_file_size or DEFAULT_MAX_FILE_SIZE,
         excluded_paths=(*config.exclude, *exclude),
         only_files=only_files,
     )
     suppress = Suppressions()
+    loaded: Baseline | None = None
     if use_suppressions:
-        baseline_path = baseline or config.baseline
-        loaded: Baseline | None = load_baseline(baseline_path) if baseline_path is not None else None
+        baseline_path = baseline or config.baseline or default_baseline
+        loaded = load_baseline(baseline_path) if baseline_path is not None else None
         suppress = suppressions(
             loaded, baseline_path.name if baseline_path else "", ((i.fingerprint, i.reason) for i in config.ignore)
         )
@@ -69,6 +86,7 @@ def scan_options(
         suppress=suppress,
         disabled_providers=config.disabled_providers,
         progress=progress_for() if show_progress else None,
+        in_effect=declare(config, asked, loaded, use_suppressions),
     )
 
 

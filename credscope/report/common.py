@@ -7,23 +7,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from credscope.model import Credential, Location, ScanResult, redact
+from credscope.report.escape import json_inert, printable
 
-REPORT_SCHEMA_VERSION = "1.0"
+# `printable` lives in report/escape.py; callers have long imported it from here.
+__all__ = [
+    "REPORT_SCHEMA_VERSION",
+    "RenderOptions",
+    "json_text",
+    "location_dict",
+    "parts_dict",
+    "policy_dict",
+    "printable",
+    "scope_dict",
+]
+
+# 1.1: `configuration` (the files in effect and every suppression).
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
 class RenderOptions:
     show_secrets: bool = False
-
-
-# File names, key names and claims come from the scanned repository: a name holding a newline or a terminal
-# escape must not forge a line of a plain-text report ("policy ... passed") or drive the terminal.
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
-
-
-def printable(text: str) -> str:
-    """Scanned text for a plain-text line: control characters shown as escapes."""
-    return text.translate(_CONTROL)
 
 
 def json_text(document: Any) -> str:
@@ -34,7 +38,8 @@ def json_text(document: Any) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = json.dumps(document, indent=2)
-    return text + "\n"
+    # Bidi and C1 controls stay escapes too: `cat report.json` must not drive the terminal.
+    return json_inert(text) + "\n"
 
 
 def location_dict(location: Location) -> dict[str, Any]:

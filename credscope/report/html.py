@@ -1,17 +1,21 @@
 """The audit report as one self-contained HTML file: inline CSS, no script, no font, nothing fetched.
 
 A Content-Security-Policy forbids loading anything, so the file behaves the same offline, in a mail
-attachment or on a printer. Every scanned value is escaped; the secret is shown only with --show-secrets.
+attachment or on a printer. Every scanned value is escaped (controls and bidi overrides shown as escapes,
+markup as entities); the secret is shown only with --show-secrets. The configuration and every suppression
+in effect are shown under the verdict.
 """
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as html_escape
 
 from credscope import __version__
-from credscope.model import Credential, ScanResult
+from credscope.model import Credential, InEffect, ScanResult
 from credscope.report.common import RenderOptions, parts_dict
 from credscope.report.digest import Summary, by_severity, fix_hint, summarize
+from credscope.report.escape import printable
+from credscope.report.in_effect import headline, sentence
 
 _DESTRUCTIVE = {True: "yes", False: "no", None: "unknown"}
 
@@ -47,6 +51,9 @@ dt { color: var(--muted); } dd { margin: 0; }
 .fix { background: var(--panel); border-radius: 4px; padding: .4rem .6rem; margin: .5rem 0; }
 .evidence { margin: .25rem 0 .5rem; padding-left: 1.25rem; }
 .fails { color: var(--critical); font-weight: 600; }
+#suppressions { border: 1px solid var(--medium); border-left: 6px solid var(--medium); border-radius: 6px;
+  background: #fff8c5; padding: .6rem 1rem; margin: 1rem 0; }
+#suppressions h2 { border: 0; margin: 0 0 .25rem; } #suppressions ul { margin: .25rem 0; padding-left: 1.25rem; }
 footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; border-top: 1px solid var(--line);
   padding-top: .5rem; }
 @media print {
@@ -67,12 +74,16 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     verdict = f"policy --fail-on {escape(result.verdict.threshold)}: " + (
         "passed" if passed else f"FAILED, {len(result.verdict.failing)} credential(s) over the threshold"
     )
+    narrowed = headline(result.in_effect)
+    if narrowed:
+        verdict += f' — <a href="#suppressions">{escape(narrowed)}</a>'
     body = [
         "<header>",
         "<h1>credscope audit report</h1>",
         f'<p class="meta">Scanned <span class="mono">{roots}</span> with credscope {escape(__version__)}</p>',
         f'<p class="verdict {"pass" if passed else "fail"}" id="verdict">{verdict}</p>',
         "</header>",
+        _in_effect(result.in_effect),
         _summary(summary),
         '<section id="credentials">',
         f"<h2>Credentials ({len(credentials)})</h2>",
@@ -90,6 +101,29 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         "<title>credscope audit report</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(part for part in body if part) + "\n</body>\n</html>\n"
     )
+
+
+def escape(text: str) -> str:
+    """Outside text as HTML text: controls, bidi overrides and separators shown as escapes, markup as entities."""
+    return html_escape(printable(text))
+
+
+def _in_effect(in_effect: InEffect) -> str:
+    """The configuration files and, when anything narrowed the run, every suppression: right under the verdict."""
+    parts = []
+    if in_effect.config_files:
+        files = ", ".join(f"<code>{escape(name)}</code>" for name in in_effect.config_files)
+        parts.append(f'<p class="meta" id="configuration">Configuration: {files}</p>')
+    if in_effect.suppressions:
+        items = "".join(
+            f'<li class="suppression" data-kind="{item.kind.value}">{escape(sentence(item))}</li>'
+            for item in in_effect.suppressions
+        )
+        parts.append(
+            f'<section id="suppressions"><h2>Suppressions in effect ({len(in_effect.suppressions)})</h2>'
+            f"<ul>{items}</ul></section>"
+        )
+    return "\n".join(parts)
 
 
 def _summary(summary: Summary) -> str:

@@ -15,6 +15,7 @@ from credscope.report.common import (
     policy_dict,
     scope_dict,
 )
+from credscope.report.in_effect import in_effect_dict
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
@@ -68,4 +69,5 @@ def report_dict(result: ScanResult, options: RenderOptions) -> dict[str, Any]:
             "duration_seconds": stats.duration_seconds,
         },
         "notes": list(result.notes),
+        "configuration": in_effect_dict(result.in_effect),
     }

@@ -1,4 +1,6 @@
-"""The audit report as Markdown: blast-radius summary, then each credential by severity with every location."""
+"""The audit report as Markdown: blast-radius summary, the configuration and suppressions in effect, then each
+credential by severity with every location. Scanned text is escaped twice: controls shown as escapes
+(report/escape.py), Markdown syntax neutralised; and every line is checked once more, as it may land in a CI log."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from credscope import __version__
 from credscope.model import Credential, ScanResult
 from credscope.report.common import RenderOptions, parts_dict
 from credscope.report.digest import by_severity, fix_hint, summarize
+from credscope.report.escape import inert_lines, printable
+from credscope.report.in_effect import headline, sentence
 
 _DESTRUCTIVE = {True: "yes", False: "no", None: "unknown"}
 
@@ -13,12 +17,16 @@ _DESTRUCTIVE = {True: "yes", False: "no", None: "unknown"}
 def render(result: ScanResult, options: RenderOptions) -> str:
     summary = summarize(result)
     verdict = "passed" if result.verdict.passed else f"**failed** ({len(result.verdict.failing)} over the threshold)"
+    narrowed = headline(result.in_effect)
+    if narrowed:
+        verdict += f" — **{_inline(narrowed)}**, see [Suppressions in effect](#suppressions-in-effect)"
     out = [
         "# credscope audit report",
         "",
         f"Scanned: {', '.join(f'`{_code(r)}`' for r in result.roots) or '(nothing)'} · credscope {__version__} · "
         f"policy `--fail-on {result.verdict.threshold}`: {verdict}",
         "",
+        *_in_effect(result),
         "## Summary",
         "",
         f"**{summary.credentials}** credential(s) in {summary.places} place(s); "
@@ -61,7 +69,21 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         "",
         *(f"- {_inline(note)}" for note in result.notes),
     ]
-    return "\n".join(out).rstrip("\n") + "\n"
+    return inert_lines(out).rstrip("\n") + "\n"
+
+
+def _in_effect(result: ScanResult) -> list[str]:
+    in_effect = result.in_effect
+    out = (
+        [f"Configuration: {', '.join(f'`{_code(name)}`' for name in in_effect.config_files)}", ""]
+        if in_effect.config_files
+        else []
+    )
+    if in_effect.suppressions:
+        out += ["## Suppressions in effect", ""]
+        out += [f"- {_inline(sentence(item))}" for item in in_effect.suppressions]
+        out.append("")
+    return out
 
 
 def _credential(number: int, credential: Credential, result: ScanResult, options: RenderOptions) -> list[str]:
@@ -72,7 +94,7 @@ def _credential(number: int, credential: Credential, result: ScanResult, options
         f"{_inline(credential.kind)}",
         "",
         f"- secret: `{_code(secret)}` · fingerprint `{credential.fingerprint}`",
-        f"- rule: `{credential.rule}`",
+        f"- rule: `{_code(credential.rule)}`",
         f"- access: **{scope.access.value}** ({scope.scope_source.value}) · destructive: "
         f"**{_DESTRUCTIVE[scope.destructive]}**",
     ]
@@ -100,8 +122,8 @@ def _credential(number: int, credential: Credential, result: ScanResult, options
 
 
 def _inline(text: str) -> str:
-    """Scanned text must not become Markdown structure (links, emphasis, HTML)."""
-    escaped = text.replace("\\", "\\\\")
+    """Scanned text must not become Markdown structure (links, emphasis, HTML) nor drive a terminal."""
+    escaped = printable(text).replace("\\", "\\\\")
     for char in "`*_[]<>|#!":
         escaped = escaped.replace(char, "\\" + char)
     return " ".join(escaped.split())
@@ -113,4 +135,4 @@ def _cell(text: str) -> str:
 
 def _code(text: str) -> str:
     # Inside a code span only a backtick can end it; swap it for a look-alike rather than break the table.
-    return " ".join(text.replace("`", "ˋ").replace("|", "¦").split())
+    return " ".join(printable(text).replace("`", "ˋ").replace("|", "¦").split())

@@ -5,6 +5,12 @@ credentials reached in this run; each result carries its own level and severity 
 relative to `%SRCROOT%` (the first scanned root). `partialFingerprints` is derived from the
 credential's fingerprint and path, not the line, so moving a credential inside a file keeps its
 alert. `--show-secrets` is deliberately ignored: SARIF files are uploaded to other services.
+
+Every suppression in effect (an exclusion, a disabled provider, an ignore entry, a baseline, a
+relaxed threshold, an inline ignore, files not read) is a result of rule `credscope-suppression`, anchored at
+the file in the repository that asks for it: GitHub shows results as alerts and as annotations on a pull
+request's changed lines, but not the run's notifications or properties, which carry the same list for tools.
+Message texts are escaped (report/escape.py): GitHub shows them as they are.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from typing import Any
 from urllib.parse import quote
 
 from credscope import __version__
-from credscope.model import Credential, Location, Reach, ScanResult, Severity
+from credscope.model import Credential, InEffect, Location, Reach, ScanResult, Severity, Suppression, SuppressionKind
 from credscope.report.common import RenderOptions, json_text
 from credscope.report.digest import by_severity, fix_hint
+from credscope.report.escape import printable
+from credscope.report.in_effect import headline, in_effect_dict, sentence
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -40,6 +48,10 @@ _LEVEL = {
 }
 # Places outside the repository: no %SRCROOT% base, GitHub shows them without a file link.
 _OUTSIDE = frozenset({Reach.HOME, Reach.ENV})
+SUPPRESSION_RULE = "credscope-suppression"
+# Narrowings someone chose (in the repository or the command line) warn; files the scan could not read are notes.
+_CHOSEN = frozenset(set(SuppressionKind) - {SuppressionKind.EXCLUDED_DIRECTORY, SuppressionKind.SKIPPED})
+_NOT_FILES = ("command line", "built-in", "default file")
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
@@ -50,12 +62,15 @@ def render(result: ScanResult, options: RenderOptions) -> str:
 def sarif_log(result: ScanResult) -> dict[str, Any]:
     credentials = by_severity(result.credentials)
     rules = _rules(credentials)
+    if result.in_effect.suppressions:
+        rules.append(_SUPPRESSION_RULE)
     index = {rule["id"]: number for number, rule in enumerate(rules)}
     results = [
         _result(result, credential, location, index[credential.rule])
         for credential in credentials
         for location in credential.locations
     ]
+    results += _suppression_results(result.in_effect, index.get(SUPPRESSION_RULE, -1))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -70,10 +85,23 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
         "invocations": [
             {
                 "executionSuccessful": True,
-                "toolExecutionNotifications": [{"level": "note", "message": {"text": note}} for note in result.notes],
+                "toolExecutionNotifications": [
+                    {"level": "note", "message": {"text": printable(note)}} for note in result.notes
+                ],
+                "toolConfigurationNotifications": [
+                    {"level": _level(item), "message": {"text": printable(sentence(item))}}
+                    for item in result.in_effect.suppressions
+                ],
             }
         ],
-        "properties": {"policy": {"passed": result.verdict.passed, "fail_on": result.verdict.threshold}},
+        "properties": {
+            "policy": {
+                "passed": result.verdict.passed,
+                "fail_on": result.verdict.threshold,
+                "suppressions": printable(headline(result.in_effect)),
+            },
+            "configuration": in_effect_dict(result.in_effect),
+        },
     }
     if result.roots:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": _root_uri(result.roots[0])}}
@@ -129,7 +157,7 @@ def _result(result: ScanResult, credential: Credential, location: Location, rule
         "ruleId": credential.rule,
         "ruleIndex": rule_index,
         "level": _LEVEL[credential.severity],
-        "message": {"text": text},
+        "message": {"text": printable(text)},
         "locations": [_location(location)],
         "partialFingerprints": {FINGERPRINT_KEY: _partial_fingerprint(credential, location)},
         "properties": {
@@ -147,6 +175,81 @@ def _result(result: ScanResult, credential: Credential, location: Location, rule
             "policy_failed": reason is not None,
         },
     }
+
+
+_SUPPRESSION_RULE: dict[str, Any] = {
+    "id": SUPPRESSION_RULE,
+    "name": "SuppressionInEffect",
+    "shortDescription": {"text": "A suppression narrows what credscope scans, reports or fails on"},
+    "fullDescription": {
+        "text": "The configuration, the command line or a comment in the repository leaves files out of the scan, "
+        "hides credentials from the report or relaxes the policy. A change that adds one next to a credential can "
+        "pass the gate unseen: review it like the credential itself."
+    },
+    "help": {
+        "text": "Check that the suppression is meant. To gate a pull request with the base branch's configuration "
+        "(so a pull request cannot relax its own gate), see docs/github-actions.md."
+    },
+    "defaultConfiguration": {"level": "warning"},
+    "properties": {"tags": ["credscope-configuration", "suppression"], "precision": "very-high"},
+}
+
+
+def _level(item: Suppression) -> str:
+    return "warning" if item.kind in _CHOSEN else "note"
+
+
+def _suppression_results(in_effect: InEffect, rule_index: int) -> list[dict[str, Any]]:
+    """One result per suppression that a file in the repository can show; the rest are notifications only."""
+    results = []
+    for item in in_effect.suppressions:
+        anchor = _anchor(item)
+        if anchor is None:
+            continue
+        path, line = anchor
+        seed = f"{item.kind.value}\0{item.subject}\0{item.source}"
+        results.append(
+            {
+                "ruleId": SUPPRESSION_RULE,
+                "ruleIndex": rule_index,
+                "level": _level(item),
+                "message": {"text": printable(f"Suppression in effect: {sentence(item)}.")},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": _uri(path), "uriBaseId": SRCROOT},
+                            "region": {"startLine": line},
+                        }
+                    }
+                ],
+                "partialFingerprints": {
+                    FINGERPRINT_KEY: hashlib.sha256(seed.encode("utf-8", "surrogateescape")).hexdigest()
+                },
+                "properties": {
+                    "kind": item.kind.value,
+                    "subject": item.subject,
+                    "source": item.source,
+                    "count": item.count,
+                },
+            }
+        )
+    return results
+
+
+def _anchor(item: Suppression) -> tuple[str, int] | None:
+    """The file in the repository (and line) that asks for a suppression or that it concerns; None when none does."""
+    candidates = [(item.source, item.line or 1)]
+    if item.kind is SuppressionKind.BASELINE:  # the baseline file itself is what a change would edit
+        candidates.insert(0, (item.subject, 1))
+    candidates += [(path, 1) for path in item.paths[:1]]
+    for path, line in candidates:
+        if path and path not in _NOT_FILES and not path.startswith(("/", "~", "$")) and not path.endswith("/"):
+            return path, line
+    return None
+
+
+def _uri(path: str) -> str:
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _location(location: Location) -> dict[str, Any]:

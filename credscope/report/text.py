@@ -1,10 +1,17 @@
 """The report a person reads first: credentials grouped by severity, worst first, each with what it can do,
-why credscope thinks so, and every place it was found; then the policy verdict and what failed it."""
+why credscope thinks so, and every place it was found; then the configuration and every suppression in effect,
+the policy verdict and what failed it.
+
+Each element of the line list is one line: it is escaped as a whole (report/escape.py), so whatever a file
+name, a claim or a probe answer holds, it can neither forge a line nor reach the terminal as a control.
+"""
 
 from __future__ import annotations
 
 from credscope.model import Credential, Location, ScanResult, Severity
-from credscope.report.common import RenderOptions, parts_dict, printable
+from credscope.report.common import RenderOptions, parts_dict
+from credscope.report.escape import inert_lines
+from credscope.report.in_effect import headline, sentence
 
 _DESTRUCTIVE = {True: "yes", False: "no", None: "unknown"}
 _PRODUCTION = {True: "production", False: "not production (test mode, local or throw-away)", None: ""}
@@ -21,10 +28,11 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             lines.extend(_credential(credential, result, options))
             lines.append("")
     # Run-level remarks (files judged line by line, credentials a baseline hid); the summary stays last.
-    lines.extend(f"note: {printable(note)}" for note in result.notes)
+    lines.extend(f"note: {note}" for note in result.notes)
+    lines.extend(_in_effect(result))
     lines.extend(_verdict(result))
-    lines.append(_summary(result))
-    return "\n".join(lines) + "\n"
+    lines.extend(_summary(result))
+    return inert_lines(lines) + "\n"
 
 
 def _credential(credential: Credential, result: ScanResult, options: RenderOptions) -> list[str]:
@@ -40,10 +48,10 @@ def _credential(credential: Credential, result: ScanResult, options: RenderOptio
     if _PRODUCTION[scope.production]:
         out.append(f"    target: {_PRODUCTION[scope.production]}")
     if scope.identity:
-        out.append("    identity: " + printable(", ".join(f"{key}={value}" for key, value in scope.identity.items())))
+        out.append("    identity: " + ", ".join(f"{key}={value}" for key, value in scope.identity.items()))
     if scope.evidence:
         out.append("    evidence:")
-        out.extend(f"      - {printable(line)}" for line in scope.evidence)
+        out.extend(f"      - {line}" for line in scope.evidence)
     for part, value in parts_dict(credential, options).items():
         out.append(f"    {part}: {value}")
     out.append(f"    found in {len(credential.locations)} place(s):")
@@ -59,16 +67,27 @@ def _where(location: Location) -> str:
     assigned = location.context.get("name")
     named = f"  ({assigned})" if assigned else ""
     excluded = f"  [excluded for agents by {', '.join(location.excluded_by)}]" if location.excluded_by else ""
-    where = f"{location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]{named}{excluded}"
-    return printable(where)
+    return f"{location.path}:{location.line}:{location.column} [{location.reach.value}{commit}]{named}{excluded}"
+
+
+def _in_effect(result: ScanResult) -> list[str]:
+    """The configuration files, then every suppression: shown whenever one narrowed the run."""
+    in_effect = result.in_effect
+    lines = [f"configuration: {', '.join(in_effect.config_files)}"] if in_effect.config_files else []
+    if in_effect.suppressions:
+        lines.append(f"suppressions in effect ({len(in_effect.suppressions)}):")
+        lines.extend(f"  - {sentence(item)}" for item in in_effect.suppressions)
+    return lines
 
 
 def _verdict(result: ScanResult) -> list[str]:
     verdict = result.verdict
+    narrowed = headline(result.in_effect)
+    also = f" — {narrowed}, listed above" if narrowed else ""
     if verdict.passed:
-        return [f"policy --fail-on {verdict.threshold}: passed"]
+        return [f"policy --fail-on {verdict.threshold}: passed{also}"]
     by_fingerprint = {c.fingerprint: c for c in result.credentials}
-    lines = [f"policy --fail-on {verdict.threshold}: FAILED by {len(verdict.failing)} credential(s)"]
+    lines = [f"policy --fail-on {verdict.threshold}: FAILED by {len(verdict.failing)} credential(s){also}"]
     for fingerprint in verdict.failing:
         credential = by_fingerprint.get(fingerprint)
         if credential is None:
@@ -76,18 +95,18 @@ def _verdict(result: ScanResult) -> list[str]:
         first = credential.locations[0]
         lines.append(
             f"  - {credential.provider} {credential.kind} [{fingerprint[:12]}] "
-            f"at {printable(first.path)}:{first.line}: "
+            f"at {first.path}:{first.line}: "
             f"{verdict.reasons[fingerprint]}"
         )
     return lines
 
 
-def _summary(result: ScanResult) -> str:
+def _summary(result: ScanResult) -> list[str]:
     stats = result.stats
     skipped = ", ".join(f"{reason} {count}" for reason, count in stats.skipped_by_reason().items())
     places = sum(len(c.locations) for c in result.credentials)
-    return (
-        f"{len(result.credentials)} credential(s) in {places} place(s)\n"
+    return [
+        f"{len(result.credentials)} credential(s) in {places} place(s)",
         f"scanned {stats.files_scanned} file(s), {stats.bytes_scanned} bytes in {stats.duration_seconds:.2f}s; "
-        f"skipped {len(stats.skipped)}" + (f" ({skipped})" if skipped else "")
-    )
+        f"skipped {len(stats.skipped)}" + (f" ({skipped})" if skipped else ""),
+    ]

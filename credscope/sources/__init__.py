@@ -14,9 +14,14 @@ class SourceReport:
     """What a source skipped and why; filled while its documents are consumed."""
 
     skipped: list[Skipped] = field(default_factory=list)
+    excluded: dict[str, int] = field(default_factory=dict)  # exclusion pattern -> files it removed
 
     def skip(self, path: str, reason: str, detail: str = "") -> None:
         self.skipped.append(Skipped(path=path, reason=reason, detail=detail))
+
+    def exclude(self, pattern: str, files: int) -> None:
+        """`files` files were left out because they matched `pattern` (the configuration's or --exclude)."""
+        self.excluded[pattern] = self.excluded.get(pattern, 0) + files
 
 
 class Source(Protocol):

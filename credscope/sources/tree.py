@@ -78,7 +78,9 @@ class TreeSource:
             subdirs: list[tuple[Path, str]] = []
             for entry in entries:
                 relative = f"{prefix}{entry.name}"
-                if self._excluded(relative):
+                pattern = self._excluded(relative)
+                if pattern is not None:
+                    report.exclude(pattern, _files_under(entry))
                     continue
                 try:
                     is_link = entry.is_symlink()
@@ -99,8 +101,12 @@ class TreeSource:
                     report.skip(relative, "unreadable", _reason(error))
             stack.extend(reversed(subdirs))
 
-    def _excluded(self, relative: str) -> bool:
-        return any(relative == p or relative.startswith(p.rstrip("/") + "/") for p in self.options.excluded_paths)
+    def _excluded(self, relative: str) -> str | None:
+        """The exclusion pattern that leaves `relative` out, if any."""
+        for pattern in self.options.excluded_paths:
+            if relative == pattern or relative.startswith(pattern.rstrip("/") + "/"):
+                return pattern
+        return None
 
     def _read(
         self, absolute: Path, relative: str, root: Path, status: GitStatus | None, report: SourceReport
@@ -110,6 +116,34 @@ class TreeSource:
             return
         reach = status.reach_of(absolute) if status else Reach.FILE
         yield Document(path=relative, content=content, reach=reach, root=str(root))
+
+
+def _files_under(entry: os.DirEntry[str]) -> int:
+    """How many files an exclusion removes: the entry itself, or every non-directory below it (links not followed).
+
+    Only names are listed, nothing is read: the report says how much each exclusion hid."""
+    try:
+        if not entry.is_dir(follow_symlinks=False):
+            return 1
+    except OSError:
+        return 1
+    count = 0
+    stack = [entry.path]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for child in it:
+                    try:
+                        directory = child.is_dir(follow_symlinks=False)
+                    except OSError:
+                        directory = False
+                    if directory:
+                        stack.append(child.path)
+                    else:
+                        count += 1
+        except OSError:
+            continue
+    return count
 
 
 def _prefix_in(status: GitStatus | None, root: Path) -> str | None:
