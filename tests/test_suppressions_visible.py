@@ -18,14 +18,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from test_html_report import CHROMIUM_FLAGS, chromium  # noqa: F401 - the fixture is used by name
+from test_sarif import multitool  # noqa: F401 - the fixture is used by name
 
 from credscope.baseline import Baseline, BaselineEntry
 from credscope.cli import app
 from credscope.model import fingerprint_of
 
 from helpers import GIT_ENV, Repo, run_cli, token
-from test_html_report import CHROMIUM_FLAGS, chromium  # noqa: F401 - the fixture is used by name
-from test_sarif import multitool  # noqa: F401 - the fixture is used by name
 
 RAILWAY_SCRIPT = (
     "#!/bin/sh\n"
@@ -51,7 +51,9 @@ class PullRequest:
     fingerprint: str
 
 
-def _pull_request(repo: Repo, config: str | None, files: dict[str, str] | None = None, comment: str = "") -> PullRequest:
+def _pull_request(
+    repo: Repo, config: str | None, files: dict[str, str] | None = None, comment: str = ""
+) -> PullRequest:
     """main: a README; the branch: an admin Railway token in deploy/release.sh and the narrowing beside it."""
     repo.write("README.md", "app\n")
     repo.commit("base")
@@ -244,9 +246,7 @@ def test_a_pull_request_cannot_silence_the_gate_unseen(repo: Repo, case: Case) -
         "suppressions": run["properties"]["configuration"]["suppressions"]
     }
     assert expected in run["properties"]["configuration"]["suppressions"]
-    assert {"level": "warning", "message": {"text": message}} in run["invocations"][0][
-        "toolConfigurationNotifications"
-    ]
+    assert {"level": "warning", "message": {"text": message}} in run["invocations"][0]["toolConfigurationNotifications"]
 
     _, markdown = _render(pr, "markdown")
     assert "## Suppressions in effect" in markdown.splitlines()
@@ -256,7 +256,7 @@ def test_a_pull_request_cannot_silence_the_gate_unseen(repo: Repo, case: Case) -
     _, html = _render(pr, "html")
     assert f'<li class="suppression" data-kind="{expected["kind"]}">{escape(message)}</li>' in html
     assert '<section id="suppressions">' in html
-    assert f'suppression(s) in effect{from_file}</a></p>' in html
+    assert f"suppression(s) in effect{from_file}</a></p>" in html
 
 
 def test_every_suppression_at_once_in_every_format(
