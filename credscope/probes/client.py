@@ -24,7 +24,7 @@ from credscope.catalogue import Catalogue, Provider
 from credscope.probes.base import ProbeFailure
 from credscope.probes.guard import Guard, GuardRefusal, HttpRead, parse_reads
 from credscope.probes.log import LogEntry, ProbeLog
-from credscope.probes.settings import ProbeSettings
+from credscope.probes.settings import ProbeSettings, SharedLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -80,8 +80,12 @@ class Endpoint:
 class _Throttle:
     """Per-provider limits: at most `concurrency` requests in flight, and starts spaced by 1/rate seconds."""
 
-    def __init__(self, concurrency: int, rate_per_second: float) -> None:
+    def __init__(
+        self, concurrency: int, rate_per_second: float, shared: SharedLimit | None = None, provider_id: str = ""
+    ) -> None:
         self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        self._shared = shared  # entered inside this process's slot: limits shared with other processes
+        self._provider_id = provider_id
         self._interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
         self._lock = threading.Lock()
         self._next_start = 0.0
@@ -97,7 +101,11 @@ class _Throttle:
                 self._next_start = start + self._interval
             if start > now:
                 time.sleep(min(start - now, max(0.0, deadline - now)))
-            yield
+            if self._shared is None:
+                yield
+            else:
+                with self._shared.slot(self._provider_id, deadline):
+                    yield
         finally:
             self._slots.release()
 
@@ -154,7 +162,7 @@ class ProviderSession:
         self.endpoint = Endpoint.of(provider, override, settings.endpoint_origins.get(provider.id))
         hosts = (self.endpoint.host,) if override and self.endpoint else provider.hosts
         self.guard = Guard(provider.id, parse_reads(provider.source, provider.reads), hosts, allow_http=bool(override))
-        self.throttle = _Throttle(settings.concurrency, settings.rate_per_second)
+        self.throttle = _Throttle(settings.concurrency, settings.rate_per_second, settings.shared_limit, provider.id)
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
 

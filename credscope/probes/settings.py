@@ -6,11 +6,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from credscope.errors import UsageError
 
 _VARIABLE = re.compile(r"^CREDSCOPE_([A-Z0-9_]+)_ENDPOINT$")
+
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+
+class SharedLimit(Protocol):
+    """Per-provider limits shared beyond this process (`credscope org`: one for a whole Dask cluster)."""
+
+    def slot(self, provider_id: str, deadline: float) -> AbstractContextManager[None]:
+        """Held around each request, on top of the process's own limits; raises ProbeFailure past `deadline`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,7 @@ class ProbeSettings:
     concurrency: int = 2  # requests in flight per provider
     rate_per_second: float = 5.0  # request starts per provider
     workers: int = 8  # credentials probed at once
+    shared_limit: SharedLimit | None = None  # limits shared with other processes; None: this process's only
 
     def __post_init__(self) -> None:
         if self.timeout <= 0:
