@@ -15,7 +15,8 @@ from credscope.errors import CatalogueError
 from credscope.model import Access, Credential, Location, Reach, fingerprint_of
 from credscope.probes import guard as guard_module
 from credscope.probes.client import Endpoint, ProbeClient, ProviderSession
-from credscope.probes.guard import GuardRefusal, check_graphql_document, is_single_select, parse_reads
+from credscope.probes.guard import GuardRefusal, check_graphql_document, parse_reads
+from credscope.probes.guard_sql import select_refusal
 from credscope.probes.registry import ProbeRegistry
 from credscope.probes.runner import verify
 from credscope.probes.settings import ProbeSettings
@@ -83,20 +84,28 @@ def test_graphql_queries_and_fragments_pass() -> None:
 
 
 @pytest.mark.parametrize(
-    ("statement", "allowed"),
+    ("statement", "refusal"),
     [
-        ("SELECT 1", True),
-        ("SELECT has_table_privilege(c.oid, 'DELETE') FROM pg_class c", True),
-        ("  select current_user; ", True),
-        ("SELECT 1; DELETE FROM t", False),
-        ("DELETE FROM t", False),
-        ("WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x", False),
-        ("SELECT * INTO copy FROM t", False),
-        ("/* SELECT */ DROP TABLE t", False),
+        ("SELECT 1", None),
+        ("SELECT pg_catalog.has_table_privilege(c.oid, 'DELETE') FROM pg_class c", None),
+        ("  select current_user; ", None),
+        ("SELECT r.rolname FROM pg_roles r WHERE r.rolname = $1 AND r.oid > 10", None),
+        ("SELECT 1; DELETE FROM t", "it holds 2 statements, not one"),
+        ("DELETE FROM t", "it is a DeleteStmt, not a SELECT"),
+        ("WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x", "it contains a DELETE"),
+        ("SELECT * INTO copy FROM t", "it contains SELECT INTO (it creates a table)"),
+        ("SELECT * FROM t FOR SHARE", "it contains a locking clause (FOR UPDATE/SHARE)"),
+        ("/* SELECT */ DROP TABLE t", "it is a DropStmt, not a SELECT"),
+        ("SELECT %s", 'it does not parse as PostgreSQL (syntax error at or near "%")'),
+        ("SELECT public.wipe()", "it calls public.wipe(), which is not on the list of side-effect-free functions"),
+        ("SELECT pg_sleep(60)", "it calls pg_sleep(), which is not on the list of side-effect-free functions"),
+        ("SELECT 1 OPERATOR(public.===) 2", "it uses operator public.=== from outside pg_catalog"),
+        ("SELECT 'x'::public.hook", "it casts to type public.hook from outside pg_catalog"),
+        ("SELECT count(*) OVER () FROM t", "it contains a WindowDef node, which a read does not need"),
     ],
 )
-def test_sql_guard_lets_single_selects_only(statement: str, allowed: bool) -> None:
-    assert is_single_select(statement) is allowed
+def test_sql_guard_lets_single_side_effect_free_selects_only(statement: str, refusal: str | None) -> None:
+    assert select_refusal(statement) == refusal
 
 
 # -- before any byte leaves -----------------------------------------------------------------------------------
@@ -173,8 +182,10 @@ def test_every_request_of_every_probe_was_approved_by_the_guard(
     approved: list[str] = []
     real_check = guard_module.Guard.check_http
 
-    def spy(self: guard_module.Guard, method: str, url: str, path: str, body: bytes | None) -> guard_module.HttpRead:
-        read = real_check(self, method, url, path, body)
+    def spy(
+        self: guard_module.Guard, method: str, url: str, path: str, body: bytes | None, headers: object = None
+    ) -> guard_module.HttpRead:
+        read = real_check(self, method, url, path, body, headers)  # type: ignore[arg-type]
         approved.append(f"{self.provider} {method} {path}")
         return read
 

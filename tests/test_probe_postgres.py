@@ -115,13 +115,15 @@ def test_probe_session_cannot_write(postgres_server: PostgresServer) -> None:
             connection = sql._connection
             assert connection is not None
             with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-                connection.execute("DELETE FROM bookings")
+                connection.execute("DELETE FROM public.bookings")
             connection.rollback()
             with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-                connection.execute("CREATE TABLE intruder (id int)")
+                connection.execute("CREATE TABLE public.intruder (id int)")
             connection.rollback()
             assert connection.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
             assert connection.execute("SHOW transaction_read_only").fetchone() == ("on",)
+            # Unqualified names are the system catalogue's: not a same-named function the database defines.
+            assert connection.execute("SHOW search_path").fetchone() == ("pg_catalog",)
     with psycopg.connect(postgres_server.admin_dsn.rsplit("/", 1)[0] + "/rentals") as admin:
         assert admin.execute("SELECT count(*) FROM bookings").fetchone() == (2,)
 

@@ -7,8 +7,12 @@
   ``query`` (never a ``mutation`` or ``subscription``). Words after ``query`` that start with ``!`` name
   fields or arguments the document may not mention at all (``!variables`` keeps secret values out);
 * ``service:Operation`` — a named read RPC such as ``sts:GetCallerIdentity``;
-* ``SQL SELECT`` — single ``SELECT`` statements, sent in a read-only database session.
+* ``SQL SELECT`` — one side-effect-free ``SELECT`` as PostgreSQL's own grammar reads it (guard_sql), sent
+  with the extended protocol (one statement per message) in a read-only database session.
 
+An HTTP read is its method: headers and query parameters that ask a server to treat the request as another
+method (``X-HTTP-Method-Override``, ``_method``) are refused, and so is a GraphQL body with a key given twice
+(parsers disagree on which copy wins: the guard must read the document the server will run).
 Everything is checked before any byte is sent; a refusal is a `GuardRefusal`, never a silent drop.
 """
 
@@ -16,9 +20,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from credscope.errors import CatalogueError
 
@@ -46,6 +51,12 @@ class SqlRead:
 
 
 Read = HttpRead | RpcRead | SqlRead
+
+# Honoured by frameworks and APIs as "treat this request as that method": Google APIs, Express's method-override,
+# Laravel and Symfony read the header; OData and SharePoint read X-HTTP-Method; Rails, Laravel, Symfony and
+# method-override setups read `_method` (Laravel and Symfony from the query string too).
+METHOD_OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
+METHOD_OVERRIDE_PARAMETERS = frozenset({"_method", *METHOD_OVERRIDE_HEADERS})
 
 _RPC = re.compile(r"^[a-z][a-z0-9-]*:[A-Z][A-Za-z0-9]+$")
 _PARAM = re.compile(r"\\\{[A-Za-z_][A-Za-z0-9_]*\\\}")
@@ -110,10 +121,16 @@ class Guard:
             raise GuardRefusal(f"{self.provider}: refused host {target!r}, not among the provider's hosts")
         return target
 
-    def check_http(self, method: str, url: str, path: str, body: bytes | None) -> HttpRead:
-        """Refuse anything but a declared GET/HEAD, or a GraphQL query to a declared endpoint."""
+    def check_http(
+        self, method: str, url: str, path: str, body: bytes | None, headers: Mapping[str, str] | None = None
+    ) -> HttpRead:
+        """Refuse anything but a declared GET/HEAD, or a GraphQL query to a declared endpoint.
+
+        `url` is the whole URL, query string included; `headers` are those the request carries.
+        """
         self.check_url(url)
         method = method.upper()
+        self.check_method_override(url, headers or {})
         for read in self.reads:
             if isinstance(read, HttpRead) and read.method == method and read.path.match(path):
                 if read.graphql:
@@ -123,21 +140,37 @@ class Guard:
                 return read
         raise GuardRefusal(f"{self.provider}: refused {method} {path}: not a declared read")
 
+    def check_method_override(self, url: str, headers: Mapping[str, str]) -> None:
+        for name in headers:
+            if name.strip().lower() in METHOD_OVERRIDE_HEADERS:
+                raise GuardRefusal(f"{self.provider}: refused a request with method-override header {name!r}")
+        for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+            if name.strip().lower() in METHOD_OVERRIDE_PARAMETERS:
+                raise GuardRefusal(f"{self.provider}: refused a request with method-override parameter {name!r}")
+
     def check_rpc(self, name: str) -> None:
         if not any(isinstance(read, RpcRead) and read.name == name for read in self.reads):
             raise GuardRefusal(f"{self.provider}: refused {name}: not a declared read")
 
     def check_sql(self, statement: str) -> None:
+        """One SELECT that PostgreSQL's own grammar reads as side-effect free (guard_sql), or a refusal."""
+        from credscope.probes.guard_sql import select_refusal  # noqa: PLC0415 - pglast only with --verify
+
         if not any(isinstance(read, SqlRead) for read in self.reads):
             raise GuardRefusal(f"{self.provider}: refused SQL: the provider declares no SQL reads")
-        if not is_single_select(statement):
-            raise GuardRefusal(f"{self.provider}: refused SQL that is not one SELECT statement")
+        refusal = select_refusal(statement)
+        if refusal is not None:
+            raise GuardRefusal(f"{self.provider}: refused SQL: {refusal}")
 
 
 def check_graphql_body(provider: str, body: bytes | None, forbidden: frozenset[str]) -> None:
     """The body is `{"query": ..., "variables": ...}` whose document has only `query` operations."""
     try:
-        payload = json.loads(body or b"")
+        payload = json.loads(body or b"", object_pairs_hook=_unique_keys)
+    except _DuplicateKey as duplicate:
+        raise GuardRefusal(
+            f"{provider}: refused a GraphQL POST whose body gives the key {duplicate.key!r} twice"
+        ) from None
     except ValueError:
         raise GuardRefusal(f"{provider}: refused a GraphQL POST whose body is not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
@@ -145,6 +178,22 @@ def check_graphql_body(provider: str, body: bytes | None, forbidden: frozenset[s
     if set(payload) - {"query", "variables", "operationName"}:
         raise GuardRefusal(f"{provider}: refused a GraphQL POST with unexpected keys")
     check_graphql_document(provider, payload["query"], forbidden)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads keeps the last of two equal keys, other parsers the first: refuse the ambiguity, at any depth."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 def check_graphql_document(provider: str, document: str, forbidden: frozenset[str] = frozenset()) -> None:
@@ -184,20 +233,3 @@ def check_graphql_document(provider: str, document: str, forbidden: frozenset[st
     for name in named:
         if name in forbidden:
             raise GuardRefusal(f"{provider}: refused a GraphQL document that mentions {name!r}")
-
-
-_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
-_SQL_STRING = re.compile(r"'(?:[^']|'')*'")
-
-
-def is_single_select(statement: str) -> bool:
-    """One statement, starting with SELECT (or WITH … SELECT), and no data-changing keyword."""
-    text = _SQL_COMMENT.sub(" ", statement)
-    # String literals may name privileges ('DELETE'); they are data, not keywords.
-    text = _SQL_STRING.sub("''", text).strip().rstrip(";").strip()
-    if ";" in text:
-        return False
-    upper = text.upper()
-    if not (upper.startswith("SELECT") or upper.startswith("WITH")):
-        return False
-    return not re.search(r"\b(INSERT|UPDATE|DELETE|TRUNCATE|DROP|ALTER|CREATE|GRANT|REVOKE|COPY|INTO|CALL)\b", upper)

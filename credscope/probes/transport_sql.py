@@ -1,14 +1,22 @@
-"""Database sessions for the probe client: read-only three times over, to public hosts only.
+"""Database sessions for the probe client: read-only four times over, to public hosts only, never giving away
+a password in cleartext.
 
-The server is told `default_transaction_read_only=on` and a statement timeout at connection, the transaction is
-opened `READ ONLY`, and the guard lets only single SELECT statements through. A connection string carries its
-own host, taken from scanned text: it is resolved and refused when private, loopback or link-local unless
-`--allow-private-hosts`, and the connection goes to the address that was checked.
+The server is told `default_transaction_read_only=on`, a statement timeout and `search_path=pg_catalog` at
+connection, the transaction is opened `READ ONLY`, the guard lets through only one SELECT calling only listed
+functions, and that SELECT is sent with the extended protocol (a Parse message holds one statement: the server
+itself refuses `SELECT 1; COMMIT; ...`). It is sent exactly as the guard read it: parameters are `$1`, `$2`.
+
+A connection string is scanned text: only its host, port, database, role, password and a TLS requirement are
+used (no service file, client certificate, Kerberos ticket or `options` of its own). Its host is resolved and
+refused when private, loopback or link-local unless `--allow-private-hosts`, and the connection goes to the
+address that was checked. TLS is preferred, and libpq's `require_auth` lets the password go only as a SCRAM or
+MD5 challenge answer: a server (or a man in the middle) asking for it in cleartext gets nothing.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +39,14 @@ _DENIED = (
     ("no pg_hba.conf entry", "the server refuses this role from here (pg_hba.conf)"),
     ("password has expired", "the password has expired"),
 )
+# Keys of a scanned connection string that are used; every other one (service, passfile, sslcert, sslkey,
+# options, krbsrvname, replication, ...) could pull in the user's own credentials or change the session.
+_SCANNED_KEYS = ("host", "hostaddr", "port", "dbname", "user", "password", "sslmode")
+_STRICTER_SSLMODES = ("require", "verify-ca", "verify-full")
+# SCRAM and MD5 answer a challenge; `none` sends nothing. Never `password` (cleartext), nor `gss`/`sspi`/`oauth`,
+# which would hand the scanning user's own Kerberos ticket or OAuth token to a host taken from scanned text.
+REQUIRE_AUTH = "scram-sha-256,md5,none"
+_LIBPQ_NEEDED = 160000  # require_auth and sslcertmode
 
 
 def connection_parameters(conninfo: str) -> dict[str, str]:
@@ -67,8 +83,17 @@ class SqlSession:
     def open(self) -> None:
         import psycopg  # noqa: PLC0415 - only with --verify
 
+        if psycopg.pq.version() < _LIBPQ_NEEDED:
+            raise ProbeFailure(
+                f"libpq {psycopg.pq.version()} cannot refuse cleartext passwords (needs 16 or later:"
+                " pip install 'psycopg[binary]')"
+            )
         settings = self._session.settings
-        params = connection_parameters(self._conninfo)
+        scanned = connection_parameters(self._conninfo)
+        params = {key: scanned[key] for key in _SCANNED_KEYS if key in scanned}
+        if not params.get("password"):
+            # libpq would fall back to PGPASSWORD: the scanning user's own password, to a host from scanned text.
+            raise ProbeFailure("the connection string carries no password")
         host = params.get("host", "") or params.get("hostaddr", "")
         if not host:
             raise ProbeFailure("the connection string names no host; a local socket is not probed")
@@ -79,15 +104,23 @@ class SqlSession:
         address = resolve_allowed(host, port, settings.allow_private_hosts)
         if not address.startswith("/"):
             params["hostaddr"] = address
-        params.pop("passfile", None)  # the password under test, never one from the user's ~/.pgpass
         timeout_ms = int(settings.timeout * 1000)
-        extra = f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms}"
-        params["options"] = f"{params['options']} {extra}" if params.get("options") else extra
+        params["options"] = (
+            f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms} -c search_path=pg_catalog"
+        )
         params["connect_timeout"] = str(max(2, math.ceil(settings.timeout)))
         params["application_name"] = "credscope-probe"
         params.setdefault("dbname", params.get("user", "postgres"))
+        if params.get("sslmode") not in _STRICTER_SSLMODES:
+            params["sslmode"] = "prefer"
+        fixed = {
+            "require_auth": REQUIRE_AUTH,
+            "sslcertmode": "disable",  # never the user's ~/.postgresql/postgresql.crt
+            "gssencmode": "disable",
+            "passfile": os.devnull,  # the password under test, never one from the user's ~/.pgpass
+        }
         try:
-            connection = psycopg.connect(**params, autocommit=False, passfile="/dev/null")  # type: ignore[arg-type]
+            connection = psycopg.connect(**params, **fixed, autocommit=False)  # type: ignore[arg-type]
         except psycopg.OperationalError as error:
             self._session.record("SQL", self.host, "connect", "refused-by-server")
             raise _failure(error) from None
@@ -96,7 +129,8 @@ class SqlSession:
         self._connection = connection
 
     def rows(self, name: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run one declared read (a single SELECT) and return its rows; `name` goes to the probe log."""
+        """Run one declared read (a single SELECT, parameters as `$1`...) and return its rows; `name` goes to the
+        probe log."""
         import psycopg  # noqa: PLC0415
 
         if self._connection is None:
@@ -107,7 +141,9 @@ class SqlSession:
             self._session.record("SQL", self.host, name, "refused")
             raise
         try:
-            with self._connection.cursor() as cursor:
+            # Pipeline mode sends every statement, even without parameters, as Parse/Bind/Execute; a RawCursor
+            # sends the text unchanged (no %s rewriting), so the server runs what the guard read.
+            with self._connection.pipeline(), psycopg.RawCursor(self._connection) as cursor:
                 cursor.execute(statement, params or None)
                 found = list(cursor.fetchall())
         except psycopg.errors.QueryCanceled:
@@ -130,6 +166,11 @@ class SqlSession:
 
 def _failure(error: Exception) -> ProbeFailure:
     message = str(error)
+    if "authentication method requirement" in message:
+        return ProbeFailure(
+            "refused: the server asked for the password by a method other than SCRAM or MD5 (cleartext?);"
+            " credscope never sends it so"
+        )
     for needle, reason in _DENIED:
         if needle in message:
             return ProbeFailure(reason, Access.NONE)
