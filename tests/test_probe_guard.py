@@ -162,6 +162,70 @@ def test_the_transport_hook_refuses_requests_that_bypass_the_client(
     assert server.connections == 0
 
 
+@pytest.mark.parametrize(
+    ("path", "headers", "params", "refusal"),
+    [
+        ("/user", {"X-HTTP-Method-Override": "DELETE"}, None, "method-override header 'X-HTTP-Method-Override'"),
+        ("/user", {"x-http-method": "DELETE"}, None, "method-override header 'x-http-method'"),
+        ("/user", {"X-Method-Override": "PATCH"}, None, "method-override header 'X-Method-Override'"),
+        ("/user", {}, {"_method": "DELETE"}, "method-override parameter '_method'"),
+        ("/user", {}, {"X-HTTP-Method-Override": "DELETE"}, "method-override parameter 'X-HTTP-Method-Override'"),
+        # A path parameter that smuggles a query string: "{id}" matched "7?_method=DELETE".
+        ("/items/7?_method=DELETE", {}, None, "method-override parameter '_method'"),
+    ],
+)
+def test_method_overrides_never_leave(
+    session: tuple[ProviderSession, FakeServer],
+    path: str,
+    headers: dict[str, str],
+    params: dict[str, str] | None,
+    refusal: str,
+) -> None:
+    """A GET that a framework would run as DELETE (Rails/Laravel `_method`, Google's X-HTTP-Method-Override)."""
+    probe_session, server = session
+    with pytest.raises(GuardRefusal) as refused:
+        probe_session.get(path, {"Authorization": "Bearer t", **headers}, params)
+    assert str(refused.value) == f"example: refused a request with {refusal}"
+    assert server.connections == 0
+    assert [(e.method, e.status) for e in probe_session.log.entries()] == [("GET", "refused")]
+
+
+def test_method_overrides_are_refused_by_the_transport_hook_too(session: tuple[ProviderSession, FakeServer]) -> None:
+    probe_session, server = session
+    raw = probe_session._client()
+    declared = {"credscope_declared_path": "/user"}
+    with pytest.raises(GuardRefusal, match="method-override header 'x-http-method-override'"):
+        raw.get(f"{server.url}/user", headers={"X-HTTP-Method-Override": "DELETE"}, extensions=declared)
+    with pytest.raises(GuardRefusal, match="method-override parameter '_method'"):
+        raw.get(f"{server.url}/user", params={"_method": "DELETE"}, extensions=declared)
+    assert server.connections == 0
+
+
+_TWO_QUERIES = b'{"query": "query { me { id } }", "query": "mutation { volumeDelete(volumeId: \\"v\\") }"}'
+_TWO_VARIABLES = b'{"query": "query Q($id: ID!) { project(id: $id) { id } }", "variables": {"id": "p", "id": "q"}}'
+
+
+@pytest.mark.parametrize(("body", "key"), [(_TWO_QUERIES, "query"), (_TWO_VARIABLES, "id")])
+def test_a_graphql_body_with_a_key_given_twice_never_leaves(
+    session: tuple[ProviderSession, FakeServer], body: bytes, key: str
+) -> None:
+    """json.loads keeps the last "query", a server's parser may keep the first: the guard must not read one
+    document while the server runs the other."""
+    probe_session, server = session
+    headers = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+    refusal = f"example: refused a GraphQL POST whose body gives the key {key!r} twice"
+    with pytest.raises(GuardRefusal) as refused:
+        probe_session._send("POST", "/graphql", headers, None, body, "/graphql")
+    assert str(refused.value) == refusal
+    raw = probe_session._client()
+    with pytest.raises(GuardRefusal) as refused:
+        raw.post(
+            f"{server.url}/graphql", content=body, headers=headers, extensions={"credscope_declared_path": "/graphql"}
+        )
+    assert str(refused.value) == refusal
+    assert server.connections == 0
+
+
 def test_redirects_are_never_followed(fake_server: StartServer) -> None:
     elsewhere = fake_server(lambda _: json_reply(200, b"{}"))
     redirecting = fake_server(lambda _: (302, {"Location": f"{elsewhere.url}/steal"}, b""))

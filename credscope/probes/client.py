@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from credscope import __version__
 from credscope.catalogue import Catalogue, Provider
@@ -207,8 +207,10 @@ class ProviderSession:
             raise ProbeFailure(f"{self.provider.name} has no fixed host to query; set {self._variable()}")
         url = self.endpoint.url(path)
         host = self.endpoint.host
+        # The query string as httpx will append it, so the guard reads the parameters too.
+        checked = f"{url}{'&' if '?' in url else '?'}{urlencode(list(params.items()))}" if params else url
         try:
-            self.guard.check_http(method, url, path, body)
+            self.guard.check_http(method, checked, path, body, headers)
         except GuardRefusal:
             self._record(method, host, target, "refused")
             raise
@@ -304,7 +306,7 @@ class ProviderSession:
             raise GuardRefusal(f"{self.provider.id}: refused a request that did not come through the probe client")
         if urlsplit(self.endpoint.url(declared)).path != request.url.path:
             raise GuardRefusal(f"{self.provider.id}: refused {request.url.path}: not the path that was checked")
-        self.guard.check_http(request.method, str(request.url), declared, request.content or None)
+        self.guard.check_http(request.method, str(request.url), declared, request.content or None, request.headers)
 
     # -- AWS and databases ------------------------------------------------------------------------------------
 
