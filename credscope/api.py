@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from credscope.baseline import Suppressions
-from credscope.catalogue import Catalogue, load_catalogue
+from credscope.catalogue import Catalogue, ProviderDir, load_catalogue
 from credscope.detect.engine import Detector
 from credscope.detect.parallel import detect_all
 from credscope.errors import UsageError
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 class ScanOptions:
     tree: TreeOptions = field(default_factory=TreeOptions)
     policy: Policy = field(default_factory=Policy)
-    provider_dirs: tuple[Path, ...] = ()
+    provider_dirs: tuple[Path | ProviderDir, ...] = ()  # a plain Path: named by the caller (trusted)
     # Credentials not to report (baseline, config ignore list), and providers whose rules do not run.
     suppress: Suppressions = field(default_factory=Suppressions)
     disabled_providers: frozenset[str] = frozenset()

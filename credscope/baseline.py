@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from credscope import __version__
-from credscope.errors import ConfigError, schema_problem
+from credscope.errors import ConfigError, validation_problem
 from credscope.model import Credential
 
 BASELINE_VERSION = 1
@@ -88,6 +88,23 @@ class Baseline:
         return matches[0]
 
 
+def default_baseline(directory: Path) -> Path:
+    """`directory`/.credscope-baseline.json, when it stays inside the repository holding `directory`.
+
+    The file is the repository's: as a link (or under a linked directory) leading outside, reading it would
+    reveal, and replacing it would clobber, a file of the user's. Refused with the same words whether the
+    target exists or not.
+    """
+    from credscope.catalogue import is_inside  # noqa: PLC0415
+    from credscope.config import repository_root  # noqa: PLC0415
+
+    path = directory / DEFAULT_BASELINE
+    root = repository_root(directory.resolve()) or directory.resolve()
+    if not is_inside(path, root):
+        raise ConfigError(str(path), "", f"leads outside the repository ({root}); a baseline stays inside it")
+    return path
+
+
 def entry_for(credential: Credential, origin: str = "scan") -> BaselineEntry:
     return BaselineEntry(
         fingerprint=credential.fingerprint,
@@ -129,8 +146,8 @@ def load_baseline(path: Path) -> Baseline:
         key=lambda e: [str(p) for p in e.absolute_path],
     )
     if errors:
-        key = ".".join(str(p) for p in errors[0].absolute_path) or "(top level)"
-        raise ConfigError(str(path), key, schema_problem(errors[0].message, errors[0].instance))
+        parts, problem = validation_problem(errors[0])
+        raise ConfigError(str(path), ".".join(parts) or "(top level)", problem)
     entries = {
         item["fingerprint"]: BaselineEntry(
             fingerprint=item["fingerprint"],

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from credscope.errors import CatalogueError
+from credscope.errors import CatalogueError, key_name, validation_problem, yaml_problem
 from credscope.model import Access
 
 _PACKAGED_DIR = "_providers"  # where the wheel carries providers/ (see pyproject.toml)
@@ -201,6 +201,23 @@ class Catalogue:
         raise KeyError(rule_id)
 
 
+# What only the user may give a provider: where its credentials are sent, and which calls are made with them.
+SENDING_KEYS = ("hosts", "probe", "reads")
+
+
+@dataclass(frozen=True)
+class ProviderDir:
+    """A directory of extra provider YAML, and whose it is.
+
+    `repository` is the root of the repository whose own configuration named the directory: its files may only
+    add detection rules (no `hosts`, `probe` or `reads`) and must resolve inside that root. None: the user named
+    it (--config FILE, the user-level configuration, or a caller of the Python API passing a plain Path).
+    """
+
+    path: Path
+    repository: Path | None = None
+
+
 def builtin_provider_dir() -> Path:
     """`providers/` beside the package in a checkout, or its copy inside an installed wheel."""
     # The package's own directory (what importlib.resources answers for it, without importing it at each start).
@@ -219,24 +236,26 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
-def load_catalogue(extra_dirs: Sequence[Path] = ()) -> Catalogue:
-    """Load the built-in providers, then those in `extra_dirs`; a later id replaces an earlier one.
+def load_catalogue(extra_dirs: Sequence[Path | ProviderDir] = ()) -> Catalogue:
+    """Load the built-in providers, then those in `extra_dirs`, which may only add providers, never replace one.
 
     Parsing and validating the YAML dominates a one-file scan's start, so the compiled catalogue is kept in
-    the user cache, keyed by every provider file's path, size and mtime and by this code's own files.
+    the user cache, keyed by every provider file's path, size and mtime, by whose each directory is, and by
+    this code's own files.
     """
     from credscope.cache import read_pickled, write_pickled  # noqa: PLC0415
 
-    key = _cache_key((builtin_provider_dir(), *extra_dirs))
+    extras = tuple(entry if isinstance(entry, ProviderDir) else ProviderDir(entry) for entry in extra_dirs)
+    key = _cache_key(extras)
     cached = read_pickled(key, Catalogue)
     if cached is not None:
         return cached
-    catalogue = _load_catalogue(extra_dirs)
+    catalogue = _load_catalogue(extras)
     write_pickled(key, catalogue)
     return catalogue
 
 
-def _cache_key(directories: Sequence[Path]) -> str | None:
+def _cache_key(extras: Sequence[ProviderDir]) -> str | None:
     """None when a directory is missing: the uncached load then reports it."""
     import hashlib  # noqa: PLC0415
     import sys  # noqa: PLC0415
@@ -246,12 +265,12 @@ def _cache_key(directories: Sequence[Path]) -> str | None:
     try:
         for path in (code / "catalogue.py", code / "model.py", code / "schemas" / "provider.schema.json"):
             digest.update(_stamp(path))
-        for directory in directories:
+        for directory, repository in ((builtin_provider_dir(), None), *((d.path, d.repository) for d in extras)):
             if not directory.is_dir():
                 return None
-            digest.update(f"dir\0{directory.resolve()}\0".encode())
+            digest.update(f"dir\0{directory.resolve()}\0{repository}\0".encode())
             for path in sorted(directory.glob("*.yaml")):
-                digest.update(_stamp(path))
+                digest.update(_stamp(path.resolve()) if repository is not None else _stamp(path))
     except OSError:
         return None
     return f"catalogue-{digest.hexdigest()[:32]}.pickle"
@@ -262,28 +281,80 @@ def _stamp(path: Path) -> bytes:
     return f"{path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode()
 
 
-def _load_catalogue(extra_dirs: Sequence[Path]) -> Catalogue:
-    providers: dict[str, Provider] = {}
-    for directory in (builtin_provider_dir(), *extra_dirs):
-        if not directory.is_dir():
-            raise CatalogueError(str(directory), "", "provider directory does not exist")
-        for path in sorted(directory.glob("*.yaml")):
-            provider = load_provider(path)
-            providers[provider.id] = provider
+def _load_catalogue(extras: Sequence[ProviderDir]) -> Catalogue:
+    builtin = builtin_provider_dir()
+    if not builtin.is_dir():
+        raise CatalogueError(str(builtin), "", "provider directory does not exist")
+    providers = {provider.id: provider for provider in map(load_provider, sorted(builtin.glob("*.yaml")))}
     if not providers:
-        raise CatalogueError(str(builtin_provider_dir()), "", "no provider YAML found")
+        raise CatalogueError(str(builtin), "", "no provider YAML found")
+    for extra in extras:
+        for path in _provider_files(extra):
+            provider = load_provider(path, builtin=False, repository=extra.repository)
+            if provider.id in providers:
+                earlier = providers[provider.id].source
+                what = "a built-in provider" if Path(earlier).parent == builtin else f"the provider in {earlier}"
+                raise CatalogueError(
+                    str(path), "id", f"would replace {what}; extra provider files may only add new providers"
+                )
+            providers[provider.id] = provider
     _check_rule_ids_unique(providers.values())
     return Catalogue(providers=providers)
 
 
-def load_provider(path: Path) -> Provider:
+def _provider_files(extra: ProviderDir) -> list[Path]:
+    """The directory's `*.yaml`; from a repository's configuration, each one must resolve inside the repository."""
+    if not extra.path.is_dir():
+        raise CatalogueError(str(extra.path), "", "provider directory does not exist")
+    files = sorted(extra.path.glob("*.yaml"))
+    if extra.repository is not None:
+        for path in files:
+            if not is_inside(path, extra.repository):
+                # The same words whether the file it points to exists or not: nothing outside is revealed.
+                raise CatalogueError(
+                    str(path),
+                    "",
+                    f"a provider file named by the repository's configuration must be inside it ({extra.repository})",
+                )
+    return files
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether `path`, symbolic links followed (to the end, existing or not), lies within `root`."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symbolic link loop: not a path inside anything
+        return False
+
+
+def load_provider(path: Path, *, builtin: bool = True, repository: Path | None = None) -> Provider:
+    """One provider file. `builtin`: credscope's own (libyaml, anchors allowed); else read as untrusted YAML.
+
+    `repository`: the file came from a repository's configuration and may not name hosts, a probe or reads.
+    """
     import yaml  # noqa: PLC0415 - only loaded when a catalogue is built
 
+    from credscope.safe_yaml import load_untrusted  # noqa: PLC0415
+
     try:
-        # libyaml's parser when present: the same safe loader, several times faster than the pure-Python one.
-        document = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise CatalogueError(str(path), "", f"cannot be read as YAML: {_one_line(error)}") from None
+        text = path.read_text("utf-8")
+        # libyaml's parser when present for credscope's own files: several times faster than the pure-Python one.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(text, Loader=loader) if builtin else load_untrusted(text)
+    except (OSError, UnicodeDecodeError) as error:
+        raise CatalogueError(str(path), "", f"cannot be read: {_one_line(error)}") from None
+    except yaml.YAMLError as error:
+        raise CatalogueError(str(path), "", f"cannot be read as YAML: {yaml_problem(error)}") from None
+    if repository is not None and isinstance(document, dict):
+        for key in SENDING_KEYS:
+            if key in document:
+                raise CatalogueError(
+                    str(path),
+                    key,
+                    f"a provider file from the repository's own configuration may not set {key}: only provider"
+                    " directories the user names (--config FILE, the user-level configuration) decide where"
+                    " credentials are sent and which calls are made",
+                )
     _validate(path, document)
     return _build_provider(path, document)
 
@@ -292,11 +363,10 @@ def _validate(path: Path, document: Any) -> None:
     import jsonschema  # noqa: PLC0415
 
     validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(document), key=lambda e: [str(part) for part in e.absolute_path])
     if errors:
-        first = errors[0]
-        key = ".".join(str(part) for part in first.absolute_path) or "(top level)"
-        raise CatalogueError(str(path), key, _one_line(first.message))
+        parts, problem = validation_problem(errors[0])
+        raise CatalogueError(str(path), ".".join(parts) or "(top level)", problem)
 
 
 def _build_provider(path: Path, document: dict[str, Any]) -> Provider:
@@ -322,15 +392,16 @@ def _build_provider(path: Path, document: dict[str, Any]) -> Provider:
         for name, entry in document.get("kinds", {}).items()
     }
     for name, kind in kinds.items():
-        for capability in kind.capabilities:
+        for number, capability in enumerate(kind.capabilities):
             if capability not in capabilities:
-                raise CatalogueError(str(path), f"kinds.{name}.capabilities", f"unknown capability {capability!r}")
+                where = f"kinds.{key_name(name)}.capabilities.{number}"
+                raise CatalogueError(str(path), where, "names no capability listed under `capabilities`")
     rules = tuple(_build_rule(path, provider_id, index, entry) for index, entry in enumerate(document["rules"]))
     rule_ids = {rule.id for rule in rules}
     for index, rule in enumerate(rules):
         for number, pair in enumerate(rule.pairs):
             if pair.rule not in rule_ids:
-                raise CatalogueError(str(path), f"rules.{index}.pairs.{number}.rule", f"no rule {pair.rule!r} here")
+                raise CatalogueError(str(path), f"rules.{index}.pairs.{number}.rule", "names no rule of this file")
     return Provider(
         id=provider_id,
         name=document["name"],
@@ -406,9 +477,11 @@ def _examples(examples: Mapping[str, Any]) -> Iterable[Example]:
 def _check_rule_ids_unique(providers: Iterable[Provider]) -> None:
     seen: dict[str, str] = {}
     for provider in providers:
-        for rule in provider.rules:
+        for index, rule in enumerate(provider.rules):
             if rule.id in seen and seen[rule.id] != provider.source:
-                raise CatalogueError(provider.source, f"rules.{rule.id}", f"rule id already defined in {seen[rule.id]}")
+                raise CatalogueError(
+                    provider.source, f"rules.{index}.id", f"rule id already defined in {seen[rule.id]}"
+                )
             seen[rule.id] = provider.source
 
 

@@ -153,7 +153,9 @@ def scan(
         from credscope.probes.settings import from_command_line  # noqa: PLC0415
 
         live = from_command_line(os.environ, probe_timeout, allow_private_hosts, probe_log)
-        live = with_config_endpoints(live, config)  # providers.<id>.endpoint in the configuration
+        live = with_config_endpoints(live, config)  # providers.<id>.endpoint in the user's configuration
+        for line in live.announcements():  # said before anything is sent, not only in the report afterwards
+            sys.stderr.write(f"credscope: {line}\n")
         options = replace(options, verify=live)
     result = run_scan(roots, options)
     emit(renderer(output_format)(result, RenderOptions(show_secrets=show_secrets)), output)

@@ -19,6 +19,9 @@ def _private_credscope_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     throw-away one instead of the real home."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path_factory.mktemp("credscope-cache")))
+        # No user-level configuration (~/.config/credscope/config.yaml) of whoever runs the tests; a test that
+        # needs one names its own file.
+        patch.setenv("CREDSCOPE_CONFIG", "")
         yield
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 
 import pytest
 
@@ -47,10 +48,13 @@ rules:
 
 
 @pytest.fixture
-def extra(repo: Repo) -> Repo:
+def extra(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     repo.write("providers-extra/acme.yaml", ACME)
     repo.write("providers-extra/bare.yaml", BARE)
-    repo.write(".credscope.yaml", "provider_dirs: [providers-extra]\nproviders:\n  railway: {enabled: false}\n")
+    # Acme names hosts and a probe: only the user's own configuration may add such a provider, not the repository's.
+    user = tmp_path / "user-config.yaml"
+    user.write_text(f"provider_dirs: ['{repo.path / 'providers-extra'}']\nproviders:\n  railway: {{enabled: false}}\n")
+    monkeypatch.setenv("CREDSCOPE_CONFIG", str(user))
     return repo
 
 

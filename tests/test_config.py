@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from servers.railway import RailwayFake
 
+from credscope.catalogue import ProviderDir
 from credscope.config import Config, ProviderSettings, discover, find_config, load_config
 from credscope.errors import ConfigError
 from credscope.model import Access
@@ -91,21 +92,24 @@ def test_provider_dirs_and_disabled_providers(tokens: Repo) -> None:
     _code, found, report = _findings(tokens)
     assert found == [("acme-api-key", "billing.py", 1)]
     assert report["findings"][0]["provider"] == "acme"  # type: ignore[index]
-    # Settings and endpoints are carried to the probes; they do not change an offline scan.
-    config = load_config(tokens.path / ".credscope.yaml")
+    config = discover(tokens.path)
     assert config.disabled_providers == frozenset({"github", "generic"})
-    assert config.provider_dirs == (tokens.path / "ci/providers",)
+    # Found in the repository, the directory is the repository's: its files may only add detection rules.
+    root = tokens.path.resolve()
+    assert config.provider_dirs == (ProviderDir(root / "ci/providers", repository=root),)
 
 
-def test_provider_endpoint_and_settings_are_loaded(tmp_path: Path) -> None:
-    path = tmp_path / ".credscope.yaml"
+def test_provider_endpoint_and_settings_are_loaded_from_a_file_the_user_names(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
     path.write_text(
         "providers:\n  aws:\n    endpoint: http://127.0.0.1:5000\n    settings: {region: eu-west-1}\n"
         "  railway: {enabled: false}\n"
     )
     config = load_config(path)
     assert config.providers == {
-        "aws": ProviderSettings(enabled=True, endpoint="http://127.0.0.1:5000", settings={"region": "eu-west-1"}),
+        "aws": ProviderSettings(
+            enabled=True, endpoint="http://127.0.0.1:5000", settings={"region": "eu-west-1"}, endpoint_source=path
+        ),
         "railway": ProviderSettings(enabled=False),
     }
 
@@ -185,19 +189,19 @@ def test_explicit_config_file(tokens: Repo, tmp_path: Path) -> None:
     ("text", "key", "problem"),
     [
         ("fail_onn: any\n", "fail_onn", "unknown key"),
-        ("fail_on: sometimes\n", "fail_on", "'sometimes' is not one of ['admin', 'write', 'any', 'none']"),
-        ("unknown_as: none\n", "unknown_as", "'none' is not one of ['admin', 'write', 'read']"),
-        ("exclude: secrets\n", "exclude", "'secrets' is not of type 'array'"),
-        ("max_file_size: 0\n", "max_file_size", "0 is less than the minimum of 1"),
-        ("provider_dirs: [1]\n", "provider_dirs.0", "1 is not of type 'string'"),
-        ("providers:\n  railway:\n    enabled: 'no'\n", "providers.railway.enabled", "'no' is not of type 'boolean'"),
-        ("providers:\n  aws: {endpoint: localhost}\n", "providers.aws.endpoint", "'localhost' does not match"),
+        ("fail_on: sometimes\n", "fail_on", "must be one of 'admin', 'write', 'any', 'none'"),
+        ("unknown_as: none\n", "unknown_as", "must be one of 'admin', 'write', 'read'"),
+        ("exclude: secrets\n", "exclude", "must be of type 'array', not string"),
+        ("max_file_size: 0\n", "max_file_size", "must be at least 1"),
+        ("provider_dirs: [1]\n", "provider_dirs.0", "must be of type 'string', not integer"),
+        ("providers:\n  railway:\n    enabled: 'no'\n", "providers.railway.enabled", "must be of type 'boolean', not string"),
+        ("providers:\n  aws: {endpoint: localhost}\n", "providers.aws.endpoint", "must match '^https?://[^\\\\s]+$'"),
         ("providers:\n  aws: {timeout: 3}\n", "providers.aws.timeout", "unknown key"),
-        ("ignore:\n  - fingerprint: abc\n    reason: x\n", "ignore.0.fingerprint", "'abc' does not match"),
+        ("ignore:\n  - fingerprint: abc\n    reason: x\n", "ignore.0.fingerprint", "must match '^[0-9a-f]{12,64}$'"),
         ("ignore:\n  - fingerprint: 0123456789abcdef\n", "ignore.0", "'reason' is a required property"),
-        ("baseline: 3\n", "baseline", "3 is not of type 'string'"),
-        ("hook: {fail_on: maybe}\n", "hook.fail_on", "'maybe' is not one of"),
-        ("- fail_on\n", "(top level)", "['fail_on'] is not of type 'object'"),
+        ("baseline: 3\n", "baseline", "must be of type 'string', not integer"),
+        ("hook: {fail_on: maybe}\n", "hook.fail_on", "must be one of 'admin', 'write', 'any', 'none'"),
+        ("- fail_on\n", "(top level)", "must be of type 'object', not array"),
     ],
 )
 def test_broken_config_names_file_and_key(repo: Repo, text: str, key: str, problem: str) -> None:
@@ -205,8 +209,7 @@ def test_broken_config_names_file_and_key(repo: Repo, text: str, key: str, probl
     result = run_cli("scan", ".", cwd=repo.path)
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr.startswith(f"credscope: {path.resolve()}: {key}: {problem}")
-    assert result.stderr.count("\n") == 1
+    assert result.stderr == f"credscope: {path.resolve()}: {key}: {problem}\n"
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     assert (raised.value.key, raised.value.path) == (key, str(path))
@@ -216,7 +219,7 @@ def test_broken_pyproject_names_the_table_key(repo: Repo) -> None:
     path = repo.write("pyproject.toml", '[tool.credscope]\nfail_on = "often"\n')
     result = run_cli("scan", ".", cwd=repo.path)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"credscope: {path.resolve()}: tool.credscope.fail_on: 'often' is not one of")
+    assert result.stderr.startswith(f"credscope: {path.resolve()}: tool.credscope.fail_on: must be one of 'admin'")
 
 
 @pytest.mark.parametrize(
@@ -234,17 +237,19 @@ def test_unparseable_config(repo: Repo, name: str, text: str, problem: str) -> N
     assert result.stderr.count("\n") == 1
 
 
-def test_provider_endpoint_reaches_the_probes(repo: Repo, railway_fake: RailwayFake) -> None:
+def test_provider_endpoint_from_the_user_level_configuration_reaches_the_probes(
+    repo: Repo, railway_fake: RailwayFake, tmp_path: Path
+) -> None:
     pytest.importorskip("httpx")
     repo.write("fix_domains.sh", f"RAILWAY_API_TOKEN={railway_fake.account}\n")
-    config = repo.write(
-        ".credscope.yaml", f"providers:\n  railway: {{endpoint: '{railway_fake.server.url}/graphql/v2'}}\n"
-    )
+    user = tmp_path / "credscope-user.yaml"
+    endpoint = f"{railway_fake.server.url}/graphql/v2"
+    user.write_text(f"providers:\n  railway: {{endpoint: '{endpoint}'}}\n")
     env = {k: v for k, v in os.environ.items() if not k.endswith("_ENDPOINT")}
     done = subprocess.run(
         [sys.executable, "-m", "credscope", "scan", ".", "--verify", "--format", "json", "--fail-on", "none"],
         cwd=repo.path,
-        env=env,
+        env={**env, "CREDSCOPE_CONFIG": str(user)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -254,13 +259,18 @@ def test_provider_endpoint_reaches_the_probes(repo: Repo, railway_fake: RailwayF
     report = json.loads(done.stdout)
     (finding,) = [f for f in report["findings"] if f["provider"] == "railway"]
     assert (finding["scope_source"], finding["access"], finding["destructive"]) == ("queried", "admin", True)
-    origin = f"{config.resolve()}: providers.railway.endpoint"
+    origin = f"{user}: providers.railway.endpoint"
+    # Said before the first request, and again in the report.
+    assert done.stderr == (
+        f"credscope: --verify sends railway credentials to {endpoint} (endpoint override from {origin}),"
+        " not to the provider's own hosts\n"
+    )
     assert any(f"endpoint override from {origin}" in note for note in report["notes"])
     # A bad endpoint in the configuration is an error naming the file and key, before anything is sent.
-    repo.write(".credscope.yaml", "providers:\n  railway: {endpoint: 'http://user:pw@127.0.0.1:9/graphql/v2'}\n")
-    bad = run_cli("scan", ".", "--verify", cwd=repo.path)
+    user.write_text("providers:\n  railway: {endpoint: 'http://user:pw@127.0.0.1:9/graphql/v2'}\n")
+    bad = run_cli("scan", ".", "--verify", cwd=repo.path, env={"CREDSCOPE_CONFIG": str(user)})
     assert bad.exit_code == 2
-    assert bad.stderr.startswith(f"credscope: {origin}: the endpoint URL may carry no user, password")
+    assert bad.stderr == f"credscope: {origin}: the endpoint URL may carry no user, password, query or fragment\n"
 
 
 def test_a_valid_file_is_validated_once_and_an_edit_is_validated_again(
@@ -295,4 +305,4 @@ def test_a_valid_file_is_validated_once_and_an_edit_is_validated_again(
     path.write_text(valid.replace("write", "often"))
     result = run_cli("scan", ".", cwd=repo.path)
     assert result.exit_code == 2
-    assert "fail_on: 'often' is not one of" in result.stderr
+    assert "fail_on: must be one of 'admin', 'write', 'any', 'none'" in result.stderr

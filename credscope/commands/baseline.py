@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from credscope.baseline import DEFAULT_BASELINE, Baseline, from_credentials
+from credscope.baseline import DEFAULT_BASELINE, Baseline, default_baseline, from_credentials
 from credscope.model import Credential
 
 app = typer.Typer(help="Baselines: report only credentials that are new since the baseline.", no_args_is_help=True)
@@ -58,7 +58,9 @@ def update(path: _PathArg = Path("."), baseline: _BaselineOpt = None, config_fil
 
 @app.command()
 def audit(
-    baseline: Annotated[Path, typer.Option("--baseline", help="Baseline file.")] = Path(DEFAULT_BASELINE),
+    baseline: Annotated[
+        Optional[Path], typer.Option("--baseline", help=f"Baseline file (default: {DEFAULT_BASELINE}).")
+    ] = None,
     accept: Annotated[
         Optional[list[str]], typer.Option("--accept", help="Fingerprint (or prefix) to mark accepted (repeatable).")
     ] = None,
@@ -71,6 +73,7 @@ def audit(
     from credscope.baseline import load_baseline  # noqa: PLC0415
     from credscope.errors import UsageError  # noqa: PLC0415
 
+    baseline = baseline or default_baseline(Path("."))
     known = load_baseline(baseline)
     if accept or unaccept:
         if accept and not (reason and reason.strip()):
@@ -133,7 +136,8 @@ def _scan(path: Path, baseline: Path | None, config_file: Path | None) -> tuple[
     config = config_for([path], config_file)
     result = scan([path], scan_options(config, use_suppressions=False))
     directory = path if path.is_dir() else path.parent
-    return baseline or config.baseline or directory / DEFAULT_BASELINE, result.credentials
+    # --baseline is the user's; the configuration's was kept inside the repository as it loaded.
+    return baseline or config.baseline or default_baseline(directory), result.credentials
 
 
 def _write(target: Path, baseline: Baseline) -> None:

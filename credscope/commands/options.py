@@ -91,13 +91,17 @@ def scan_options(
 
 
 def with_config_endpoints(settings: ProbeSettings, config: Config) -> ProbeSettings:
-    """Endpoint overrides from `providers.<id>.endpoint`; a CREDSCOPE_<ID>_ENDPOINT variable wins over them."""
+    """Endpoint overrides from `providers.<id>.endpoint`; a CREDSCOPE_<ID>_ENDPOINT variable wins over them.
+
+    Only the user's files (--config FILE, the user-level one) can hold one: a repository's own is refused as it
+    loads (credscope/config.py).
+    """
     from credscope.probes.settings import check_endpoint  # noqa: PLC0415
 
     endpoints, origins = dict(settings.endpoints), dict(settings.endpoint_origins)
     for provider_id, provider in sorted(config.providers.items()):
         if provider.endpoint and provider_id not in endpoints:
-            origin = f"{config.source}: providers.{provider_id}.endpoint"
+            origin = f"{provider.endpoint_source or config.source}: providers.{provider_id}.endpoint"
             check_endpoint(origin, provider.endpoint)
             endpoints[provider_id] = provider.endpoint
             origins[provider_id] = origin

@@ -1,7 +1,13 @@
-"""What a live verification run may do: timeouts, limits, private hosts, endpoint overrides, the request log."""
+"""What a live verification run may do: timeouts, limits, private hosts, endpoint overrides, the request log.
+
+Endpoint overrides come only from the user (CREDSCOPE_<ID>_ENDPOINT, --config FILE, the user-level configuration;
+never a repository's own configuration, see credscope/config.py), use https, or plain http to a loopback address
+only, and are announced before anything is sent (`announcements`).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +51,17 @@ class ProbeSettings:
     def __post_init__(self) -> None:
         if self.timeout <= 0:
             raise UsageError("--probe-timeout must be a positive number of seconds")
+        # However the settings were built (CLI, Python API), no override leads to plain http beyond this machine.
+        for provider_id, url in self.endpoints.items():
+            check_endpoint(self.endpoint_origins.get(provider_id, f"endpoint override for {provider_id}"), url)
+
+    def announcements(self) -> tuple[str, ...]:
+        """One line per endpoint override, for stderr before any request: where each provider's credentials go."""
+        return tuple(
+            f"--verify sends {provider_id} credentials to {url} (endpoint override from"
+            f" {self.endpoint_origins.get(provider_id, 'the caller')}), not to the provider's own hosts"
+            for provider_id, url in sorted(self.endpoints.items())
+        )
 
 
 def endpoint_variable(provider_id: str) -> str:
@@ -85,8 +102,28 @@ def from_command_line(
 
 
 def check_endpoint(origin: str, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{origin}: {url!r} is not an http(s) URL with a host")
+    """An override is an https URL, or an http one to a loopback address; the message never repeats the URL."""
+    try:
+        parts = urlsplit(url)
+        hostname, _port = parts.hostname, parts.port
+    except ValueError:
+        raise UsageError(f"{origin}: the endpoint is not a well-formed URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise UsageError(f"{origin}: the endpoint is not an http(s) URL with a host")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise UsageError(f"{origin}: the endpoint URL may carry no user, password, query or fragment")
+    if parts.scheme == "http" and not is_loopback(hostname):
+        raise UsageError(
+            f"{origin}: plain http only to a loopback address (127.0.0.0/8, ::1, localhost): credentials sent"
+            " anywhere else travel over https"
+        )
+
+
+def is_loopback(hostname: str) -> bool:
+    host = hostname.lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
