@@ -194,7 +194,11 @@ def test_explicit_config_file(tokens: Repo, tmp_path: Path) -> None:
         ("exclude: secrets\n", "exclude", "must be of type 'array', not string"),
         ("max_file_size: 0\n", "max_file_size", "must be at least 1"),
         ("provider_dirs: [1]\n", "provider_dirs.0", "must be of type 'string', not integer"),
-        ("providers:\n  railway:\n    enabled: 'no'\n", "providers.railway.enabled", "must be of type 'boolean', not string"),
+        (
+            "providers:\n  railway:\n    enabled: 'no'\n",
+            "providers.railway.enabled",
+            "must be of type 'boolean', not string",
+        ),
         ("providers:\n  aws: {endpoint: localhost}\n", "providers.aws.endpoint", "must match '^https?://[^\\\\s]+$'"),
         ("providers:\n  aws: {timeout: 3}\n", "providers.aws.timeout", "unknown key"),
         ("ignore:\n  - fingerprint: abc\n    reason: x\n", "ignore.0.fingerprint", "must match '^[0-9a-f]{12,64}$'"),
@@ -306,3 +310,60 @@ def test_a_valid_file_is_validated_once_and_an_edit_is_validated_again(
     result = run_cli("scan", ".", cwd=repo.path)
     assert result.exit_code == 2
     assert "fail_on: must be one of 'admin', 'write', 'any', 'none'" in result.stderr
+
+
+def test_the_user_level_configuration_is_found_where_the_user_keeps_it(tmp_path: Path) -> None:
+    from credscope.config import user_config_path
+
+    home, xdg = tmp_path / "home", tmp_path / "xdg"
+    assert user_config_path({"HOME": str(home)}) is None  # no file: no user-level configuration
+    (home / ".config/credscope").mkdir(parents=True)
+    (home / ".config/credscope/config.yaml").write_text("fail_on: any\n")
+    assert user_config_path({"HOME": str(home)}) == home / ".config/credscope/config.yaml"
+    (xdg / "credscope").mkdir(parents=True)
+    (xdg / "credscope/config.yaml").write_text("fail_on: write\n")
+    assert user_config_path({"HOME": str(home), "XDG_CONFIG_HOME": str(xdg)}) == xdg / "credscope/config.yaml"
+    assert (
+        user_config_path({"HOME": str(home), "XDG_CONFIG_HOME": "relative"}) == home / ".config/credscope/config.yaml"
+    )
+    named = tmp_path / "named.yaml"
+    named.write_text("fail_on: none\n")
+    assert user_config_path({"HOME": str(home), "CREDSCOPE_CONFIG": str(named)}) == named
+    assert user_config_path({"HOME": str(home), "CREDSCOPE_CONFIG": ""}) is None
+    with pytest.raises(ConfigError) as raised:
+        user_config_path({"CREDSCOPE_CONFIG": str(tmp_path / "nope.yaml")})
+    assert (
+        str(raised.value) == f"{tmp_path / 'nope.yaml'}: configuration file does not exist (named by $CREDSCOPE_CONFIG)"
+    )
+
+
+def test_the_user_level_configuration_and_the_repository_one_combine(repo: Repo, tmp_path: Path) -> None:
+    user = tmp_path / "user.yaml"
+    mine = tmp_path / "my-providers"
+    user.write_text(
+        f"fail_on: write\nexclude: [vendor]\nprovider_dirs: ['{mine}']\n"
+        "providers:\n  railway: {endpoint: 'http://127.0.0.1:9/graphql/v2'}\n  github: {enabled: false}\n"
+    )
+    found = repo.write(".credscope.yaml", "fail_on: any\nexclude: [tests]\nproviders:\n  railway: {enabled: false}\n")
+    config = discover(repo.path, environ={"CREDSCOPE_CONFIG": str(user)})
+    assert config == Config(
+        source=found.resolve(),
+        user_source=user,
+        fail_on=FailOn.ANY,  # the repository's file wins where both set a value
+        exclude=("vendor", "tests"),
+        provider_dirs=(ProviderDir(mine),),  # the user's: not bound to any repository
+        providers={
+            "github": ProviderSettings(enabled=False),
+            "railway": ProviderSettings(enabled=False, endpoint="http://127.0.0.1:9/graphql/v2", endpoint_source=user),
+        },
+    )
+    # --config FILE replaces the repository's file; the user-level one still applies beneath it.
+    explicit = tmp_path / "explicit.yaml"
+    explicit.write_text("unknown_as: read\n")
+    config = discover(repo.path, explicit, environ={"CREDSCOPE_CONFIG": str(user)})
+    assert (config.source, config.fail_on, config.unknown_as, config.exclude) == (
+        explicit,
+        FailOn.WRITE,
+        Access.READ,
+        ("vendor",),
+    )

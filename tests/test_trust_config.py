@@ -521,3 +521,34 @@ def test_a_planted_token_is_never_echoed_by_an_error(repo: Repo) -> None:
         where = written.resolve() if path.startswith(".") else written
         assert (done.exit_code, done.stdout, done.stderr) == (2, "", f"credscope: {where}: {shown}\n"), text
         assert secret[4:16] not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "refused"),
+    [
+        ("http://10.1.2.3:8080", True),
+        ("http://0.0.0.0:9", True),
+        ("http://127.0.0.1.evil.example", True),
+        ("http://[::ffff:7f00:1]:9", True),  # an IPv4-mapped address is not ::1
+        ("http://127.0.0.5:9/graphql/v2", False),
+        ("http://[::1]:8080", False),
+        ("http://LOCALHOST.:9", False),
+        ("https://proxy.example:8443/github", False),
+    ],
+)
+def test_probe_settings_built_through_the_api_keep_plain_http_on_this_machine(endpoint: str, refused: bool) -> None:
+    from credscope.errors import UsageError
+    from credscope.probes.settings import ProbeSettings
+
+    if refused:
+        with pytest.raises(UsageError) as raised:
+            ProbeSettings(endpoints={"github": endpoint})
+        assert str(raised.value) == (
+            "endpoint override for github: plain http only to a loopback address (127.0.0.0/8, ::1, localhost):"
+            " credentials sent anywhere else travel over https"
+        )
+    else:
+        assert ProbeSettings(endpoints={"github": endpoint}).announcements() == (
+            f"--verify sends github credentials to {endpoint} (endpoint override from the caller), not to the"
+            " provider's own hosts",
+        )
