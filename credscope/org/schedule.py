@@ -89,6 +89,7 @@ class Run:
     job: Job
     progress: RunProgress | None = None
     on_record: Callable[[RepoRecord], None] | None = None
+    on_result: Callable[[object], None] | None = None  # every value a task returned, as received (for audits)
     repo_task: RepoTask = scan_repository
     slice_task: SliceTask = scan_history_slice
     records: list[RepoRecord] = field(default_factory=list)
@@ -118,6 +119,8 @@ class Run:
             for future in finished:
                 spec, is_slice = tasks.pop(future)
                 value, failure = _result(future)
+                if self.on_result is not None:
+                    self.on_result(value)
                 if not is_slice:
                     outcome = (
                         value if isinstance(value, RepoOutcome) else RepoOutcome(spec, Status.ERROR, error=failure)

@@ -77,7 +77,7 @@ class Store:
 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None, timeout=60)
+            connection = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA journal_mode = WAL")
             return cls(connection, "sqlite", str(path))
