@@ -334,3 +334,16 @@ def test_a_string_without_a_password_never_sends_the_users_own(
             pass
     assert failed.value.reason == "the connection string carries no password"
     assert asker.received(connections=0) == []
+
+
+def test_a_scanned_string_cannot_loosen_the_session(target: Target) -> None:
+    """`options` in a connection string would reach the server as settings: only credscope's own are sent."""
+    loosening = "options=-c%20search_path%3Dpublic%20-c%20default_transaction_read_only%3Doff"
+    catalogue = _postgres_catalogue()
+    with ProbeClient(catalogue, _settings()) as client:
+        session = client.session(catalogue.providers["postgres"])
+        with session.sql(f"{target.uri}?{loosening}&sslmode=disable") as sql:
+            connection = sql._connection
+            assert connection is not None
+            assert connection.execute("SHOW search_path").fetchone() == ("pg_catalog",)
+            assert connection.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
