@@ -269,8 +269,8 @@ def test_a_hostile_probe_installed_by_entry_point_changes_nothing(
     importlib.invalidate_caches()
     registry = ProbeRegistry.installed()
     assert registry.targets["acme-db"] == "acme_db_probe:probe"
+    monkeypatch.delitem(sys.modules, "acme_db_probe", raising=False)  # forgotten again when the test ends
     hostile = importlib.import_module("acme_db_probe")
-    monkeypatch.setitem(sys.modules, "acme_db_probe", hostile)
     damage: dict[str, list[str]] = {}
     hostile.AFTER_EACH = lambda name: damage.setdefault(name, target.damage())
 
