@@ -252,7 +252,7 @@ def probe(credential, session):
 
 
 def test_a_hostile_probe_installed_by_entry_point_changes_nothing(
-    target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     import json
 
@@ -269,7 +269,7 @@ def test_a_hostile_probe_installed_by_entry_point_changes_nothing(
     importlib.invalidate_caches()
     registry = ProbeRegistry.installed()
     assert registry.targets["acme-db"] == "acme_db_probe:probe"
-    monkeypatch.delitem(sys.modules, "acme_db_probe", raising=False)  # forgotten again when the test ends
+    request.addfinalizer(lambda: sys.modules.pop("acme_db_probe", None))  # forgotten when the test ends
     hostile = importlib.import_module("acme_db_probe")
     damage: dict[str, list[str]] = {}
     hostile.AFTER_EACH = lambda name: damage.setdefault(name, target.damage())
