@@ -173,10 +173,14 @@ def test_hook_threshold_and_baseline_from_config(repo: Repo) -> None:
     assert f"[{fingerprint_of(secret)[:12]}] at app.py:1 (passes the hook's threshold)\n" in lenient.stdout
     repo.write(".credscope.yaml", "hook: {fail_on: any}\n")
     assert run_cli("hook", cwd=repo.path, env=GIT_ENV).exit_code == 1
-    # A baseline at the repository root is used by the hook without being asked.
+    # A baseline at the repository root is used by the hook without being asked, and the hook says so.
     assert run_cli("baseline", "create", cwd=repo.path).exit_code == 0
     known = run_cli("hook", cwd=repo.path, env=GIT_ENV)
-    assert (known.exit_code, known.stdout) == (0, "")
+    assert (known.exit_code, known.stdout) == (
+        0,
+        "credscope: 1 suppression(s) in effect:\n"
+        "  - baseline .credscope-baseline.json (1 entries): 1 credential(s) not reported [default file]\n",
+    )
 
 
 def test_hook_outside_a_repository(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -386,3 +387,95 @@ def test_the_hook_names_the_baseline_a_commit_brings(repo: Repo) -> None:
         "credscope: 1 suppression(s) in effect:",
         "  - baseline .credscope-baseline.json (1 entries): 1 credential(s) not reported [default file]",
     ]
+
+
+def _action_step(step_id: str) -> str:
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text("utf-8"))
+    (step,) = [step for step in action["runs"]["steps"] if step.get("id") == step_id]
+    return str(step["run"])
+
+
+def _base_config(workspace: Path, base_sha: str, runner_temp: Path, baseline: str = "") -> dict[str, str]:
+    """Run the action's base-config step as the runner would (bash -e), with the venv's python on PATH."""
+    output = runner_temp / "github_output"
+    output.write_text("")
+    env = {
+        **os.environ,
+        **GIT_ENV,
+        "BASE_SHA": base_sha,
+        "BASELINE": baseline,
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_OUTPUT": str(output),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", _action_step("base-config")],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+@pytest.mark.parametrize("base_has_config", [True, False], ids=["base-config", "no-base-config"])
+def test_the_action_gates_a_pull_request_with_the_base_branchs_configuration(
+    repo: Repo, tmp_path: Path, base_has_config: bool
+) -> None:
+    """The pull request excludes its script, relaxes fail_on and baselines its own token; the action's step takes
+    the configuration and the baseline from the base commit instead, and the gate fails on the token."""
+    repo.write("README.md", "app\n")
+    if base_has_config:
+        repo.write(".credscope.yaml", "baseline: ci/baseline.json\n")
+        repo.write("ci/baseline.json", Baseline().render())
+    base_sha = repo.commit("base").strip()
+    repo.git("checkout", "-q", "-b", "pr")
+    secret = token("{{uuid4}}")
+    fingerprint = fingerprint_of(secret)
+    repo.write("deploy/release.sh", RAILWAY_SCRIPT.format(secret=secret, comment=""))
+    entry = BaselineEntry(fingerprint, "railway", "account-token", "railway-token", ("deploy/release.sh",))
+    repo.write(".credscope.yaml", "exclude: [deploy]\nfail_on: none\nbaseline: ci/baseline.json\n")
+    repo.write("ci/baseline.json", Baseline({fingerprint: entry}).render())
+    repo.commit("release script")
+    # GitHub's side: a remote that serves any reachable commit by id; the runner's side: a shallow checkout of
+    # the pull request, as actions/checkout makes it.
+    origin = tmp_path / "origin.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(repo.path), str(origin)], check=True, env={**os.environ, **GIT_ENV}
+    )
+    subprocess.run(["git", "-C", str(origin), "config", "uploadpack.allowAnySHA1InWant", "true"], check=True)
+    workspace = tmp_path / "workspace"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", "-b", "pr", origin.as_uri(), str(workspace)],
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+
+    outputs = _base_config(workspace, base_sha, runner_temp)
+    trusted = runner_temp / "credscope-base" / ".credscope.yaml"
+    assert outputs == {"config": str(trusted)}
+    expected_config = "baseline: ci/baseline.json\n" if base_has_config else ""
+    assert trusted.read_text() == expected_config
+    if base_has_config:  # the baseline it names, as the base branch has it: without the pull request's entry
+        assert (runner_temp / "credscope-base" / "ci/baseline.json").read_text() == Baseline().render()
+
+    gated = run_cli("scan", str(workspace), "--config", outputs["config"], "--format", "json")
+    assert gated.exit_code == 1, gated.stderr
+    report = gated.json()
+    assert report["verdict"]["failing"] == [fingerprint]
+    assert report["configuration"]["files"] == [str(trusted)]
+    assert [s["kind"] for s in report["configuration"]["suppressions"]] == (["baseline"] if base_has_config else [])
+
+    # The baseline input, too, is read from the base commit: the pull request's version would accept its token.
+    outputs = _base_config(workspace, base_sha, runner_temp, baseline="ci/baseline.json")
+    if base_has_config:
+        assert outputs["baseline"] == str(runner_temp / "credscope-base" / "ci/baseline.json")
+    else:
+        assert "baseline" not in outputs  # none on the base branch: no baseline at all
