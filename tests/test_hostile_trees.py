@@ -390,14 +390,13 @@ def test_corrupt_tree_is_said_for_the_tree_and_the_history(repo: Repo) -> None:
     _corrupt(repo, repo.git("rev-parse", "HEAD^{tree}").strip())
     code, report = _scan_json("--history", str(repo.path))
     assert code == 1
-    # git cannot tell tracked from ignored any more: the files are still scanned (as plain files) and the
-    # report says why; the history git cannot walk is named. Regression: both failed silently, the ignored
-    # .env turned into a plain file and the history into "no commits".
+    # Tracked and ignored come from the index and the ignore files, which a corrupt tree does not touch; the
+    # history git cannot walk is named. Regression: the history failed silently (taken for "no commits").
     assert _findings(report) == [
-        ("github-pat-classic", ".env", 1, "file"),
-        ("github-pat-classic", "deploy.sh", 1, "file"),
+        ("github-pat-classic", ".env", 1, "ignored"),
+        ("github-pat-classic", "deploy.sh", 1, "tracked"),
     ]
-    assert _skipped(report) == [(".", "git-status-failed"), (str(repo.path), "unreadable-history")]
+    assert _skipped(report) == [(str(repo.path), "unreadable-history")]
 
 
 def test_a_repository_without_commits_has_no_history_and_no_complaint(repo: Repo) -> None:

@@ -10,7 +10,6 @@ credentials in the baseline (`.credscope-baseline.json` at the repository root, 
 # No `from __future__ import annotations`: typer evaluates command annotations at start (see cli.py).
 
 import os
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,15 +177,18 @@ def _excluded(relative: str, excluded: tuple[str, ...]) -> str | None:
 
 
 def _git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
-    from credscope.sources.git import SAFE_GIT  # noqa: PLC0415
+    """git in credscope's sandbox (nothing the repository configures runs), on the index `git commit` names."""
+    from credscope.sources.git import Git, Repository, find_repository  # noqa: PLC0415
 
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    try:
-        done = subprocess.run(
-            [*SAFE_GIT, *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=120, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise UsageError(f"git {args[0]}: {error}") from None
+    found = find_repository(cwd)
+    if not isinstance(found, Repository):
+        problem = found.detail if found else "fatal: not a git repository (or any of the parent directories): .git"
+        raise UsageError(f"git {args[0]}: {problem}")
+    index = os.environ.get("GIT_INDEX_FILE")
+    with Git(found, index=Path.cwd() / index if index else None) as git:  # relative: to where git ran us
+        done = git.run(args, stdin=stdin)
+    if done is None:
+        raise UsageError(f"git {args[0]}: git is not installed or did not answer in time")
     if done.returncode != 0:
         message = " ".join(done.stderr.decode("utf-8", "replace").split()) or f"exit {done.returncode}"
         raise UsageError(f"git {args[0]}: {message}")

@@ -2,6 +2,15 @@
 
 A secret deleted in a later commit is still one `git log -p` away from an agent, so each blob
 becomes a `history` document carrying the (oldest) commit, author date and path it was added at.
+
+One `git rev-list --objects --in-commit-order --reverse` walk finds all three: oldest commit first, each
+object is listed once, after the first commit whose tree holds it, with its path there. That walk never
+expands a tree it has seen, so a git bomb (a few KB of trees naming the same subtree millions of times) costs
+what its distinct objects cost; `git log --raw`, which lists every path of every commit and builds each
+commit's whole diff in memory first, is not used. rev-list cuts a path at a newline: such a name is shown up
+to it. git runs in credscope's sandbox (see `credscope.sources.git`): nothing the repository configures
+runs, nothing is fetched or written; what a partial clone does not hold and how many commits a shallow clone
+kept are said.
 """
 
 from __future__ import annotations
@@ -10,17 +19,18 @@ import os
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from credscope.model import Candidate, Document, Reach
 from credscope.sources import SourceReport
-from credscope.sources.git import git_environment, run_git, safe_git_command
+from credscope.sources.git import Git, GitProblem, Repository, find_repository
 
 DEFAULT_MAX_BLOB_SIZE = 20 * 1024 * 1024
 _BINARY_SNIFF = 8192
-_COMMIT_MARK = "\x01"
+_COMMIT_MARK = b"\x01"
+_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -30,146 +40,166 @@ class Introduction:
     commit: str
     author_date: str
     path: str
-    age: int = 0  # position in `git log` output: larger is older (breaks ties between equal dates)
+    age: int = 0  # position in the walk: smaller is older (breaks ties between equal dates)
+
+
+@dataclass
+class History:
+    """What the walk listed: each object with a path where it was introduced, the missing ones, the commits."""
+
+    introductions: dict[str, Introduction] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    commits: int = 0
 
 
 @dataclass
 class HistorySource:
-    """Every blob reachable from any ref of the repository containing `root`."""
+    """Every blob reachable from any ref of the repository containing `root`.
+
+    `revisions` (commit ids, `^id` to exclude) narrow the walk to what they reach; `repository` names the
+    repository instead of looking for the one holding `root` (a bare mirror the caller made)."""
 
     root: Path
     max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     name: str = "history"
+    revisions: tuple[str, ...] = ()
+    repository: Repository | None = None
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
-        top = run_git(["rev-parse", "--show-toplevel"], self.root if self.root.is_dir() else self.root.parent)
-        if top is None:
+        found = self.repository or find_repository(self.root if self.root.is_dir() else self.root.parent)
+        if found is None:
             report.skip(str(self.root), "not-a-git-repository", "--history needs a git repository")
             return
-        toplevel = Path(os.fsdecode(top.stdout.strip()))
-        listed = run_git(["rev-list", "--objects", "--all"], toplevel, timeout=600)
-        if listed is None:
-            # A repository without any commit has no history; one whose refs git cannot walk is reported.
-            refs = run_git(["for-each-ref", "--count=1", "--format=%(refname)"], toplevel)
-            if refs is None or refs.stdout.strip():
-                report.skip(str(self.root), "unreadable-history", "git cannot walk the history: corrupt repository?")
+        if isinstance(found, GitProblem):
+            report.skip(str(self.root), found.reason, found.detail)
             return
-        named = _object_paths(listed.stdout)
-        introductions = introductions_of(toplevel)
-        sizes = _blob_sizes(toplevel, list(named))
+        with Git(found) as git:
+            yield from self._documents(git, found, report)
+
+    def _documents(self, git: Git, repository: Repository, report: SourceReport) -> Iterator[Document]:
+        where = str(self.root)
+        history = walk(git, self.revisions)
+        if history is None:
+            # A repository without any commit has no history; one whose refs git cannot walk is reported.
+            refs = git.output(["for-each-ref", "--count=1", "--format=%(refname)"])
+            if refs is None or refs.strip():
+                report.skip(where, "unreadable-history", "git cannot walk the history: corrupt repository?")
+            return
+        if repository.shallow:
+            report.skip(
+                where, "shallow-history", f"shallow clone: {history.commits} commit(s); older history not available"
+            )
+        introductions = history.introductions
+        if history.missing and repository.partial:
+            report.skip(
+                where,
+                "missing-objects",
+                f"partial clone: {len(history.missing)} object(s) not present locally, not fetched: not scanned",
+            )
+        elif history.missing:  # rev-list names no path for them
+            for object_id in history.missing:
+                report.skip(object_id, "unreadable", "missing from the repository: corrupt repository?")
+
+        def display(blob: str) -> str:
+            introduction = introductions.get(blob)
+            return f"{introduction.path if introduction else ''}@{blob[:12]}"
+
+        sizes = _blob_sizes(git, list(introductions))
         wanted: list[str] = []
         for blob, size in sizes.items():
-            where = introductions.get(blob)
-            display = where.path if where else named[blob]
             if size < 0:
-                report.skip(f"{display}@{blob[:12]}", "unreadable", "git cannot read the object: corrupt repository?")
+                report.skip(display(blob), "unreadable", "git cannot read the object: corrupt repository?")
             elif size > self.max_blob_size:
-                report.skip(f"{display}@{blob[:12]}", "too-large", f"{size} bytes in history")
+                report.skip(display(blob), "too-large", f"{size} bytes in history")
             else:
                 wanted.append(blob)
         # Oldest first, so that among equal author dates the first sighting is the introduction.
-        wanted.sort(key=lambda blob: -introductions[blob].age if blob in introductions else 1)
+        wanted.sort(key=lambda blob: introductions[blob].age)
         read: set[str] = set()
-        for blob, content in _read_blobs(toplevel, wanted):
+        for blob, content in _read_blobs(git, wanted):
             read.add(blob)
-            where = introductions.get(blob)
-            path = where.path if where else named[blob]
             if b"\0" in content[:_BINARY_SNIFF]:
-                report.skip(f"{path}@{blob[:12]}", "binary")
+                report.skip(display(blob), "binary")
                 continue
+            introduction = introductions[blob]
             yield Document(
-                path=path,
+                path=introduction.path,
                 content=content,
                 reach=Reach.HISTORY,
-                root=str(toplevel),
-                commit=where.commit if where else None,
-                author_date=where.author_date if where else None,
+                root=str(repository.top),
+                commit=introduction.commit or None,
+                author_date=introduction.author_date or None,
                 hints={"blob": blob},
             )
         # git stops at a corrupt object: that blob and any after it are named, never silently dropped.
         for blob in wanted:
             if blob not in read:
-                where = introductions.get(blob)
-                path = where.path if where else named[blob]
-                report.skip(f"{path}@{blob[:12]}", "unreadable", "git cannot read the object: corrupt repository?")
+                report.skip(display(blob), "unreadable", "git cannot read the object: corrupt repository?")
 
 
-def introductions_of(toplevel: Path) -> dict[str, Introduction]:
-    """Blob id -> the oldest commit (on any ref) whose diff adds or changes a file to that blob, in one pass."""
-    log = run_git(
-        [
-            "log",
-            "--all",
-            "-m",  # merges that resolve a conflict introduce blobs too
-            "--root",
-            "--raw",
-            "--no-ext-diff",  # an untrusted repository's diff drivers must never run
-            "--no-textconv",
-            "--no-abbrev",
-            "--no-renames",
-            "--diff-filter=AMT",
-            "-z",
-            f"--format={_COMMIT_MARK}%H %aI",
-        ],
-        toplevel,
-        timeout=600,
-    )
-    if log is None:
-        return {}
-    found: dict[str, Introduction] = {}
+def walk(git: Git, revisions: tuple[str, ...] = ()) -> History | None:
+    """Every object reachable from any ref (or from `revisions`), once, with the oldest commit that holds it;
+    None if git fails.
+
+    Objects the repository does not hold (a partial clone's, or lost) are listed apart, never fetched: the
+    sandbox names no remote to fetch them from."""
+    history = History()
     commit, date = "", ""
-    tokens = log.stdout.split(b"\0")
-    index = 0
-    while index < len(tokens):
-        token = tokens[index].lstrip(b"\n")
-        index += 1
-        if token.startswith(_COMMIT_MARK.encode()):
-            commit, _, date = token[1:].decode("ascii", "replace").partition(" ")
-        elif token.startswith(b":") and index < len(tokens):
-            fields = token.split()
-            path = os.fsdecode(tokens[index])
-            index += 1
-            if len(fields) >= 4:
-                # git log lists newest first: the last sighting is the oldest introduction.
-                found[fields[3].decode("ascii")] = Introduction(commit, date, path, index)
-    return found
+    process = git.stream(
+        [
+            "rev-list",
+            "--objects",
+            "--in-commit-order",  # each commit's new objects right after it ...
+            "--reverse",  # ... oldest commit first ...
+            "--date-order",  # ... parents before children, otherwise by date
+            "--missing=print",
+            "--format=%x01%H %aI",
+            *(["--end-of-options", *revisions] if revisions else ["--all"]),
+        ],
+        _TIMEOUT,
+    )
+    assert process.stdout is not None
+    with process.stdout:
+        for age, line in enumerate(process.stdout):
+            if line.startswith(_COMMIT_MARK):
+                commit, _, date = line[1:].rstrip(b"\n").decode("ascii", "replace").partition(" ")
+                history.commits += 1
+            elif line.startswith(b"?"):
+                history.missing.append(line[1:].rstrip(b"\n").decode("ascii"))
+            elif not line.startswith(b"commit "):
+                # Trees and blobs, with their path in the commit's tree; a root tree, or a blob a ref names
+                # directly (listed before any commit), has none.
+                object_id, _, path = line.rstrip(b"\n").partition(b" ")
+                name = object_id.decode("ascii")
+                history.introductions[name] = Introduction(commit, date, os.fsdecode(path) or name, age)
+    return history if process.wait() == 0 else None
 
 
-def _object_paths(rev_list: bytes) -> dict[str, str]:
-    """Object id -> a path it was seen at; rev-list --objects names blobs (and trees) that have one."""
-    paths: dict[str, str] = {}
-    for line in rev_list.splitlines():
-        object_id, _, path = line.partition(b" ")
-        if path:
-            paths.setdefault(object_id.decode("ascii"), os.fsdecode(path))
-    return paths
-
-
-def _blob_sizes(toplevel: Path, objects: list[str]) -> dict[str, int]:
+def _blob_sizes(git: Git, objects: list[str]) -> dict[str, int]:
     """Which of `objects` are blobs, with their sizes, from one `cat-file --batch-check`."""
-    output = _batch(toplevel, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], objects)
+    output = _batch(git, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], objects)
     sizes: dict[str, int] = {}
     for line in output.read().splitlines():
         fields = line.split()
         if len(fields) == 3 and fields[1] == b"blob":
             sizes[fields[0].decode("ascii")] = int(fields[2])
         elif len(fields) == 2 and fields[1] == b"missing":
-            sizes[fields[0].decode("ascii")] = -1  # listed by rev-list, unreadable now: corrupt (or partial clone)
+            sizes[fields[0].decode("ascii")] = -1  # listed by rev-list, unreadable now: corrupt
     return sizes
 
 
-def _read_blobs(toplevel: Path, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
+def _read_blobs(git: Git, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
     """Each blob's content, streamed from one `git cat-file --batch`."""
     if not blobs:
         return
-    stream = _batch(toplevel, ["cat-file", "--batch"], blobs)
+    stream = _batch(git, ["cat-file", "--batch"], blobs)
     while True:
         header = stream.readline()
         if not header:
             return
         fields = header.split()
         if len(fields) != 3:
-            continue  # "<id> missing": a shallow or partial clone
+            continue  # "<id> missing"
         content = stream.read(int(fields[2]))
         stream.read(1)  # the newline after each object
         yield fields[0].decode("ascii"), content
@@ -202,15 +232,8 @@ class _BatchOutput:
         self._process.wait()
 
 
-def _batch(toplevel: Path, args: list[str], objects: Iterable[str]) -> _BatchOutput:
-    process = subprocess.Popen(
-        [*safe_git_command(), *args],
-        cwd=toplevel,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=git_environment(),
-    )
+def _batch(git: Git, args: list[str], objects: Iterable[str]) -> _BatchOutput:
+    process = git.stream(args, _TIMEOUT, stdin=True)
     payload = "".join(f"{object_id}\n" for object_id in objects).encode("ascii")
 
     def feed() -> None:

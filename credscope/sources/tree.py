@@ -11,7 +11,7 @@ from pathlib import Path
 
 from credscope.model import Document, Reach
 from credscope.sources import SourceReport
-from credscope.sources.git import GitStatus, git_status, run_git
+from credscope.sources.git import GitProblem, GitStatus, git_status
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # Directories of third-party code: an agent can read them, but secrets there are not the project's.
@@ -158,10 +158,11 @@ def _prefix_in(status: GitStatus | None, root: Path) -> str | None:
 
 
 def _git_status(directory: Path, report: SourceReport) -> GitStatus | None:
-    """The repository's status; a repository git cannot read (corrupt objects) is said, not taken for no repository."""
+    """The repository's status; one git cannot read (a corrupt index) or will not use is said, not taken for none."""
     status = git_status(directory)
-    if status is None and run_git(["rev-parse", "--is-inside-work-tree"], directory) is not None:
-        report.skip(".", "git-status-failed", "git cannot tell tracked from ignored files (corrupt repository?)")
+    if isinstance(status, GitProblem):
+        report.skip(".", status.reason, status.detail)
+        return None
     return status
 
 
