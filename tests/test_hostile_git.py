@@ -269,14 +269,19 @@ def git_daemon(tmp_path: Path) -> Iterator[GitDaemon]:
     port = server.getsockname()[1]
     daemon = GitDaemon(f"git://127.0.0.1:{port}", [])
     children: list[subprocess.Popen[bytes]] = []
+    stop = threading.Event()
+    server.settimeout(0.1)  # accept() wakes up to see `stop`: closing the socket does not interrupt it
 
     def serve() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 connection, peer = server.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             daemon.connections.append(f"{peer[0]}:{peer[1]}")
+            connection.setblocking(True)  # git daemon gets the descriptor itself
             with connection:
                 children.append(
                     subprocess.Popen(
@@ -293,8 +298,9 @@ def git_daemon(tmp_path: Path) -> Iterator[GitDaemon]:
     try:
         yield daemon
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=10)
+        server.close()
         for child in children:
             child.wait(timeout=30)
 
