@@ -202,10 +202,18 @@ def _skips(skipped: Iterable[Skipped]) -> list[Suppression]:
             by_reason.setdefault(item.reason, []).append(item.path)
         elif item.reason == "excluded-directory":
             by_directory.setdefault(item.path.rstrip("/").rsplit("/", 1)[-1], []).append(item.path)
-    found = [
-        Suppression(SuppressionKind.EXCLUDED_DIRECTORY, name, BUILT_IN, count=len(paths), paths=tuple(paths))
-        for name, paths in sorted(by_directory.items())
-    ]
+    # One record for every built-in exclusion: caches and vendored code are in most trees, and still named.
+    directories = [path for _, paths in sorted(by_directory.items()) for path in paths]
+    names = ", ".join(sorted(by_directory))
+    found = (
+        [
+            Suppression(
+                SuppressionKind.EXCLUDED_DIRECTORY, names, BUILT_IN, count=len(directories), paths=tuple(directories)
+            )
+        ]
+        if directories
+        else []
+    )
     found += [
         Suppression(SuppressionKind.SKIPPED, reason, "", count=len(paths), paths=tuple(paths))
         for reason, paths in sorted(by_reason.items())

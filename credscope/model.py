@@ -219,7 +219,7 @@ class Suppression:
     """One narrowing in effect in a run, who asked for it and what it removed; reported in every format."""
 
     kind: SuppressionKind
-    subject: str  # the pattern, provider id, fingerprint prefix, baseline file, setting name or skip reason
+    subject: str  # the pattern, provider id, fingerprint prefix, baseline file, setting, skip reason, directory names
     source: str  # who asked: a configuration file, a command-line option, "built-in", or "" (found while scanning)
     detail: str = ""  # the reason given, the value set (with its default), the baseline's size
     count: int | None = None  # files or credentials it removed; None when it is not counted

@@ -111,8 +111,8 @@ def hook(
         default_fail_on=FailOn.ANY,
         baseline=baseline,
         default_baseline=default_baseline if default_baseline.is_file() else None,
-        hook=True,
         show_progress=False,
+        hook=True,
     )
     paths = _relative(files, toplevel) if files else _staged(toplevel)
     catalogue = load_catalogue(options.provider_dirs)
@@ -128,9 +128,9 @@ def hook(
 
 def _report(result: ScanResult) -> str:
     """One line per credential, the suppressions in effect, the verdict; every element one escaped line."""
+    from credscope.report.digest import by_severity, fix_hint  # noqa: PLC0415
     from credscope.report.escape import inert_lines, printable  # noqa: PLC0415
     from credscope.report.in_effect import sentence  # noqa: PLC0415
-    from credscope.report.digest import by_severity, fix_hint  # noqa: PLC0415
 
     lines = []
     for credential in by_severity(result.credentials):
@@ -141,11 +141,11 @@ def _report(result: ScanResult) -> str:
             f"credscope: {credential.severity.value.upper()} {credential.provider} {credential.kind} "
             f"{credential.preview} [{credential.fingerprint[:12]}] at {where}{mark}"
         )
+        lines.append(f"  fix: {printable(fix_hint(credential))}")
     suppressions = result.in_effect.suppressions
     if suppressions:
         lines.append(f"credscope: {len(suppressions)} suppression(s) in effect:")
         lines.extend(f"  - {printable(sentence(item))}" for item in suppressions)
-        lines.append(f"  fix: {printable(fix_hint(credential))}")
     if not result.verdict.passed:
         lines.append(
             f"credscope: commit blocked: {len(result.verdict.failing)} credential(s) in the staged changes "

@@ -22,7 +22,7 @@ def _what(item: Suppression) -> str:
         case SuppressionKind.EXCLUDE:
             return f"exclude {item.subject}: {count} file(s) not scanned"
         case SuppressionKind.EXCLUDED_DIRECTORY:
-            return f"built-in exclusion {item.subject}: {count} director(ies) not scanned: {paths}"
+            return f"built-in exclusions ({item.subject}): {count} director(ies) not scanned: {paths}"
         case SuppressionKind.DISABLED_PROVIDER:
             return f"provider {item.subject} disabled: its rules did not run"
         case SuppressionKind.IGNORE:
