@@ -133,6 +133,8 @@ def load_baseline(path: Path) -> Baseline:
     """Read and validate a baseline file; a broken one is a ConfigError naming the file and key."""
     import jsonschema  # noqa: PLC0415
 
+    if path.exists() and not path.is_file():  # a FIFO planted as the baseline would block the read forever
+        raise ConfigError(str(path), "", "is not a regular file")
     try:
         document = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:

@@ -316,6 +316,9 @@ def _provider_files(extra: ProviderDir) -> list[Path]:
                     "",
                     f"a provider file named by the repository's configuration must be inside it ({extra.repository})",
                 )
+    for path in files:
+        if not path.is_file():  # a FIFO or a device would block the read, or never end
+            raise CatalogueError(str(path), "", "is not a regular file")
     return files
 
 

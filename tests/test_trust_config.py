@@ -552,3 +552,33 @@ def test_probe_settings_built_through_the_api_keep_plain_http_on_this_machine(en
             f"--verify sends github credentials to {endpoint} (endpoint override from the caller), not to the"
             " provider's own hosts",
         )
+
+
+@pytest.mark.parametrize(
+    ("planted", "config", "command", "shown"),
+    [
+        ("ci/providers/p.yaml", "provider_dirs: [ci/providers]\n", ("scan", "."), "{repo}/ci/providers/p.yaml"),
+        ("ci/known.json", "baseline: ci/known.json\n", ("scan", "."), "{repo}/ci/known.json"),
+        (".credscope-baseline.json", None, ("baseline", "update", "."), ".credscope-baseline.json"),
+    ],
+)
+def test_a_fifo_planted_where_a_file_is_read_is_refused_not_waited_on(
+    repo: Repo, planted: str, config: str | None, command: tuple[str, ...], shown: str
+) -> None:
+    if config is not None:
+        repo.write(".credscope.yaml", config)
+    fifo = repo.path / planted
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(fifo)
+    # Nothing ever writes to the FIFO: a read of it would wait for ever (the timeout only ends a broken run).
+    done = subprocess.run(
+        [sys.executable, "-m", "credscope", *command],
+        cwd=repo.path,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    where = shown.format(repo=repo.path.resolve())
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"credscope: {where}: is not a regular file\n")
