@@ -78,19 +78,19 @@ _PLACEHOLDER = re.compile(
     | (?:x{6,}|X{6,}|\*{4,}|_{8,}|<redacted>|redacted|placeholder|example\.com|example\.org)
     | (?:\.{3,}|…)$ | ^(?:\.{3,}|…)
     | (?:^|[^a-z])(?:your|replace|insert|enter|paste|put)
-       (?:[_\-\s]?(?:with|your|the|a|an|real|actual|own|api|access|secret|auth|here))*[_\-\s]?(?:key|token|secret|password)
+       (?:[_\-\s]?(?:with|your|the|a|an|real|actual|own|api|access|secret|auth|here)){0,8}[_\-\s]?(?:key|token|secret|password)
     | (?:^|[^a-z])(?:change[_\-]?me|replace[_\-]?me|fill[_\-]?me|not[_\-]?a[_\-]?real|do[_\-]?not[_\-]?use)(?:[^a-z]|$)
     | <[A-Z_]{3,}>
     """
 )
 _REFERENCE = re.compile(
-    r"""\$\{\{|\$\{[^}]*\}|^\$[A-Za-z_]\w*$|\{\{[^}]*\}\}|%\([^)]*\)s|^%[A-Z_][A-Z0-9_]{2,}%$|^@[A-Za-z_]+$"""
+    r"""\$\{\{|\$\{[^{}]{0,256}\}|^\$[A-Za-z_]\w*$|\{\{[^{}]{0,256}\}\}|%\([^()]{0,256}\)s|^%[A-Z_][A-Z0-9_]{2,}%$|^@[A-Za-z_]+$"""
     r"""|os\.environ|os\.getenv|process\.env|ENV\[|ENV\.fetch|System\.getenv|getenv\(|Deno\.env"""
-    r"""|#\{[^}]*\}|\$\([A-Za-z_][\w.]*\)|<%.*%>|\(\([\s\w.-]+\)\)|^\$\{?[A-Z_][A-Z0-9_]*\}?$"""
+    r"""|#\{[^{}]{0,256}\}|\$\([A-Za-z_][\w.]*\)|<%[^<]{0,256}?%>|\(\([\s\w.-]+\)\)|^\$\{?[A-Z_][A-Z0-9_]*\}?$"""
     r"""|^(?:vault|op|awssm|gcpsm|azkv|sm|ssm|secretsmanager)://|^arn:aws:(?:secretsmanager|ssm):"""
     r"""|@Microsoft\.KeyVault\(|secretKeyRef|valueFrom"""
     # f-string / str.format interpolation: the value is built from variables
-    r"""|\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}"""
+    r"""|\{[A-Za-z_][\w.]*(?:\[[^\]{}]{0,256}\])?(?:![rsa])?(?::[^{}]*)?\}"""
 )
 _ENCRYPTED = re.compile(r"^ENC\[[A-Z0-9_]+,data:|^\$ANSIBLE_VAULT;|^Ag[AB][A-Za-z0-9+/]{300,}")
 

@@ -13,10 +13,10 @@ from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
 
 _TOKEN = re.compile(
     r"""(?P<space>[ \t\r]+|\\\n)
-    |(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?\*/)
+    |(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z))
     |(?P<newline>\n)
-    |(?P<heredoc><<-?(?P<tag>[A-Za-z_]\w*)[^\n]*\n(?P<body>.*?)^[ \t]*(?P=tag)[ \t]*$)
-    |(?P<string>"(?:[^"\\\n]|\\.|\$\{[^}\n]*\})*")
+    |(?P<heredoc><<-?(?P<tag>[A-Za-z_]\w*)[ \t\r]*\n(?P<body>.*?)(?:^[ \t]*(?P=tag)[ \t]*$|\Z))
+    |(?P<string>"(?:[^"\\\n]|\\(?:.|\Z))*(?:"|(?=\n)|\Z))
     |(?P<ident>[A-Za-z_][\w\-.]*)
     |(?P<punct>[{}\[\]=:,()])
     |(?P<other>.)""",

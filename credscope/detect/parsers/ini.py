@@ -10,7 +10,10 @@ import re
 from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
 
 _SECTION = re.compile(r"^\s*\[(?P<section>[^\]\n]*)\]\s*(?:[#;].*)?$")
-_ENTRY = re.compile(r"^(?:(?P<scoped>//[^=\n]*?)\s*=|(?P<key>[^=:\s#;!\[][^=:\n]*?)\s*(?:=|:))\s*(?P<value>.*?)\s*$")
+_ENTRY = re.compile(
+    r"^(?:(?P<scoped>//(?:[^=\s]|\s+(?=[^=\s]))*)\s*=|(?P<key>[^=:\s#;!\[](?:[^=:\s]|\s+(?=[^=:\s]))*)\s*(?:=|:))"
+    r"\s*(?P<value>(?:\S(?:.*\S)?)?)\s*$"
+)
 # `//registry.npmjs.org/:_authToken=…`: the registry is context, the part after the colon is the name.
 _NPM_SCOPED = re.compile(r"^(?P<registry>//.+):(?P<name>[^:/]+)$")
 

@@ -11,7 +11,7 @@ from credscope.sources.stores import Entry
 from credscope.sources.stores.spans import Node, parse_json, parse_yaml
 
 _TOML_SERVER = re.compile(
-    r"""^\s*\[\s*mcp_servers\.(?:"(?P<quoted>[^"]+)"|(?P<bare>[\w-]+))(?P<sub>\.[^\]]*)?\s*\]\s*$"""
+    r"""^\s*\[\s*mcp_servers\.(?:"(?P<quoted>[^"]+)"|(?P<bare>[\w-]+))(?P<sub>\.[^\]\s]*(?:\s+[^\]\s]+)*)?\s*\]\s*$"""
 )
 _TOML_HEADER = re.compile(r"^\s*\[")
 

@@ -18,7 +18,7 @@ from credscope.scrub import looks_like_token
 from credscope.sources.stores import Entry
 from credscope.sources.stores.spans import Node, parse_json, parse_yaml
 
-_SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
+_SECTION = re.compile(r"^\s*\[\s*([^\]\s](?:[^\]]*[^\]\s])?)\s*\]\s*(?:[#;].*)?$")
 _KEY_VALUE = re.compile(r"^\s*([\w.\-]+)\s*[=:]\s*(.*?)\s*$")
 _NPM_SCOPED = re.compile(r"^\s*(//[^\s=]+?):(_authToken|_auth|_password|username)\s*=")
 

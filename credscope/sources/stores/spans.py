@@ -15,7 +15,7 @@ from typing import Any
 from credscope.errors import yaml_problem
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\\n])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\\n])*(?:"|(?=\n)|\Z))|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL)
 
 
 class SpanError(ValueError):
