@@ -38,12 +38,17 @@ class Enumeration:
     repos: list[RepoSpec] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _urls: dict[str, str] = field(default_factory=dict, repr=False)  # name -> the URL it is scanned from
 
     def add(self, spec: RepoSpec | Refused) -> None:
         match spec:
             case RepoSpec():
-                if all(spec.name != known.name for known in self.repos):
+                known = self._urls.get(spec.name)
+                if known is None:
+                    self._urls[spec.name] = spec.url
                     self.repos.append(spec)
+                elif known != spec.url:
+                    self.notes.append(f"{spec.name} is listed twice: scanned once, from the first URL given")
             case Refused():
                 self.refused.append(spec)
 

@@ -2,10 +2,10 @@
 
 * The default branch's tree, when its tree id changed (or on a first or `--full` scan).
 * The history: nothing when no ref moved; only commits no old ref reached when every old ref is still
-  reachable (`--all ^<old head>...`); all of it otherwise (a first scan, or a force-push that rewrote it).
+  reachable (`<every head> ^<old head>...`); all of it otherwise (a first scan, or a force-push that rewrote it).
 * A history of more than `split_commits` new commits is cut into slices along the default branch's
   first-parent line (`<b_i> ^<b_i+1>`, disjoint, together all of it) plus what other refs add
-  (`--all ^HEAD`); the first slice is scanned by the repository's own task, the rest by tasks of their own.
+  (`<every head> ^HEAD`); the first slice is scanned by the repository's own task, the rest by tasks of their own.
 """
 
 from __future__ import annotations
@@ -43,20 +43,22 @@ def plan_scan(mirror: Path, state: MirrorState, previous: Previous | None, histo
     if old and all(_OBJECT_ID.fullmatch(head) for head in old) and _still_reachable(mirror, old):
         mode = HistoryMode.INCREMENTAL
         negatives = tuple(f"^{head}" for head in old)
-    everything = ("--all", *negatives)
-    commits = _count(mirror, everything)
+    # Every ref's commit rather than `--all`: the history source reads revisions as names, never as options.
+    everything = (*state.heads, *negatives) if negatives else ()
+    commits = _count(mirror, everything or ("--all",))
     if commits is None:
         raise _unreadable()
     if commits == 0:
         return Plan(tree, mode, ())
     if commits <= split_commits or not state.head_commit:
         return Plan(tree, mode, (HistoryRange(everything, commits),))
-    return Plan(tree, mode, _slices(mirror, state.head_commit, negatives, commits, split_commits))
+    return Plan(tree, mode, _slices(mirror, state, negatives, commits, split_commits))
 
 
 def _slices(
-    mirror: Path, head: str, negatives: tuple[str, ...], commits: int, split_commits: int
+    mirror: Path, state: MirrorState, negatives: tuple[str, ...], commits: int, split_commits: int
 ) -> tuple[HistoryRange, ...]:
+    head = state.head_commit
     line = read_git(mirror, ["rev-list", "--first-parent", head, *negatives])
     if line is None:
         raise _unreadable()
@@ -68,7 +70,7 @@ def _slices(
         older = (f"^{boundaries[index + 1]}",) if index + 1 < len(boundaries) else ()
         revisions = (boundary, *older, *negatives)
         slices.append(HistoryRange(revisions, _count(mirror, revisions) or 0))
-    others = ("--all", f"^{head}", *negatives)
+    others = (*state.heads, f"^{head}", *negatives)
     beside = _count(mirror, others)
     if beside:
         slices.append(HistoryRange(others, beside))

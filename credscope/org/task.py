@@ -114,43 +114,11 @@ def _scan(job: Job, mirror: Path, spec: RepoSpec, head_commit: str, plan: Plan) 
 
 
 def history_source(mirror: Path, revisions: tuple[str, ...], max_blob_size: int) -> Source:
-    """The single-repository history source on the bare mirror, limited to `revisions`."""
-    return _DevHistory(mirror, max_blob_size, revisions)
+    """The single-repository history source on the bare mirror, limited to `revisions` (all refs when empty)."""
+    from credscope.sources.git import Repository  # noqa: PLC0415
+    from credscope.sources.history import HistorySource  # noqa: PLC0415
 
-
-class _DevHistory:  # TEMPORARY until HistorySource takes revisions and a repository
-    name = "history"
-
-    def __init__(self, mirror: Path, size: int, revisions: tuple[str, ...]) -> None:
-        self.mirror, self.size, self.revisions = mirror, size, revisions
-
-    def documents(self, report):  # type: ignore[no-untyped-def]
-        from credscope.sources import history  # noqa: PLC0415
-        from credscope.sources.git import Git, Repository  # noqa: PLC0415
-
-        original = history.walk
-        revisions = self.revisions
-
-        def walk(git, *args, **kwargs):  # type: ignore[no-untyped-def]
-            real = git.stream
-
-            def stream(args, timeout, stdin=False):  # type: ignore[no-untyped-def]
-                if args and args[0] == "rev-list" and "--all" in args:
-                    i = args.index("--all")
-                    args = [*args[:i], *revisions, *args[i + 1 :]]
-                return real(args, timeout, stdin)
-
-            git.stream = stream
-            return original(git, *args, **kwargs)
-
-        history.walk = walk
-        try:
-            repository = Repository(self.mirror, self.mirror, self.mirror)
-            source = history.HistorySource(self.mirror, self.size)
-            with Git(repository) as git:
-                yield from source._documents(git, repository, report)
-        finally:
-            history.walk = original
+    return HistorySource(mirror, max_blob_size, revisions=revisions, repository=Repository(mirror, mirror, mirror))
 
 
 def _run(job: Job, sources: list[Source], spec: RepoSpec) -> ScanPart:

@@ -47,8 +47,8 @@ class HistoryMode(str, Enum):
 
 @dataclass(frozen=True)
 class HistoryRange:
-    """A slice of a repository's history, as `git rev-list` arguments: ("--all", "^<old head>", ...) for the
-    commits new since the last scan, or ("<commit>", "^<older commit>") for one slice of a large history."""
+    """A slice of a repository's history as revisions: () for every ref, ("<head>", ..., "^<old head>", ...)
+    for the commits new since the last scan, ("<commit>", "^<older commit>") for one slice of a long history."""
 
     revisions: tuple[str, ...]
     commits: int
