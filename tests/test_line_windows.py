@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from credscope.catalogue import Catalogue, load_catalogue
 from credscope.detect.engine import Detector, _on_lines
-from credscope.detect.prefilter import Prefilter
+from credscope.detect.prefilter import Prefilter, hyperscan_source
 from credscope.detect.regex_shape import line_local, literal_anchor
 from credscope.model import Document, Reach
 from credscope.testing.generate import expand
@@ -47,6 +47,33 @@ SHAPES = [
     (r"x[^\S]y", 0, False, 1),
     (r"x[\x00-\x7f]y", 0, False, 1),
 ]
+
+
+WIDENED = [
+    # (pattern, what Hyperscan is given): wide counted repetitions open-ended, nothing else touched.
+    (r"(?:[A-Za-z0-9+/]{1,128}\s{1,64}){2,256}?-----END", r"(?:[A-Za-z0-9+/]+\s+){2,}?-----END"),
+    (r"sig=[A-Za-z0-9%]{30,512}(?:%3D|=){0,2}", r"sig=[A-Za-z0-9%]{30,}(?:%3D|=){0,2}"),
+    (r"[^\n]{0,1024}\n", r"[^\n]*\n"),
+    (r"[a-z0-9]{3,19}\.x{86}y{,8}", r"[a-z0-9]{3,19}\.x{86}y{,8}"),  # narrow, exact, or {,8}
+    (r"\{0,99\}[{0,99}][]{0,99}]", r"\{0,99\}[{0,99}][]{0,99}]"),  # escaped, or inside a class
+    (r"[^]{0,99}]a{0,99}", r"[^]{0,99}]a*"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "expected"), WIDENED, ids=[w[0] for w in WIDENED])
+def test_hyperscan_is_given_open_ended_wide_repetitions(pattern: str, expected: str) -> None:
+    assert hyperscan_source(pattern) == expected
+
+
+def test_every_rule_hyperscan_is_given_matches_a_superset_of_the_rule() -> None:
+    # A prefilter may over-approximate, never miss: each rule's examples still match the source Hyperscan compiles.
+    catalogue = load_catalogue()
+    for rule in catalogue.rules:
+        widened = re.compile(hyperscan_source(rule.pattern.pattern), rule.pattern.flags)
+        for example in (example for example in rule.examples if example.positive):
+            text = expand(example.text).text
+            for match in rule.pattern.finditer(text):
+                assert widened.search(text, match.start()), (rule.id, example.text)
 
 
 @pytest.mark.parametrize(("pattern", "flags", "local", "anchor"), SHAPES, ids=[s[0] for s in SHAPES])

@@ -34,9 +34,12 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-4"
+_CACHE_VERSION = b"credscope-prefilter-5"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
+# Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
+_WIDEST_COUNT = 16
+_COUNTED = re.compile(r"\{(\d*),(\d+)\}")
 
 
 class Prefilter:
@@ -311,6 +314,42 @@ def _hs_flags(hyperscan: Any, python_flags: int, *, every_match: bool = False) -
     return flag
 
 
+def hyperscan_source(source: str) -> str:
+    """`source` with every counted repetition wider than _WIDEST_COUNT made open-ended: `{2,256}` becomes `{2,}`.
+
+    Hyperscan unrolls counted repetitions, and nested ones multiply: the bounds that keep the Python patterns
+    linear (`(?:[A-Za-z0-9+/]{1,128}\\s{1,64}){2,256}?`) made compiling one rule take minutes. An open bound
+    matches a superset, which is all a prefilter needs: the rule's own regex confirms every candidate.
+    """
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            out.append(source[index : index + 2])
+            index += 2
+        elif in_class:
+            in_class = char != "]"
+            out.append(char)
+            index += 1
+        elif char == "[":
+            # A `]` first in the class (after an optional `^`) is a literal, not the class's end.
+            end = index + 1
+            end += source.startswith("^", end)
+            end += source.startswith("]", end)
+            out.append(source[index:end])
+            index, in_class = end, True
+        elif char == "{" and (counted := _COUNTED.match(source, index)) is not None:
+            low, high = int(counted.group(1) or 0), int(counted.group(2))
+            wide = high - low > _WIDEST_COUNT
+            out.append({0: "*", 1: "+"}.get(low, f"{{{low},}}") if wide else counted.group())
+            index = counted.end()
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
+
+
 def _compiles(hyperscan: Any, expression: bytes, flag: int) -> bool:
     """Python-only syntax (conditionals, some escapes) makes Hyperscan refuse a pattern: that rule skips the step."""
     try:
@@ -355,8 +394,9 @@ def _load_or_compile(
     kept: list[tuple[int, bytes, int]] = []
     for pattern_id, source, python_flags in sources:
         hs_flag = _hs_flags(hyperscan, python_flags, every_match=pattern_id in windowed)
-        if hs_flag is not None and _compiles(hyperscan, source.encode(), hs_flag):
-            kept.append((pattern_id, source.encode(), hs_flag))
+        expression = hyperscan_source(source).encode()
+        if hs_flag is not None and _compiles(hyperscan, expression, hs_flag):
+            kept.append((pattern_id, expression, hs_flag))
     first_database = _compiled(hyperscan, [*fixed, *(k for k in kept if k[0] in windowed)])
     dense = [k for k in kept if k[0] not in windowed]
     second_database = _compiled(hyperscan, dense) if dense else None
