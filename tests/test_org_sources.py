@@ -58,17 +58,17 @@ def test_a_next_page_on_another_origin_is_not_fetched_and_the_token_never_leaves
     link = f'<http://localhost:{other.port}/organizations/1/repos?page=2>; rel="next"'
     api = fake_server(lambda request: json_reply(200, b"[]", Link=link))
     with pytest.raises(CredscopeError) as refused:
-        github_org("acme", forge("github", api.url, {"GITHUB_TOKEN": "org-reading-token"}))
+        github_org("acme", forge("github", api.url, {"GITHUB_TOKEN": "fake-org-reading-token"}))
     assert str(refused.value) == f"GitHub API: refused a next page on another origin than {api.url}"
     assert elsewhere.requests == [] and elsewhere.connections == 0
-    assert [r.headers["authorization"] for r in api.requests] == ["Bearer org-reading-token"]
+    assert [r.headers["authorization"] for r in api.requests] == ["Bearer fake-org-reading-token"]
 
 
 def test_a_redirect_is_not_followed(fake_server: StartServer) -> None:
     target = fake_server(lambda request: json_reply(200, b"[]"))
     api = fake_server(lambda request: (301, {"Location": f"{target.url}/orgs/acme/repos"}, b""))
     with pytest.raises(CredscopeError) as stopped:
-        github_org("acme", forge("github", api.url, {"GITHUB_TOKEN": "org-reading-token"}))
+        github_org("acme", forge("github", api.url, {"GITHUB_TOKEN": "fake-org-reading-token"}))
     assert str(stopped.value) == "GitHub API: redirected (HTTP 301); redirects are not followed"
     assert target.connections == 0
 
@@ -117,13 +117,13 @@ def test_gitlab_group_projects_are_paginated_forks_and_archived_opt_in(fake_serv
         return json_reply(200, body)
 
     api = fake_server(respond)
-    listed = gitlab_group("acme/platform", forge("gitlab", api.url, {"GITLAB_TOKEN": "group-reader"}))
+    listed = gitlab_group("acme/platform", forge("gitlab", api.url, {"GITLAB_TOKEN": "fake-group-reader-token"}))
     assert [spec.name for spec in listed.repos] == ["gitlab.com/acme/platform/p1", "gitlab.com/acme/platform/p4"]
     assert listed.notes == [
         "GitLab group acme/platform: 1 fork(s) not scanned (--include-forks to scan them)",
         "GitLab group acme/platform: 1 archived repositor(y/ies) not scanned (--include-archived)",
     ]
-    assert [r.headers["private-token"] for r in api.requests] == ["group-reader", "group-reader"]
+    assert [r.headers["private-token"] for r in api.requests] == ["fake-group-reader-token", "fake-group-reader-token"]
     assert "include_subgroups=true" in api.requests[0].path and "archived=false" in api.requests[0].path
 
 
