@@ -5,6 +5,7 @@ made by a newer credscope. No cluster: these are the parts before and after it."
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from servers.http import FakeServer, Received, Reply, Responder, json_reply
 from credscope.errors import CredscopeError, UsageError
 from credscope.org.enumerate import Refused, check_clone_url, from_directory
 from credscope.org.forges import forge, github_org, gitlab_group
-from credscope.org.mirror import git_environment, git_prefix
+from credscope.org.mirror import MirrorError, git_environment, git_prefix, mirror_path, update_mirror
 from credscope.org.store import Store
 from credscope.org.wire import RepoSpec
 
@@ -207,3 +208,30 @@ def test_with_the_real_api_only_https_clone_urls_on_the_forge_s_own_host_are_use
         assert _spec(api, clone, web, "acme/api") == Refused(
             "github.com/acme/api", "refused clone URL from the GitHub API: not https on api.github.com"
         )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="planting a mirror owned by another user needs root (as CI runs)")
+def test_a_mirror_planted_by_another_user_is_not_used(tmp_path: Path) -> None:
+    # Another user who can write the mirrors directory (a shared --mirrors path) plants a "mirror" where credscope
+    # will look for the repository's, its configuration running a command on the next fetch. git's ownership
+    # check refuses it; nothing of it runs.
+    source = Repo(tmp_path / "source")
+    source.path.mkdir()
+    source.git("init", "-q", "-b", "main")
+    source.write("README", "hello\n")
+    source.commit()
+    spec = RepoSpec("acme/source", source.path.as_uri())
+    root = tmp_path / "mirrors"
+    root.mkdir()
+    planted = mirror_path(root, spec)
+    Repo(tmp_path).git("clone", "-q", "--mirror", source.path.as_uri(), str(planted))
+    marker = tmp_path / "ran"
+    with (planted / "config").open("a") as config:
+        config.write(f'[remote "origin"]\n\tuploadpack = touch {marker}; git-upload-pack\n')
+    for directory, _, files in os.walk(planted):
+        for name in [directory, *(os.path.join(directory, f) for f in files)]:
+            os.chown(name, 65534, 65534)
+    with pytest.raises(MirrorError) as refused:
+        update_mirror(spec, root)
+    assert not marker.exists()
+    assert str(refused.value) == f"git fetch refused: the mirror {planted} belongs to another user"

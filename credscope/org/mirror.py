@@ -82,8 +82,6 @@ def git_prefix(spec: RepoSpec) -> list[str]:
         "-c",
         "core.fsmonitor=false",
         "-c",
-        "safe.directory=*",
-        "-c",
         "protocol.allow=never",
         "-c",
         f"protocol.{scheme}.allow=always",
@@ -152,7 +150,7 @@ def locked(path: Path, exclusive: bool) -> Iterator[None]:
 
 def read_git(mirror: Path, args: list[str], timeout: float = 600.0, stdin: bytes | None = None) -> bytes | None:
     """Run a reading git command in the mirror; None when git fails."""
-    command = ["git", "-c", "core.hooksPath=/dev/null", "-c", "safe.directory=*", "-c", "core.quotepath=off", *args]
+    command = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.quotepath=off", *args]
     try:
         done = subprocess.run(
             command, cwd=mirror, input=stdin, capture_output=True, timeout=timeout, env=git_environment(), check=False
@@ -200,6 +198,10 @@ def _git(spec: RepoSpec, args: list[str], cwd: Path, timeout: float, what: str =
     except OSError as error:
         raise MirrorError(f"git cannot run: {error.strerror or error}") from None
     if done.returncode != 0:
-        lines = [line for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        message = done.stderr.decode("utf-8", "replace")
+        if "dubious ownership" in message:
+            # git's ownership check: a mirror someone else made is never opened (its configuration could run).
+            raise MirrorError(f"git {what} refused: the mirror {printable(str(cwd))} belongs to another user")
+        lines = [line for line in message.splitlines() if line.strip()]
         last = _USERINFO.sub(r"\1", lines[-1].strip() if lines else f"exit status {done.returncode}")
         raise MirrorError(f"git {what} failed: {printable(last)[:300]}")

@@ -95,7 +95,7 @@ class MirrorTreeSource:
 def read_blobs(mirror: Path, blobs: list[str]) -> Iterator[bytes | None]:
     """Each blob's content in order (None for one git cannot find), from one `git cat-file --batch`."""
     process = subprocess.Popen(
-        ["git", "-c", "core.hooksPath=/dev/null", "-c", "safe.directory=*", "cat-file", "--batch"],
+        ["git", "-c", "core.hooksPath=/dev/null", "cat-file", "--batch"],
         cwd=mirror,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
