@@ -265,3 +265,27 @@ def test_a_table_name_a_live_probe_read_is_escaped(repo: Repo, postgres_server: 
         admin.execute("DROP DATABASE IF EXISTS hostile WITH (FORCE)")
         admin.execute("DROP ROLE IF EXISTS hostile_owner")
         admin.close()
+
+
+def test_a_baseline_the_repository_brings_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    # `baseline audit` lists what a committed baseline says: its paths, kinds and reasons are the repository's text.
+    entries = [
+        {
+            "fingerprint": secrets.token_hex(32),
+            "provider": f"github{payload}",
+            "kind": "token",
+            "rule": f"rule{payload}",
+            "paths": [f"deploy{payload}.env"],
+            "accepted": True,
+            "reason": f"reviewed{payload}",
+        }
+        for payload in PAYLOADS
+    ]
+    baseline = tmp_path / ".credscope-baseline.json"
+    baseline.write_text(json.dumps({"version": 1, "credentials": entries}), encoding="utf-8")
+    done = _cli("baseline", "audit", "--baseline", str(baseline), cwd=tmp_path)
+    out, err = _text(done)
+    assert done.returncode == 0, err
+    assert_inert(out + err, "baseline audit")
+    assert out.count("\n") == len(PAYLOADS)
+    assert "\\x1b]52;c;" in out and "\\n::error" in out

@@ -13,6 +13,7 @@ import typer
 
 from credscope.baseline import DEFAULT_BASELINE, Baseline, default_baseline, from_credentials
 from credscope.model import Credential
+from credscope.report.escape import inert_line
 
 app = typer.Typer(help="Baselines: report only credentials that are new since the baseline.", no_args_is_help=True)
 
@@ -38,7 +39,7 @@ def create(
 
         raise UsageError(f"{target}: already exists; use `credscope baseline update` (or --force)")
     _write(target, found)
-    typer.echo(f"credscope: wrote {len(found.entries)} credential(s) to {target}", err=True)
+    _say(f"credscope: wrote {len(found.entries)} credential(s) to {target}", err=True)
 
 
 @app.command()
@@ -53,7 +54,7 @@ def update(path: _PathArg = Path("."), baseline: _BaselineOpt = None, config_fil
     added = len(set(new.entries) - set(old.entries))
     dropped = len(set(old.entries) - set(new.entries))
     _write(target, new)
-    typer.echo(f"credscope: {target}: {len(new.entries)} credential(s), {added} added, {dropped} dropped", err=True)
+    _say(f"credscope: {target}: {len(new.entries)} credential(s), {added} added, {dropped} dropped", err=True)
 
 
 @app.command()
@@ -86,16 +87,16 @@ def audit(
         except KeyError as error:
             raise UsageError(f"{baseline}: {error.args[0]}") from None
         _write(baseline, known)
-        typer.echo(f"credscope: {baseline}: {_accepted(known)} of {len(known.entries)} accepted", err=True)
+        _say(f"credscope: {baseline}: {_accepted(known)} of {len(known.entries)} accepted", err=True)
         return
     if sys.stdin.isatty():
         known = _interactive(known)
         _write(baseline, known)
-        typer.echo(f"credscope: {baseline}: {_accepted(known)} of {len(known.entries)} accepted", err=True)
+        _say(f"credscope: {baseline}: {_accepted(known)} of {len(known.entries)} accepted", err=True)
         return
     for fingerprint, entry in sorted(known.entries.items()):
         status = f"accepted: {entry.reason}" if entry.accepted else "not reviewed"
-        typer.echo(f"{fingerprint[:16]}  {entry.provider} {entry.kind}  {', '.join(entry.paths)}  [{status}]")
+        _say(f"{fingerprint[:16]}  {entry.provider} {entry.kind}  {', '.join(entry.paths)}  [{status}]")
 
 
 @app.command("import")
@@ -119,13 +120,13 @@ def import_(
         if entry.accepted and not merged.entries[fingerprint].accepted:
             merged = merged.accept(fingerprint, entry.reason or "")
     _write(target, merged)
-    typer.echo(
+    _say(
         f"credscope: {target}: imported {outcome.matched} detect-secrets entr(ies) as "
         f"{len(outcome.baseline.entries)} credential(s); {len(outcome.unmatched)} matched nothing credscope finds",
         err=True,
     )
     for where in outcome.unmatched:
-        typer.echo(f"  not matched: {where}", err=True)
+        _say(f"  not matched: {where}", err=True)
 
 
 def _scan(path: Path, baseline: Path | None, config_file: Path | None) -> tuple[Path, tuple[Credential, ...]]:
@@ -140,6 +141,11 @@ def _scan(path: Path, baseline: Path | None, config_file: Path | None) -> tuple[
     return baseline or config.baseline or default_baseline(directory), result.credentials
 
 
+def _say(line: str, err: bool = False) -> None:
+    """One line of output: paths, kinds and reasons come from a baseline file the repository brings."""
+    typer.echo(inert_line(line), err=err)
+
+
 def _write(target: Path, baseline: Baseline) -> None:
     from credscope.cli import write_atomically  # noqa: PLC0415 - cli imports this module
 
@@ -152,11 +158,12 @@ def _accepted(baseline: Baseline) -> int:
 
 def _interactive(known: Baseline) -> Baseline:
     pending = [fp for fp, entry in sorted(known.entries.items()) if not entry.accepted]
-    typer.echo(f"{len(pending)} entr(ies) to review; answer y (accept), n (skip) or q (stop).")
+    _say(f"{len(pending)} entr(ies) to review; answer y (accept), n (skip) or q (stop).")
     for fingerprint in pending:
         entry = known.entries[fingerprint]
-        typer.echo(f"\n{entry.provider} {entry.kind}  [{fingerprint[:16]}]  rule {entry.rule}")
-        typer.echo(f"  seen in: {', '.join(entry.paths) or '(unknown)'}")
+        _say("")
+        _say(f"{entry.provider} {entry.kind}  [{fingerprint[:16]}]  rule {entry.rule}")
+        _say(f"  seen in: {', '.join(entry.paths) or '(unknown)'}")
         answer = typer.prompt("accept?", default="n", show_default=True).strip().lower()
         if answer.startswith("q"):
             break
