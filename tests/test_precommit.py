@@ -103,6 +103,16 @@ def test_real_commit_is_blocked_then_allowed(repo: Repo, hook_source: tuple[Path
     assert _head(repo) != start
     assert "credscope: ignore" in repo.git("show", "HEAD:app.py")
 
+    # The marker covers its own line only: a live key added on the line below it still blocks the commit.
+    live = token("{{stripe:sk_live}}")
+    repo.write("app.py", f'import os\nGITHUB_TOKEN = "{secret}"  # credscope: ignore\nSTRIPE_KEY = "{live}"\n')
+    repo.git("add", "app.py")
+    below = _commit(repo, env, "add a live key below the accepted fixture")
+    assert below.returncode == 1, below.stdout + below.stderr
+    assert "at app.py:3" in below.stdout + below.stderr
+    repo.write("app.py", f'import os\nGITHUB_TOKEN = "{secret}"  # credscope: ignore\n')
+    repo.git("add", "app.py")
+
     # Another token is blocked again; removing it and re-staging lets the commit through.
     second = token("{{github:ghp}}")
     repo.write("deploy.sh", f"#!/bin/sh\nexport GH_TOKEN={second}\n")

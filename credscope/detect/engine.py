@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 _IGNORE_MARKERS = ("credscope: ignore", "credscope:ignore", "pragma: allowlist secret")
 _IGNORE_NEXT_MARKERS = ("credscope: ignore-next-line", "pragma: allowlist nextline secret")
+# A marker that is the whole line: only a comment leader (#, //, --, ;, %, /*, *, <!--, {#, REM) before it.
+_ALONE_MARKER = re.compile(
+    r"[ \t]*(?:#|//|--|;|%|/?\*|<!--|\{#|(?i:rem)\b)[ \t]*(?:credscope: ?ignore|pragma: allowlist secret)\b"
+)
 # Generic rules (a password assigned to a name) yield to any provider-specific rule on the same span.
 GENERIC_PROVIDER = "generic"
 # The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
@@ -299,13 +303,18 @@ def _overlap(a: Match, b: Match) -> bool:
 
 
 def _without_inline_ignores(matches: list[Match], text: str, stats: DocumentStats) -> list[Match]:
+    """Matches not marked as accepted. A marker applies to its own line; to the next line only when it says so
+    (`ignore-next-line`) or stands alone, a comment on a line of its own: a trailing `# credscope: ignore` after
+    a fixture never silences the line below it."""
     kept = []
     for match in matches:
         line_start, line_end = line_bounds(text, match.start)
         line = text[line_start:line_end]
         previous = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
-        if any(m in line for m in _IGNORE_MARKERS) or any(
-            m in previous for m in (*_IGNORE_NEXT_MARKERS, "credscope: ignore")
+        if (
+            any(m in line for m in _IGNORE_MARKERS)
+            or any(m in previous for m in _IGNORE_NEXT_MARKERS)
+            or _ALONE_MARKER.match(previous)
         ):
             stats.ignored_inline += 1
             continue
