@@ -18,10 +18,12 @@ from credscope.in_effect import Counts, settle
 from credscope.model import Candidate, Credential, Document, InEffect, Reach, ScanResult, Stats
 from credscope.policy import Policy
 from credscope.progress import Progress
+from credscope.report.escape import printable
 from credscope.scrub import scrubbed
 from credscope.sources import Source, SourceReport
 from credscope.sources.exclusions import Exclusions
 from credscope.sources.home import AgentConfigSource, with_store_context
+from credscope.sources.named import check_named_file, is_stream, read_stream
 from credscope.sources.tree import TreeOptions, TreeSource
 
 # What only some scans need is imported where it is used: a plain scan of a tree starts without it.
@@ -63,12 +65,18 @@ def scan(
     if options.disabled_providers:
         catalogue = Catalogue({k: v for k, v in catalogue.providers.items() if k not in options.disabled_providers})
     roots = [Path(p) for p in paths]
+    streams: list[Source] = []
     for root in roots:
+        if options.tree_enabled and is_stream(root):
+            streams.append(read_stream(root, options.tree.max_file_size))
+            continue
         if not root.exists():
-            raise UsageError(f"{root}: no such file or directory")
+            raise UsageError(f"{printable(str(root))}: no such file or directory")
+        if options.tree_enabled:
+            check_named_file(root, options.tree.max_file_size)
     if options.home is not None and not options.home.is_dir():
         raise UsageError(f"{options.home}: --home needs a directory")
-    sources = reach_sources(roots, options)
+    sources = streams + reach_sources([root for root in roots if not is_stream(root)], options)
     sources.extend(extra_sources)
     return run(
         sources,

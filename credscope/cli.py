@@ -112,7 +112,7 @@ def scan(
     fail_on: FailOnOption = None,
     unknown_as: UnknownAsOption = None,
     max_file_size: Annotated[
-        Optional[int], typer.Option(help="Skip files larger than this many bytes (default 20 MiB).")
+        Optional[int], typer.Option(min=1, help="Skip files larger than this many bytes (default 20 MiB).")
     ] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
     config_file: ConfigOption = None,

@@ -77,7 +77,7 @@ def org(
     unknown_as: UnknownAsOption = None,
     config_file: ConfigOption = None,
     exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
-    max_file_size: Annotated[Optional[int], typer.Option(help="Skip larger files (default 20 MiB).")] = None,
+    max_file_size: Annotated[Optional[int], typer.Option(min=1, help="Skip larger files (default 20 MiB).")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Report only credentials not in this baseline.")] = None,
     verify: Annotated[bool, typer.Option(help="Ask each credential's provider, read-only, what it can do.")] = False,
     probe_timeout: Annotated[Optional[float], typer.Option(help="With --verify: seconds per request.")] = None,
