@@ -124,8 +124,20 @@ def unsigned_jwt(ctx: FilterContext) -> str | None:
     return None
 
 
+# A password slot in a URI's userinfo or a key=value DSN that holds a template, not a value: `:[password]@`,
+# `:<password>@`, `:{password}@`, `:%s@`, `password=%s`, `password={db_password}` (docs and format strings).
+_PLACEHOLDER_PASSWORD = re.compile(
+    r"""(?x)
+    :(?:\[[^\[\]@/\s]{1,64}\]|\{[^{}@/\s]{1,64}\}|<[^<>@/\s]{1,64}>|%[sv]|%\([^()@/\s]{1,64}\)s)@
+    | (?i:password|pwd)=(?:\[[^\[\]\s]{1,64}\]|\{[^{}\s]{1,64}\}|<[^<>\s]{1,64}>|%[sqv]|%\([^()\s]{1,64}\)s)(?:[\s;]|$)
+    """
+)
+
+
 def placeholder(ctx: FilterContext) -> str | None:
-    return "placeholder" if _PLACEHOLDER.search(ctx.secret) else None
+    if _PLACEHOLDER.search(ctx.secret) or _PLACEHOLDER_PASSWORD.search(ctx.secret):
+        return "placeholder"
+    return None
 
 
 def reference(ctx: FilterContext) -> str | None:
