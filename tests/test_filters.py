@@ -211,8 +211,8 @@ CASES = [
     ("user=%s password=%s dbname=%s", None, "DATABASE_URL", "db.go", "postgres", "placeholder"),
     ("host=db user=app password={password} dbname=app", None, "DATABASE_URL", "db.py", "postgres", "placeholder"),
     # a real password that merely holds brackets is still a password
-    ("postgresql://app:Xq7[pL2]vR9mK@db.internal:5432/app", None, "DATABASE_URL", ".env", "postgres", None),
-    ("host=db user=app password=Xq7[pL2]vR9mK dbname=app", None, "DATABASE_URL", ".env", "postgres", None),
+    ("postgresql://app:{{password:12}}[pL2]@db.internal:5432/app", None, "DATABASE_URL", ".env", "postgres", None),
+    ("host=db user=app password={{password:12}}[pL2] dbname=app", None, "DATABASE_URL", ".env", "postgres", None),
     ("rediss://:pass@localhost", None, None, "networks.py", "redis", "placeholder login"),
     ("https://admin:admin@proxy.example.net", None, "proxy_url", "a.py", GENERIC, "test or default value"),
     ("Postgres-2024", None, "POSTGRES_PASSWORD", "compose.yml", GENERIC, "test or default value"),

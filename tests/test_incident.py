@@ -74,7 +74,7 @@ def test_account_token_in_tracked_script_is_critical_and_fails_the_default_gate(
     assert project_finding["access"] == "write"
     assert project_finding["destructive"] is True
     assert "railway:volumeDelete" not in project_finding["destructive_actions"]
-    assert project_finding["severity"] == "medium"
+    assert project_finding["severity"] == "high"  # only on this machine, but an agent here reads .env
     assert project_finding["policy"] == {"failed": False, "reason": None}
 
     for finding in report["findings"]:
@@ -89,7 +89,7 @@ def test_explicit_fail_on_admin_and_the_text_report(repo: Repo) -> None:
     result = run_cli("scan", str(repo.path), "--fail-on", "admin")
     assert result.exit_code == 1, result.stderr
     text = result.stdout
-    assert text.index("CRITICAL (1)") < text.index("MEDIUM (1)")
+    assert text.index("CRITICAL (1)") < text.index("HIGH (1)")
     assert "  railway account-token  " in text
     assert "    access: admin  destructive: yes  (inferred)" in text
     assert "can destroy: railway:volumeDelete" in text

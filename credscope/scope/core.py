@@ -56,13 +56,14 @@ def severity_of(scope: Scope, reaches: Iterable[Reach]) -> Severity:
     * access × destructive gives the base: admin that can destroy is critical, a read-only key is low, and an
       unknown scope is medium (high when something says it can destroy).
     * reach: a credential only ever seen on this machine (ignored, untracked, home, env) is one step lower than
-      one in tracked files or git history, which every clone carries — except a critical one, which an agent
-      on this machine can still use to destroy everything.
+      one in tracked files or git history, which every clone carries — but only when it is known that it
+      cannot destroy anything. An agent on this machine reads exactly those places: a key that can (or may)
+      destroy something is as severe in `~/.aws/credentials` or the environment as in a commit.
     * a credential that reaches only test mode, localhost or a throw-away value is at most low.
     """
     severity = _base_severity(scope)
     reach_set = set(reaches)
-    if severity is not Severity.CRITICAL and reach_set and reach_set <= LOCAL_REACHES:
+    if scope.destructive is False and reach_set and reach_set <= LOCAL_REACHES:
         severity = _lower(severity)
     if scope.production is False:
         severity = min(severity, Severity.LOW, key=_SEVERITY_ORDER.index)
