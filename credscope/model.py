@@ -69,6 +69,9 @@ def fingerprint_of(secret: str) -> str:
 _PEM_BREAKS = re.compile(r"(?:\\r)?\\n|\s+")
 
 
+_PEM_HEADER = re.compile(r"-----BEGIN [A-Z0-9 ]{1,64}-----")
+
+
 def canonical_secret(secret: str) -> str:
     """The form a secret is identified by: one PEM key written raw, JSON-escaped or re-wrapped is one key."""
     if secret.startswith("-----BEGIN"):
@@ -83,8 +86,9 @@ def redact(secret: str) -> str:
     user-info part up to the last `@`, `password=`/`Pwd=` parameters); anything else shows a few leading
     characters, and the last two of a long token.
     """
-    if secret.startswith("-----BEGIN"):
-        return f"-----{secret.split('-----', 2)[1]}----- …"
+    header = _PEM_HEADER.match(secret)
+    if header is not None and len(secret) > header.end():
+        return f"{header.group()} …"  # the block's label, not its body
     hidden = masked_connection_string(secret)
     if hidden is not None:
         return hidden if len(hidden) <= 120 else hidden[:117] + "…"
