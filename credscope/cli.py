@@ -55,7 +55,10 @@ OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Wr
 ShowSecretsOption = Annotated[bool, typer.Option(help="Print full secret values (off by default).")]
 FailOnOption = Annotated[
     Optional[str],
-    typer.Option(help="Fail when a credential reaches: admin, write, any, none (default: config, else admin)."),
+    typer.Option(
+        help="Fail when a credential reaches: admin, write, any, none, or a severity (critical, high, medium, low) "
+        "and above (default: config, else admin)."
+    ),
 ]
 UnknownAsOption = Annotated[
     Optional[str],

@@ -3,7 +3,9 @@
 `--fail-on admin` (the default) fails on any credential that can administer or destroy beyond one resource;
 `write` also on bounded write access; `any` on every credential; `none` never. A credential whose access is
 unknown counts as `unknown_as` (admin by default: what cannot be known may be the worst). A credential that
-only reaches test mode, localhost or a throw-away value fails only `--fail-on any`.
+only reaches test mode, localhost or a throw-away value fails only `--fail-on any`. A severity instead
+(`critical`, `high`, `medium`, `low`) fails on every credential at or above it, as gitleaks and SARIF users
+gate.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from credscope.model import Access, Credential, PolicyVerdict
+from credscope.model import Access, Credential, PolicyVerdict, Severity
 
 
 class FailOn(str, Enum):
@@ -20,6 +22,13 @@ class FailOn(str, Enum):
     WRITE = "write"
     ANY = "any"
     NONE = "none"
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+FAIL_ON_CHOICES = ", ".join(choice.value for choice in FailOn)
 
 
 _FAILING_ACCESS = {
@@ -57,6 +66,11 @@ class Policy:
         match self.fail_on:
             case FailOn.NONE:
                 return None
+            case FailOn.CRITICAL | FailOn.HIGH | FailOn.MEDIUM | FailOn.LOW:
+                if credential.severity.rank < Severity(self.fail_on.value).rank:
+                    return None
+                severity = credential.severity.value
+                return f"--fail-on {self.fail_on.value}: severity {severity} (access {shown}){destroys}"
             case FailOn.ANY:
                 return f"--fail-on any: a {credential.provider} {credential.kind} was found (access {shown})"
             case FailOn.ADMIN | FailOn.WRITE:

@@ -189,7 +189,11 @@ def test_explicit_config_file(tokens: Repo, tmp_path: Path) -> None:
     ("text", "key", "problem"),
     [
         ("fail_onn: any\n", "fail_onn", "unknown key"),
-        ("fail_on: sometimes\n", "fail_on", "must be one of 'admin', 'write', 'any', 'none'"),
+        (
+            "fail_on: sometimes\n",
+            "fail_on",
+            "must be one of 'admin', 'write', 'any', 'none', 'critical', 'high', 'medium', 'low'",
+        ),
         ("unknown_as: none\n", "unknown_as", "must be one of 'admin', 'write', 'read'"),
         ("exclude: secrets\n", "exclude", "must be of type 'array', not string"),
         ("max_file_size: 0\n", "max_file_size", "must be at least 1"),
@@ -204,7 +208,11 @@ def test_explicit_config_file(tokens: Repo, tmp_path: Path) -> None:
         ("ignore:\n  - fingerprint: abc\n    reason: x\n", "ignore.0.fingerprint", "must match '^[0-9a-f]{12,64}$'"),
         ("ignore:\n  - fingerprint: 0123456789abcdef\n", "ignore.0", "'reason' is a required property"),
         ("baseline: 3\n", "baseline", "must be of type 'string', not integer"),
-        ("hook: {fail_on: maybe}\n", "hook.fail_on", "must be one of 'admin', 'write', 'any', 'none'"),
+        (
+            "hook: {fail_on: maybe}\n",
+            "hook.fail_on",
+            "must be one of 'admin', 'write', 'any', 'none', 'critical', 'high', 'medium', 'low'",
+        ),
         ("- fail_on\n", "(top level)", "must be of type 'object', not array"),
     ],
 )
@@ -309,7 +317,9 @@ def test_a_valid_file_is_validated_once_and_an_edit_is_validated_again(
     path.write_text(valid.replace("write", "often"))
     result = run_cli("scan", ".", cwd=repo.path)
     assert result.exit_code == 2
-    assert "fail_on: must be one of 'admin', 'write', 'any', 'none'" in result.stderr
+    assert (
+        "fail_on: must be one of 'admin', 'write', 'any', 'none', 'critical', 'high', 'medium', 'low'" in result.stderr
+    )
 
 
 def test_the_user_level_configuration_is_found_where_the_user_keeps_it(tmp_path: Path) -> None:

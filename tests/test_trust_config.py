@@ -509,7 +509,11 @@ def test_a_planted_token_is_never_echoed_by_an_error(repo: Repo) -> None:
             f"providers:\n  aws: {{enabled: {secret}}}\n",
             "providers.aws.enabled: must be of type 'boolean', not string",
         ),
-        (".credscope.yaml", f"fail_on: {secret[:12]}\n", "fail_on: must be one of 'admin', 'write', 'any', 'none'"),
+        (
+            ".credscope.yaml",
+            f"fail_on: {secret[:12]}\n",
+            "fail_on: must be one of 'admin', 'write', 'any', 'none', 'critical', 'high', 'medium', 'low'",
+        ),
     ]
     for path, text, shown in cases:
         for leftover in (".credscope.yaml", "ci/providers/p.yaml"):

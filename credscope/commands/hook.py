@@ -87,7 +87,11 @@ class StagedSource:
 def hook(
     files: Annotated[Optional[list[Path]], typer.Argument(help="Staged files to scan (default: all staged).")] = None,
     fail_on: Annotated[
-        Optional[str], typer.Option(help="admin, write, any, none (default: config hook.fail_on, fail_on, else any).")
+        Optional[str],
+        typer.Option(
+            help="admin, write, any, none, critical, high, medium, low "
+            "(default: config hook.fail_on, fail_on, else any)."
+        ),
     ] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="Configuration file.")] = None,
     baseline: Annotated[

@@ -12,7 +12,7 @@ from credscope.baseline import Baseline, Suppressions, load_baseline, suppressio
 from credscope.config import Config, discover
 from credscope.errors import UsageError
 from credscope.model import Access
-from credscope.policy import FailOn, Policy
+from credscope.policy import FAIL_ON_CHOICES, FailOn, Policy
 from credscope.progress import progress_for
 from credscope.sources.tree import DEFAULT_MAX_FILE_SIZE, TreeOptions
 
@@ -26,7 +26,7 @@ def parse_fail_on(value: str | None) -> FailOn | None:
     try:
         return FailOn(value)
     except ValueError:
-        raise UsageError(f"--fail-on: {value!r} is not one of admin, write, any, none") from None
+        raise UsageError(f"--fail-on: {value!r} is not one of {FAIL_ON_CHOICES}") from None
 
 
 def config_for(paths: Sequence[Path], explicit: Path | None) -> Config:
