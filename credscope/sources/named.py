@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from credscope.errors import UsageError
 from credscope.model import Document, Reach
@@ -98,5 +98,5 @@ def _read_bounded(handle: BinaryIO, max_size: int) -> bytes | None:
     return b"".join(parts)
 
 
-def _too_large(shown: str, max_size: int) -> StreamSource:
+def _too_large(shown: str, max_size: int) -> NoReturn:
     raise UsageError(f"{shown}: more than {max_size} bytes, over the size limit: raise --max-file-size to scan it")
