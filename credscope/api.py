@@ -66,17 +66,19 @@ def scan(
         catalogue = Catalogue({k: v for k, v in catalogue.providers.items() if k not in options.disabled_providers})
     roots = [Path(p) for p in paths]
     streams: list[Source] = []
+    named: list[Path] = []  # everything but the streams, read by the sources below
     for root in roots:
         if options.tree_enabled and is_stream(root):
             streams.append(read_stream(root, options.tree.max_file_size))
             continue
+        named.append(root)
         if not root.exists():
             raise UsageError(f"{printable(str(root))}: no such file or directory")
         if options.tree_enabled:
             check_named_file(root, options.tree.max_file_size)
     if options.home is not None and not options.home.is_dir():
         raise UsageError(f"{options.home}: --home needs a directory")
-    sources = streams + reach_sources([root for root in roots if not is_stream(root)], options)
+    sources = streams + reach_sources(named, options)
     sources.extend(extra_sources)
     return run(
         sources,

@@ -37,9 +37,8 @@ _ORDER = (
     SuppressionKind.EXCLUDED_DIRECTORY,
     SuppressionKind.SKIPPED,
 )
-# How strict each threshold is; a value below the default's lets more through.
-# How much each threshold fails, loosest first. A severity is placed conservatively: `high` can pass an
-# unknown-access medium that `admin` fails, so it counts as looser than admin (and is named when relaxed).
+# How strict each threshold is, loosest first; a value below the default's lets more through. A severity is
+# placed conservatively: `high` can pass an unknown-access medium that `admin` fails, so it counts as looser.
 _STRICTNESS = {"none": 0, "critical": 1, "high": 2, "admin": 3, "medium": 4, "write": 5, "low": 6, "any": 7}
 _UNKNOWN_AS_STRICTNESS = {"read": 0, "write": 1, "admin": 2}
 

@@ -20,8 +20,8 @@ import typer
 from credscope.errors import UsageError
 from credscope.model import Document, Reach, ScanResult
 from credscope.sources import SourceReport
+from credscope.sources.tree import looks_binary
 
-_BINARY_SNIFF = 8192
 _SYMLINK, _GITLINK = "120000", "160000"
 
 
@@ -78,7 +78,7 @@ class StagedSource:
             offset = header_end + 1 + size + 1  # the blob is followed by a newline
             if size > self.max_file_size:
                 report.skip(relative, "too-large", f"{size} bytes")
-            elif b"\0" in content[:_BINARY_SNIFF]:
+            elif looks_binary(content):
                 report.skip(relative, "binary")
             else:
                 yield Document(path=relative, content=content, reach=Reach.TRACKED, root=str(self.toplevel))

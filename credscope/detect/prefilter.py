@@ -394,8 +394,10 @@ def _load_or_compile(
     kept: list[tuple[int, bytes, int]] = []
     for pattern_id, source, python_flags in sources:
         hs_flag = _hs_flags(hyperscan, python_flags, every_match=pattern_id in windowed)
+        if hs_flag is None:
+            continue
         expression = hyperscan_source(source).encode()
-        if hs_flag is not None and _compiles(hyperscan, expression, hs_flag):
+        if _compiles(hyperscan, expression, hs_flag):
             kept.append((pattern_id, expression, hs_flag))
     first_database = _compiled(hyperscan, [*fixed, *(k for k in kept if k[0] in windowed)])
     dense = [k for k in kept if k[0] not in windowed]

@@ -17,9 +17,8 @@ from pathlib import Path
 from credscope.model import Document, Reach
 from credscope.org.mirror import git_environment, read_git
 from credscope.sources import SourceReport
-from credscope.sources.tree import TreeOptions
+from credscope.sources.tree import TreeOptions, looks_binary
 
-_BINARY_SNIFF = 8192
 _SYMLINK, _GITLINK = b"120000", b"160000"
 
 
@@ -41,7 +40,7 @@ class MirrorTreeSource:
             if content is None:
                 continue  # named below
             read.add(path)
-            if b"\0" in content[:_BINARY_SNIFF]:
+            if looks_binary(content):
                 report.skip(path, "binary")
                 continue
             yield Document(path=path, content=content, reach=Reach.TRACKED, root=str(self.mirror), commit=self.commit)

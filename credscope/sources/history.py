@@ -26,9 +26,9 @@ from pathlib import Path
 from credscope.model import Candidate, Document, Reach
 from credscope.sources import SourceReport
 from credscope.sources.git import Git, GitProblem, Repository, find_repository
+from credscope.sources.tree import looks_binary
 
 DEFAULT_MAX_BLOB_SIZE = 20 * 1024 * 1024
-_BINARY_SNIFF = 8192
 _COMMIT_MARK = b"\x01"
 _TIMEOUT = 600.0
 
@@ -118,7 +118,7 @@ class HistorySource:
         read: set[str] = set()
         for blob, content in _read_blobs(git, wanted):
             read.add(blob)
-            if b"\0" in content[:_BINARY_SNIFF]:
+            if looks_binary(content):
                 report.skip(display(blob), "binary")
                 continue
             introduction = introductions[blob]

@@ -21,6 +21,7 @@ from credscope.errors import UsageError
 from credscope.model import Document, Reach
 from credscope.report.escape import printable
 from credscope.sources import SourceReport
+from credscope.sources.tree import looks_binary
 
 STDIN = "-"
 _CHUNK = 1024 * 1024
@@ -35,7 +36,7 @@ class StreamSource:
     name: str = "stream"
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
-        if b"\0" in self.content[:8192]:
+        if looks_binary(self.content):
             report.skip(self.path, "binary")
             return
         yield Document(path=self.path, content=self.content, reach=Reach.FILE)

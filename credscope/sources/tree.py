@@ -28,7 +28,7 @@ DEFAULT_EXCLUDED_DIRS = (
     ".pytest_cache",
     "bower_components",
 )
-_BINARY_SNIFF = 8192
+BINARY_SNIFF = 8192  # leading bytes read to tell a binary file (a NUL among them) from text
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,11 @@ def _skip_symlink(root: Path, link: Path, relative: str, report: SourceReport) -
         report.skip(relative, "symlink-inside-tree", target.relative_to(root).as_posix())
 
 
+def looks_binary(content: bytes) -> bool:
+    """A NUL among the first bytes: binary, not scanned (what git and grep decide it by too)."""
+    return b"\0" in content[:BINARY_SNIFF]
+
+
 def read_regular_file(absolute: str | Path, relative: str, max_size: int, report: SourceReport) -> bytes | None:
     """The file's bytes, or None with the reason recorded: never blocks on a FIFO, never raises."""
     try:
@@ -199,7 +204,7 @@ def read_regular_file(absolute: str | Path, relative: str, max_size: int, report
         fd = os.open(absolute, flags)
         try:
             # Sniff before reading the rest: a multi-gigabyte binary (a sparse disk image) is never loaded whole.
-            content = os.read(fd, min(_BINARY_SNIFF, max_size + 1))
+            content = os.read(fd, min(BINARY_SNIFF, max_size + 1))
             if b"\0" not in content:
                 content = _read_rest(fd, content, info.st_size, max_size + 1)
         finally:
@@ -213,7 +218,7 @@ def read_regular_file(absolute: str | Path, relative: str, max_size: int, report
     if len(content) > max_size:
         report.skip(relative, "too-large", "grew while being read")
         return None
-    if b"\0" in content[:_BINARY_SNIFF]:
+    if looks_binary(content):
         report.skip(relative, "binary")
         return None
     return content
