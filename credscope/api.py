@@ -144,10 +144,12 @@ def run(
     grouped = group(candidates)
     credentials: list[Credential] = []
     if grouped:  # the scope inferences are many modules: a scan that found nothing never loads them
+        from credscope.detect.confidence import judged  # noqa: PLC0415
         from credscope.scope.infer import assess  # noqa: PLC0415
 
         registry = builtin_inferences() if inferences is None else inferences
-        credentials = [assess(c, catalogue, registry) for c in grouped]
+        rules = {rule.id: rule for provider in catalogue.providers.values() for rule in provider.rules}
+        credentials = [assess(judged(c, rules.get(c.rule)), catalogue, registry) for c in grouped]
     credentials, notes, hidden = _unsuppressed(credentials, suppress)
     if verify is not None:
         from credscope.probes.runner import verify as verify_live  # noqa: PLC0415 - only with --verify

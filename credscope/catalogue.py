@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from credscope.errors import CatalogueError, key_name, validation_problem, yaml_problem
-from credscope.model import Access
+from credscope.model import Access, Confidence
 
 _PACKAGED_DIR = "_providers"  # where the wheel carries providers/ (see pyproject.toml)
 
@@ -160,6 +160,8 @@ class Rule:
     paths: Regex | None = None
     companion: bool = False
     multiline: bool = False
+    # How sure a match is a credential, when the rule knows better than its form (detect/confidence.py).
+    confidence: Confidence | None = None
     description: str = ""
     examples: tuple[Example, ...] = ()
 
@@ -454,6 +456,7 @@ def _build_rule(path: Path, provider_id: str, index: int, entry: dict[str, Any])
         paths=compile_("paths", entry["paths"]) if "paths" in entry else None,
         companion=bool(entry.get("companion", False)),
         multiline=bool(entry.get("multiline", False)),
+        confidence=Confidence(entry["confidence"]) if "confidence" in entry else None,
         description=entry.get("description", ""),
         examples=tuple(_examples(examples)),
     )

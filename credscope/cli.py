@@ -64,6 +64,13 @@ UnknownAsOption = Annotated[
     Optional[str],
     typer.Option(help="What a credential of unknown access counts as: admin, write, read (default: admin)."),
 ]
+MinConfidenceOption = Annotated[
+    Optional[str],
+    typer.Option(
+        help="The least sure findings that can fail the run: certain, likely, possible (default: config, else "
+        "likely). Less sure ones are still reported."
+    ),
+]
 ConfigOption = Annotated[
     Optional[Path], typer.Option("--config", help="Configuration file (default: nearest .credscope.yaml).")
 ]
@@ -114,6 +121,7 @@ def scan(
     ] = None,
     fail_on: FailOnOption = None,
     unknown_as: UnknownAsOption = None,
+    min_confidence: MinConfidenceOption = None,
     max_file_size: Annotated[
         Optional[int], typer.Option(min=1, help="Skip files larger than this many bytes (default 20 MiB).")
     ] = None,
@@ -151,6 +159,8 @@ def scan(
     )
     if unknown_as is not None:
         options = with_unknown_as(options, unknown_as)
+    if min_confidence is not None:
+        options = with_min_confidence(options, min_confidence)
     options = replace(options, history=history, home=home, env=env)
     if verify:
         from credscope.probes.settings import from_command_line  # noqa: PLC0415
@@ -174,6 +184,23 @@ def with_unknown_as(options: "ScanOptions", unknown_as: str) -> "ScanOptions":
         raise typer.BadParameter(f"{unknown_as!r} is not one of admin, write, read", param_hint="--unknown-as")
     in_effect = with_setting(options.in_effect, "--unknown-as", "unknown_as", unknown_as_detail(unknown_as))
     return replace(options, policy=replace(options.policy, unknown_as=Access(unknown_as)), in_effect=in_effect)
+
+
+def with_min_confidence(options: "ScanOptions", min_confidence: str) -> "ScanOptions":
+    """The options with --min-confidence applied to the policy: the command line wins over the configuration."""
+    from credscope.in_effect import min_confidence_detail, with_setting  # noqa: PLC0415
+    from credscope.model import Confidence  # noqa: PLC0415
+    from credscope.policy import MIN_CONFIDENCE_CHOICES  # noqa: PLC0415
+
+    try:
+        wanted = Confidence(min_confidence)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{min_confidence!r} is not one of {MIN_CONFIDENCE_CHOICES}", param_hint="--min-confidence"
+        ) from None
+    detail = min_confidence_detail(wanted)
+    in_effect = with_setting(options.in_effect, "--min-confidence", "min_confidence", detail)
+    return replace(options, policy=replace(options.policy, min_confidence=wanted), in_effect=in_effect)
 
 
 def renderer(output_format: Format) -> "Callable[[ScanResult, RenderOptions], str]":

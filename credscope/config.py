@@ -25,7 +25,7 @@ from typing import Any
 
 from credscope.catalogue import ProviderDir, is_inside
 from credscope.errors import ConfigError, key_name, validation_problem, yaml_problem
-from credscope.model import Access
+from credscope.model import Access, Confidence
 from credscope.policy import FailOn
 
 YAML_NAMES = (".credscope.yaml", ".credscope.yml")
@@ -61,6 +61,7 @@ class Config:
     user_source: Path | None = None  # the user-level file, when one was read
     fail_on: FailOn | None = None
     unknown_as: Access | None = None
+    min_confidence: Confidence | None = None
     hook_fail_on: FailOn | None = None
     exclude: tuple[str, ...] = ()
     max_file_size: int | None = None
@@ -223,6 +224,7 @@ def combine(user: Config, project: Config) -> Config:
         user_source=user.source,
         fail_on=project.fail_on or user.fail_on,
         unknown_as=project.unknown_as or user.unknown_as,
+        min_confidence=project.min_confidence or user.min_confidence,
         hook_fail_on=project.hook_fail_on or user.hook_fail_on,
         exclude=(*user.exclude, *project.exclude),
         max_file_size=project.max_file_size or user.max_file_size,
@@ -315,6 +317,7 @@ def _build(path: Path, document: Mapping[str, Any], prefix: str, repository: Pat
         source=path,
         fail_on=FailOn(document["fail_on"]) if "fail_on" in document else None,
         unknown_as=Access(document["unknown_as"]) if "unknown_as" in document else None,
+        min_confidence=Confidence(document["min_confidence"]) if "min_confidence" in document else None,
         hook_fail_on=FailOn(hook["fail_on"]) if "fail_on" in hook else None,
         exclude=tuple(document.get("exclude", ())),
         max_file_size=document.get("max_file_size"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from credscope.model import InEffect, Skipped, Suppression, SuppressionKind
+from credscope.model import Confidence, InEffect, Skipped, Suppression, SuppressionKind
 
 if TYPE_CHECKING:
     from credscope.baseline import Baseline, Suppressions
@@ -66,6 +66,8 @@ def declare(config: Config, asked: Asked, baseline: Baseline | None, use_suppres
     if config.unknown_as is not None and _UNKNOWN_AS_STRICTNESS[config.unknown_as.value] < 2:
         detail = f"{config.unknown_as.value} (default admin)"
         found.append(_setting("unknown_as", detail, source, lines.of("unknown_as")))
+    if config.min_confidence is Confidence.CERTAIN:
+        found.append(_setting("min_confidence", "certain (default likely)", source, lines.of("min_confidence")))
     size = asked.max_file_size or config.max_file_size
     if size is not None and size < asked.default_max_file_size:
         key, origin = ("--max-file-size", COMMAND_LINE) if asked.max_file_size else ("max_file_size", source)
@@ -100,6 +102,11 @@ def with_setting(in_effect: InEffect, key: str, replaces: str, detail: str | Non
     if detail is not None:
         kept.append(_setting(key, detail, COMMAND_LINE, 0))
     return replace(in_effect, suppressions=tuple(kept))
+
+
+def min_confidence_detail(value: Confidence) -> str | None:
+    """The setting's detail when `value` relaxes min_confidence (counts fewer findings), None otherwise."""
+    return f"{value.value} (default likely)" if value is Confidence.CERTAIN else None
 
 
 def unknown_as_detail(value: str) -> str | None:

@@ -55,6 +55,21 @@ _SEVERITY_RANK = {
 }
 
 
+class Confidence(str, Enum):
+    """How sure credscope is that a finding is a credential at all (what it can do is the scope's question)."""
+
+    CERTAIN = "certain"  # a format with a checksum, or a structure that decodes
+    LIKELY = "likely"  # a provider's format without a checksum, or a generic value with strong context
+    POSSIBLE = "possible"  # a generic value by its name and entropy alone, or a value only in test fixtures
+
+    @property
+    def rank(self) -> int:
+        return _CONFIDENCE_RANK[self]
+
+
+_CONFIDENCE_RANK = {Confidence.POSSIBLE: 0, Confidence.LIKELY: 1, Confidence.CERTAIN: 2}
+
+
 class ScopeSource(str, Enum):
     INFERRED = "inferred"
     QUERIED = "queried"
@@ -159,6 +174,9 @@ class Scope:
     # Whether what it reaches is production: False for test mode, localhost and throw-away values,
     # None when the token and its context cannot tell.
     production: bool | None = None
+    # While access is unknown: the destructive actions its kind can be granted ("may be able to ..."), so an
+    # unestablished scope is reported as what the credential could do, never guessed harmless.
+    potential_actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +192,8 @@ class Credential:
     parts: Mapping[str, str] = field(default_factory=dict)
     scope: Scope = field(default_factory=Scope)
     severity: Severity = Severity.INFO
+    confidence: Confidence = Confidence.LIKELY
+    confidence_reason: str = ""  # why this confidence, in words: "checksum valid", "only in test fixtures (tests/)"
 
     @property
     def preview(self) -> str:

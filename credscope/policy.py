@@ -6,6 +6,10 @@ unknown counts as `unknown_as` (admin by default: what cannot be known may be th
 only reaches test mode, localhost or a throw-away value fails only `--fail-on any`. A severity instead
 (`critical`, `high`, `medium`, `low`) fails on every credential at or above it, as gitleaks and SARIF users
 gate.
+
+Only findings at least as sure as `min_confidence` (likely by default: every provider format, and generic
+values with strong context) count; a value that is only possibly a credential stays in the report. An
+unknown scope counts as `unknown_as` only for findings at least likely; a possible one counts as write at most.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from credscope.model import Access, Credential, PolicyVerdict, Severity
+from credscope.model import Access, Confidence, Credential, PolicyVerdict, Severity
 
 
 class FailOn(str, Enum):
@@ -36,6 +40,7 @@ _FAILING_ACCESS = {
     FailOn.WRITE: frozenset({Access.ADMIN, Access.WRITE}),
 }
 UNKNOWN_AS_CHOICES = (Access.ADMIN, Access.WRITE, Access.READ)
+MIN_CONFIDENCE_CHOICES = ", ".join(choice.value for choice in Confidence)
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Policy:
     fail_on: FailOn = FailOn.ADMIN
     # What a credential whose access cannot be known counts as; conservative by default.
     unknown_as: Access = Access.ADMIN
+    # The least sure finding that counts; less sure ones are reported and never fail the run.
+    min_confidence: Confidence = Confidence.LIKELY
 
     def __post_init__(self) -> None:
         if self.unknown_as not in UNKNOWN_AS_CHOICES:
@@ -58,11 +65,11 @@ class Policy:
 
     def reason(self, credential: Credential) -> str | None:
         """Why this credential fails the policy, in words a person can check; None when it passes."""
+        if credential.confidence.rank < self.min_confidence.rank:
+            return None
         scope = credential.scope
-        access = scope.access
-        effective = self.unknown_as if access is Access.UNKNOWN else access
-        shown = f"unknown, counted as {effective.value} (--unknown-as)" if access is Access.UNKNOWN else access.value
-        destroys = f"; can destroy: {', '.join(scope.destructive_actions)}" if scope.destructive_actions else ""
+        effective, shown = self._counted_access(credential)
+        destroys = _destroys(scope.destructive_actions, scope.potential_actions)
         match self.fail_on:
             case FailOn.NONE:
                 return None
@@ -77,3 +84,22 @@ class Policy:
                 if effective not in _FAILING_ACCESS[self.fail_on] or scope.production is False:
                     return None
                 return f"--fail-on {self.fail_on.value}: access {shown}{destroys}"
+
+    def _counted_access(self, credential: Credential) -> tuple[Access, str]:
+        """The access a credential counts as, and how to say it: an unknown scope is `unknown_as` when the
+        finding is at least likely, write at most when it is only possibly a credential."""
+        access = credential.scope.access
+        if access is not Access.UNKNOWN:
+            return access, access.value
+        if credential.confidence.rank >= Confidence.LIKELY.rank or self.unknown_as is not Access.ADMIN:
+            return self.unknown_as, f"unknown, counted as {self.unknown_as.value} (--unknown-as)"
+        return Access.WRITE, "unknown, counted as write (only possibly a credential)"
+
+
+def _destroys(actions: Sequence[str], potential: Sequence[str]) -> str:
+    if actions:
+        return f"; can destroy: {', '.join(actions)}"
+    if potential:
+        shown = ", ".join(potential[:3]) + (f" and {len(potential) - 3} more" if len(potential) > 3 else "")
+        return f"; may be able to destroy: {shown}"
+    return ""

@@ -115,6 +115,7 @@ def test_explain_shows_everything_but_the_secret(extra: Repo) -> None:
         "  access:       admin (inferred)",
         "  destructive:  yes",
         "  can:          acme:delete-server",
+        "  confidence:   likely (acme org-key format, no checksum to check)",
         "  rule:         acme-org-key",
         "                Acme organisation keys start with acmeorg_.",
         "  evidence:",

@@ -143,7 +143,10 @@ def test_unknown_access_counts_as_admin_unless_told_otherwise(repo: Repo) -> Non
     assert default.exit_code == 1
     (finding,) = default.json()["findings"]  # type: ignore[misc]
     assert finding["access"] == "unknown"
-    assert finding["policy"]["reason"] == "--fail-on admin: access unknown, counted as admin (--unknown-as)"
+    assert finding["policy"]["reason"] == (
+        "--fail-on admin: access unknown, counted as admin (--unknown-as); may be able to destroy: "
+        "github:delete_repo, github:admin:org, github:administration:write and 3 more"
+    )
     assert run_cli("scan", str(repo.path), "--unknown-as", "write").exit_code == 0
     assert run_cli("scan", str(repo.path), "--unknown-as", "write", "--fail-on", "write").exit_code == 1
     assert run_cli("scan", str(repo.path), "--unknown-as", "read", "--fail-on", "write").exit_code == 0

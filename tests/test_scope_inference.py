@@ -169,7 +169,7 @@ CASES = {
         ("key id encodes AWS account 123456789012", "AKIA: a long-term access key",
          "IAM permissions are not in the key: only a live query (--verify) can read them"),
         identity={"account": "123456789012", "key_type": "long-term"},
-        parts=lambda: {"access_key_id": token("{{aws:akia:123456789012}}")}, severity=Severity.MEDIUM,
+        parts=lambda: {"access_key_id": token("{{aws:akia:123456789012}}")}, severity=Severity.HIGH,
     ),
     "aws-asia-temporary": Case(
         "aws", "access-key", gen(SECRET_TEMPLATE), Access.UNKNOWN, None,
@@ -511,7 +511,7 @@ SEVERITIES = {
     "write-destructive-history-still-leaked": (Access.WRITE, True, None, (Reach.HISTORY,), Severity.HIGH),
     "write-destructive-ignored-and-history": (Access.WRITE, True, None, (Reach.IGNORED, Reach.HISTORY), Severity.HIGH),
     "write-destructive-home": (Access.WRITE, True, None, (Reach.HOME,), Severity.HIGH),
-    "write-harmless-home-one-step-lower": (Access.WRITE, False, None, (Reach.HOME,), Severity.LOW),
+    "write-harmless-home-stays-medium": (Access.WRITE, False, None, (Reach.HOME,), Severity.MEDIUM),
     "unknown-tracked": (Access.UNKNOWN, None, None, (Reach.TRACKED,), Severity.MEDIUM),
     "unknown-env": (Access.UNKNOWN, None, None, (Reach.ENV,), Severity.MEDIUM),
     "read-tracked": (Access.READ, False, None, (Reach.TRACKED,), Severity.LOW),

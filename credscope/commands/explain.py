@@ -67,6 +67,9 @@ def describe(credential: Credential, result: ScanResult, catalogue: Catalogue) -
         out.append(f"  production:   {'yes' if scope.production else 'no'}")
     for action in scope.destructive_actions:
         out.append(f"  can:          {action}")
+    for action in () if scope.destructive_actions else scope.potential_actions:
+        out.append(f"  may be able:  {action}  (scope not established)")
+    out.append(f"  confidence:   {credential.confidence.value} ({credential.confidence_reason})")
     out.append(f"  rule:         {credential.rule}")
     try:
         description = catalogue.rule(credential.rule).description

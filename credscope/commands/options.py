@@ -56,6 +56,8 @@ def scan_options(
     policy = Policy() if threshold is None else Policy(fail_on=threshold)
     if config.unknown_as is not None:
         policy = Policy(fail_on=policy.fail_on, unknown_as=Access(config.unknown_as))
+    if config.min_confidence is not None:
+        policy = replace(policy, min_confidence=config.min_confidence)
     asked = Asked(
         fail_on=fail_on,
         default_fail_on=(default_fail_on or FailOn.ADMIN).value,

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 # 1.1: `configuration` (the files in effect and every suppression).
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,10 @@ def scope_dict(credential: Credential) -> dict[str, Any]:
         "evidence": list(scope.evidence),
         "identity": dict(scope.identity),
         "production": scope.production,
+        "potential_actions": list(scope.potential_actions),
         "severity": credential.severity.value,
+        "confidence": credential.confidence.value,
+        "confidence_reason": credential.confidence_reason,
     }
 
 

@@ -177,6 +177,10 @@ def _credential(number: int, credential: Credential, result: ScanResult, options
     ]
     if scope.destructive_actions:
         facts.append(("can", ", ".join(f"<code>{escape(a)}</code>" for a in scope.destructive_actions)))
+    elif scope.potential_actions:
+        facts.append(("may be able to", ", ".join(f"<code>{escape(a)}</code>" for a in scope.potential_actions)))
+    why_sure = escape(credential.confidence_reason)
+    facts.append(("confidence", f"<strong>{credential.confidence.value}</strong> {why_sure}"))
     facts += [(escape(key), escape(value)) for key, value in scope.identity.items()]
     parts = parts_dict(credential, options)
     facts += [(escape(part), f"<code>{escape(value)}</code>") for part, value in parts.items()]

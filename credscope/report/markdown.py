@@ -100,6 +100,9 @@ def _credential(number: int, credential: Credential, result: ScanResult, options
     ]
     if scope.destructive_actions:
         out.append("- can: " + ", ".join(f"`{_code(a)}`" for a in scope.destructive_actions))
+    elif scope.potential_actions:
+        out.append("- may be able to: " + ", ".join(f"`{_code(a)}`" for a in scope.potential_actions))
+    out.append(f"- confidence: **{credential.confidence.value}** {_inline(credential.confidence_reason)}")
     for key, value in scope.identity.items():
         out.append(f"- {_inline(key)}: {_inline(value)}")
     for part, value in parts_dict(credential, options).items():

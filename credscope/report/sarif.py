@@ -151,6 +151,9 @@ def _result(result: ScanResult, credential: Credential, location: Location, rule
     )
     if scope.destructive_actions:
         text += f" ({', '.join(scope.destructive_actions[:5])})"
+    elif scope.potential_actions:
+        text += f", may be able to destroy ({', '.join(scope.potential_actions[:5])})"
+    text += f"; confidence {credential.confidence.value}"
     text += f"; reachable as {location.reach.value}. Fix: {fix_hint(credential)}."
     reason = result.verdict.reasons.get(credential.fingerprint)
     return {
@@ -170,6 +173,9 @@ def _result(result: ScanResult, credential: Credential, location: Location, rule
             "access": scope.access.value,
             "destructive": scope.destructive,
             "destructive_actions": list(scope.destructive_actions),
+            "potential_actions": list(scope.potential_actions),
+            "confidence": credential.confidence.value,
+            "confidence_reason": credential.confidence_reason,
             "reach": location.reach.value,
             "commit": location.commit,
             "policy_failed": reason is not None,

@@ -42,9 +42,14 @@ def _credential(credential: Credential, result: ScanResult, options: RenderOptio
         f"  {credential.provider} {credential.kind}  {secret}  [{credential.fingerprint[:12]}]",
         f"    access: {scope.access.value}  destructive: {_DESTRUCTIVE[scope.destructive]}"
         f"  ({scope.scope_source.value})",
+        f"    confidence: {credential.confidence.value} ({credential.confidence_reason})"
+        if credential.confidence_reason
+        else f"    confidence: {credential.confidence.value}",
     ]
     if scope.destructive_actions:
         out.append(f"    can destroy: {', '.join(scope.destructive_actions)}")
+    elif scope.potential_actions:
+        out.append(f"    may be able to destroy (scope not established): {', '.join(scope.potential_actions)}")
     if _PRODUCTION[scope.production]:
         out.append(f"    target: {_PRODUCTION[scope.production]}")
     if scope.identity:

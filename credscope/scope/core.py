@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from credscope.catalogue import Provider
-from credscope.model import Access, Credential, Reach, Scope, ScopeSource, Severity
+from credscope.model import Access, Confidence, Credential, Reach, Scope, ScopeSource, Severity
 
 ACCESS_ORDER = (Access.NONE, Access.READ, Access.WRITE, Access.ADMIN)
 _SEVERITY_ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
@@ -50,21 +50,30 @@ def scope_from_capabilities(
     )
 
 
-def severity_of(scope: Scope, reaches: Iterable[Reach]) -> Severity:
-    """Severity from access × destructive × reach, capped for what is not production.
+def severity_of(scope: Scope, reaches: Iterable[Reach], confidence: Confidence = Confidence.LIKELY) -> Severity:
+    """Severity from access × destructive × confidence × reach, capped for what is not production.
 
-    * access × destructive gives the base: admin that can destroy is critical, a read-only key is low, and an
-      unknown scope is medium (high when something says it can destroy).
+    docs/severity.md is this function written out as a table (tests/test_severity_table.py keeps them equal).
+
+    * access × destructive gives the base: admin that can destroy is critical, a read-only key is low. An
+      unknown scope is what its kind could do: high when it can or may destroy something (its kind can be
+      granted a destructive action), medium when nothing says so.
+    * confidence: a value that is only possibly a credential (a generic value by name and entropy, a test
+      fixture) is one step lower.
     * reach: a credential only ever seen on this machine (ignored, untracked, home, env) is one step lower than
       one in tracked files or git history, which every clone carries — but only when it is known that it
-      cannot destroy anything. An agent on this machine reads exactly those places: a key that can (or may)
-      destroy something is as severe in `~/.aws/credentials` or the environment as in a commit.
+      cannot destroy anything, and never below medium for one that can write. An agent on this machine reads
+      exactly those places: a key that can (or may) destroy something is as severe in `~/.aws/credentials` or
+      the environment as in a commit.
     * a credential that reaches only test mode, localhost or a throw-away value is at most low.
     """
     severity = _base_severity(scope)
+    if confidence is Confidence.POSSIBLE:
+        severity = _lower(severity)
     reach_set = set(reaches)
     if scope.destructive is False and reach_set and reach_set <= LOCAL_REACHES:
-        severity = _lower(severity)
+        writes = scope.access in (Access.ADMIN, Access.WRITE)
+        severity = _lower(severity, floor=Severity.MEDIUM if writes else Severity.LOW)
     if scope.production is False:
         severity = min(severity, Severity.LOW, key=_SEVERITY_ORDER.index)
     return severity
@@ -81,12 +90,25 @@ def _base_severity(scope: Scope) -> Severity:
         case Access.NONE:
             return Severity.INFO
         case Access.UNKNOWN:
-            return Severity.HIGH if scope.destructive else Severity.MEDIUM
+            may_destroy = scope.destructive or (scope.destructive is None and scope.potential_actions)
+            return Severity.HIGH if may_destroy else Severity.MEDIUM
 
 
-def _lower(severity: Severity) -> Severity:
-    return _SEVERITY_ORDER[max(1, _SEVERITY_ORDER.index(severity) - 1)] if severity is not Severity.INFO else severity
+def _lower(severity: Severity, floor: Severity = Severity.LOW) -> Severity:
+    """One step lower, but not below `floor` (a severity already below it stays where it is)."""
+    index = _SEVERITY_ORDER.index(severity)
+    return _SEVERITY_ORDER[max(min(index, _SEVERITY_ORDER.index(floor)), index - 1)]
+
+
+def potential_actions(provider: Provider, kind: str) -> tuple[str, ...]:
+    """The destructive actions a credential of this kind can be granted: those of its kind's table when it has
+    one, else every destructive capability of the provider (an AWS key or a classic PAT can be granted any)."""
+    info = provider.kinds.get(kind)
+    ids = info.capabilities if info is not None and info.capabilities else tuple(provider.capabilities)
+    known = provider.capabilities
+    return tuple(f"{provider.id}:{c}" for c in ids if c in known and known[c].destructive)
 
 
 def with_severity(credential: Credential) -> Credential:
-    return replace(credential, severity=severity_of(credential.scope, credential.reaches))
+    severity = severity_of(credential.scope, credential.reaches, credential.confidence)
+    return replace(credential, severity=severity)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from credscope.catalogue import Catalogue, Provider
-from credscope.model import Credential, Scope
-from credscope.scope.core import scope_from_capabilities, with_severity
+from credscope.model import Access, Credential, Scope
+from credscope.scope.core import potential_actions, scope_from_capabilities, with_severity
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ def assess(
         subject = Subject(credential, provider, catalogue, time.time() if now is None else now)
         inference = inferences.get(credential.provider)
         scope = inference(subject) if inference is not None else scope_from_kind(credential, provider)
+        if scope.access is Access.UNKNOWN and scope.destructive is None and not scope.potential_actions:
+            scope = replace(scope, potential_actions=potential_actions(provider, credential.kind))
     return with_severity(replace(credential, scope=scope))
 
 

@@ -1,0 +1,109 @@
+"""How sure a finding is a credential at all: certain, likely or possible, with the reason in words.
+
+* certain: the rule checks a checksum, or the value is a structure that decodes (a PEM private key block).
+* likely: a provider's own format without a checksum (a prefix, a fixed shape), or a generic value with
+  strong context: credentials inside a URL or an Authorization header, a `.netrc`, a dotenv file, a known
+  credential store, an MCP server's configuration, a Kubernetes Secret, the environment.
+* possible: a generic value judged by the name it is assigned to and its entropy alone.
+
+A credential seen only in test-fixture paths (`tests/`, `fixtures/`, `__tests__`, `testdata`, `spec/`, …) is
+at most possible, and says so: a fixture stays in the report but does not fail the default gate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from credscope.catalogue import Rule
+from credscope.detect.filters import GENERIC_PROVIDER
+from credscope.model import Confidence, Credential, Location, Reach
+
+# Directory names that hold test data, and file names of tests themselves, in the ecosystems people scan.
+_FIXTURE_DIRS = frozenset(
+    {
+        "test",
+        "tests",
+        "testing",
+        "testdata",
+        "test-data",
+        "test_data",
+        "fixture",
+        "fixtures",
+        "__tests__",
+        "__mocks__",
+        "__fixtures__",
+        "__snapshots__",
+        "spec",
+        "specs",
+        "mocks",
+        "cassettes",
+        "e2e",
+    }
+)
+_TEST_FILE = re.compile(
+    r"(?:^test_[^/]*\.py|_tests?\.(?:py|go|rb|rs|exs?)|_spec\.rb|\.(?:test|spec)\.[cm]?[jt]sx?"
+    r"|(?:Test|Tests|Spec)\.(?:java|kt|cs|scala|swift|php)|^conftest\.py)$"
+)
+# Generic kinds whose form carries its own context: a credential inside a URL or an Authorization header.
+_STRUCTURED_GENERIC_RULES = frozenset({"generic-url-credentials", "generic-bearer-token", "generic-netrc-password"})
+_DOTENV = re.compile(r"(?:^|/)(?:\.env(?:\.[\w.-]+)?|[\w.-]+\.env)$")
+_STORE_CONTEXT = ("store", "mcp_server", "kubeconfig", "profile", "secret_name", "registry")
+
+
+def judged(credential: Credential, rule: Rule | None) -> Credential:
+    """The credential with its confidence and the reason for it."""
+    confidence, reason = _by_form(credential, rule)
+    fixtures = fixture_paths(credential.locations)
+    if fixtures and confidence is not Confidence.POSSIBLE:
+        shown = ", ".join(fixtures[:2]) + (", …" if len(fixtures) > 2 else "")
+        confidence, reason = Confidence.POSSIBLE, f"{reason}; only in test fixtures ({shown}), so possible"
+    return replace(credential, confidence=confidence, confidence_reason=reason)
+
+
+def _by_form(credential: Credential, rule: Rule | None) -> tuple[Confidence, str]:
+    if rule is None:
+        return Confidence.LIKELY, "a rule of a provider directory"
+    if rule.confidence is not None:
+        return rule.confidence, f"{rule.id}: a {rule.kind} whose structure decodes"
+    if rule.validate:
+        return Confidence.CERTAIN, f"checksum or structure checked ({rule.validate})"
+    if rule.provider != GENERIC_PROVIDER:
+        return Confidence.LIKELY, f"{credential.provider} {credential.kind} format, no checksum to check"
+    strong = _strong_context(rule, credential.locations)
+    if strong:
+        return Confidence.LIKELY, f"a generic value with strong context: {strong}"
+    return Confidence.POSSIBLE, "a generic value judged by its name and entropy alone"
+
+
+def _strong_context(rule: Rule, locations: Iterable[Location]) -> str:
+    if rule.id in _STRUCTURED_GENERIC_RULES:
+        return {"generic-url-credentials": "credentials in a URL", "generic-netrc-password": "a .netrc entry"}.get(
+            rule.id, "an Authorization header"
+        )
+    for location in locations:
+        if location.reach is Reach.ENV:
+            return "an environment variable"
+        if any(location.context.get(key) for key in _STORE_CONTEXT):
+            return "an entry of a credential store"
+        if location.reach is Reach.HOME:
+            return "a file in the home directory"
+        if _DOTENV.search(location.path):
+            return "a dotenv file"
+    return ""
+
+
+def fixture_paths(locations: Iterable[Location]) -> list[str]:
+    """The locations' paths when every one of them is test data; empty when any is not."""
+    paths = []
+    for location in locations:
+        if location.reach in (Reach.HOME, Reach.ENV) or not is_fixture_path(location.path):
+            return []
+        paths.append(location.path)
+    return list(dict.fromkeys(paths))
+
+
+def is_fixture_path(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return any(part.lower() in _FIXTURE_DIRS for part in parts[:-1]) or bool(_TEST_FILE.search(parts[-1]))

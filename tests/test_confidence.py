@@ -1,0 +1,115 @@
+"""Confidence on every finding: certain (a checksum or a structure), likely (a provider format, or a generic value
+with strong context), possible (a generic value by name and entropy alone, or a test fixture). The default gate
+counts likely and certain; --min-confidence and `min_confidence` change it; fixtures are reported, lower, with
+the reason, and never fail the default gate."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from credscope.detect.confidence import is_fixture_path
+
+from helpers import Repo, run_cli, token
+
+
+def _findings(repo: Repo, *args: str) -> tuple[int, dict[str, dict[str, Any]]]:
+    result = run_cli("scan", str(repo.path), "--format", "json", *args)
+    report: dict[str, Any] = json.loads(result.stdout)
+    return result.exit_code, {f"{f['path']}:{f['line']}": f for f in report["findings"]}
+
+
+def _row(finding: dict[str, Any]) -> tuple[str, str, str, bool]:
+    return (finding["rule"], finding["confidence"], finding["severity"], finding["policy"]["failed"])
+
+
+def test_each_finding_says_how_sure_it_is(repo: Repo) -> None:
+    password = token("{{password:20}}")
+    repo.write("deploy/app.py", f'DB_PASSWORD = "{password}"\n')
+    repo.write("deploy/.env", f"SMTP_PASSWORD={token('{{password:20}}')}\n")
+    repo.write("deploy/ci.sh", f"export GH_TOKEN={token('{{github:ghp}}')}\n")
+    repo.write("deploy/stripe.yaml", f"stripe_key: {token('{{stripe:sk_live}}')}\n")
+    repo.write("deploy/id_rsa", token("{{pem:rsa}}"))
+    repo.commit("init")
+    code, found = _findings(repo)
+    assert _row(found["deploy/app.py:1"]) == ("generic-secret-quoted", "possible", "low", False)
+    assert found["deploy/app.py:1"]["confidence_reason"] == "a generic value judged by its name and entropy alone"
+    assert _row(found["deploy/.env:1"]) == ("generic-secret-unquoted", "likely", "medium", True)
+    assert found["deploy/.env:1"]["confidence_reason"] == "a generic value with strong context: a dotenv file"
+    assert _row(found["deploy/ci.sh:1"])[:2] == ("github-pat-classic", "certain")
+    assert _row(found["deploy/stripe.yaml:1"])[:2] == ("stripe-secret-key-live", "likely")
+    assert _row(found["deploy/id_rsa:1"])[:2] == ("private-key-pem", "certain")
+    assert code == 1
+
+
+def test_a_test_fixture_is_reported_lower_with_the_reason_and_passes_the_gate(repo: Repo) -> None:
+    account = token("{{uuid4}}")
+    repo.write("tests/fixtures/fix_domains.sh", f"RAILWAY_API_TOKEN={account}\n")
+    repo.write("src/__tests__/client.test.ts", f'const key = "{token("{{github:ghp}}")}";\n')
+    repo.commit("fixtures")
+    code, found = _findings(repo)
+    railway, github = found["tests/fixtures/fix_domains.sh:1"], found["src/__tests__/client.test.ts:1"]
+    assert (railway["kind"], railway["access"]) == ("account-token", "admin")
+    assert (railway["confidence"], github["confidence"]) == ("possible", "possible")
+    assert railway["confidence_reason"].endswith("only in test fixtures (tests/fixtures/fix_domains.sh), so possible")
+    assert (railway["severity"], railway["policy"]["failed"]) == ("high", False)  # critical, one step lower
+    assert (github["severity"], github["policy"]["failed"]) == ("medium", False)
+    assert code == 0
+    # The same token outside the fixtures is sure again, and fails.
+    repo.write("scripts/fix_domains.sh", f"RAILWAY_API_TOKEN={account}\n")
+    repo.commit("deploy")
+    code, found = _findings(repo)
+    assert _row(found["scripts/fix_domains.sh:1"]) == ("railway-token", "likely", "critical", True)
+    assert code == 1
+
+
+def test_min_confidence_moves_the_gate_and_a_relaxed_file_setting_is_named(repo: Repo) -> None:
+    repo.write("settings.py", f'API_TOKEN = "{token("{{password:24}}")}"\n')
+    repo.write("ci.sh", f"GH_TOKEN={token('{{github:ghp}}')}\n")
+    repo.commit("init")
+    assert _findings(repo)[0] == 1  # the GitHub token
+    # Counted, but an unknown scope that is only possibly a credential is write at most: the admin gate passes it.
+    code, found = _findings(repo, "--min-confidence", "possible")
+    assert found["settings.py:1"]["policy"] == {"failed": False, "reason": None}
+    code, found = _findings(repo, "--min-confidence", "possible", "--fail-on", "write")
+    assert found["settings.py:1"]["policy"]["reason"] == (
+        "--fail-on write: access unknown, counted as write (only possibly a credential)"
+    )
+    repo.write(".credscope.yaml", "min_confidence: certain\n")
+    repo.write("stripe.env", f"STRIPE_KEY={token('{{stripe:sk_live}}')}\n")
+    result = run_cli("scan", str(repo.path))
+    assert "  - min_confidence certain (default likely) [.credscope.yaml:1]" in result.stdout.splitlines()
+    code, found = _findings(repo)
+    assert found["stripe.env:1"]["confidence"] == "likely" and not found["stripe.env:1"]["policy"]["failed"]
+    assert found["ci.sh:1"]["policy"]["failed"] and code == 1
+
+
+def test_an_invalid_min_confidence_is_refused(repo: Repo) -> None:
+    result = run_cli("scan", str(repo.path), "--min-confidence", "maybe")
+    assert result.exit_code == 2
+    assert "'maybe' is not one of certain, likely, possible" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "fixture"),
+    [
+        ("tests/data/keys.json", True),
+        ("pkg/testdata/token.txt", True),
+        ("spec/fixtures/user.yml", True),
+        ("src/__tests__/api.ts", True),
+        ("src/api.test.ts", True),
+        ("app/models/user_spec.rb", True),
+        ("internal/auth/token_test.go", True),
+        ("test_settings.py", True),
+        ("src/main/java/AuthTest.java", True),
+        ("src/contest/app.py", False),
+        ("latest/config.yaml", False),
+        ("attestation.py", False),
+        ("deploy/.env", False),
+        ("specification/app.py", False),
+    ],
+)
+def test_fixture_paths(path: str, fixture: bool) -> None:
+    assert is_fixture_path(path) is fixture
