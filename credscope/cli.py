@@ -4,6 +4,7 @@
 # annotations at each start, and evaluating them from strings (twice each) cost ~10 ms of every run.
 # Names imported only for type checking are quoted where they annotate.
 
+import errno
 import gc
 import importlib
 import os
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from credscope import __version__
-from credscope.errors import CredscopeError
+from credscope.errors import CredscopeError, UsageError
 
 if TYPE_CHECKING:
     from credscope.api import ScanOptions
@@ -170,6 +171,7 @@ def scan(
         for line in live.announcements():  # said before anything is sent, not only in the report afterwards
             sys.stderr.write(f"credscope: {line}\n")
         options = replace(options, verify=live)
+    check_output(output)
     result = run_scan(roots, options)
     emit(renderer(output_format)(result, RenderOptions(show_secrets=show_secrets)), output)
     raise typer.Exit(EXIT_OK if result.verdict.passed else EXIT_POLICY)
@@ -219,7 +221,34 @@ def emit(text: str, output: Path | None) -> None:
     write_atomically(output, text)
 
 
-def write_atomically(path: Path, text: str) -> None:
+_PATH_ERRORS = frozenset(
+    {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG, errno.ELOOP}
+)
+
+
+def check_output(path: Path | None, what: str = "report") -> None:
+    """Refuse an output file that cannot be written before any work is done: the user's to fix (exit 2)."""
+    if path is None:
+        return
+    problem = _unwritable(path)
+    if problem is not None:
+        raise UsageError(f"{path}: cannot write {what}: {problem}")
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why `path` cannot be written as a file, or None when it looks writable."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return "it is a directory"
+    if not directory.is_dir():
+        return f"{directory} is not a directory"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "Permission denied"
+    return None
+
+
+def write_atomically(path: Path, text: str, what: str = "report") -> None:
+    """Write `text` to `path` through a temporary file beside it; a file that cannot be written is a UsageError."""
     import tempfile  # noqa: PLC0415 - only when writing to a file (-o): not on every start
 
     directory = path.parent if str(path.parent) else Path(".")
@@ -233,7 +262,10 @@ def write_atomically(path: Path, text: str) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as error:
-        raise CredscopeError(f"{path}: cannot write report: {error.strerror or error}") from None
+        problem = _unwritable(path) or error.strerror or str(error)
+        # A path that cannot be a file here is the user's to fix (2); a full disk or an I/O error is not (3).
+        failure = UsageError if error.errno in _PATH_ERRORS else CredscopeError
+        raise failure(f"{path}: cannot write {what}: {problem}") from None
 
 
 def with_home_default(argv: list[str]) -> list[str]:

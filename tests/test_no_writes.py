@@ -304,6 +304,6 @@ def test_a_baseline_update_that_cannot_write_keeps_the_old_baseline(workspace: W
         env={**os.environ, "HOME": str(workspace.home)},
     )
     assert result.returncode == 3, result.stderr
-    assert result.stderr == f"credscope: {baseline}: cannot write report: No space left on device\n"
+    assert result.stderr == f"credscope: {baseline}: cannot write baseline: No space left on device\n"
     assert baseline.read_bytes() == old
     assert sorted(os.listdir(workspace.out)) == ["baseline.json"]

@@ -20,6 +20,7 @@ from credscope.cli import (
     OutputOption,
     ShowSecretsOption,
     UnknownAsOption,
+    check_output,
     emit,
     renderer,
     with_unknown_as,
@@ -51,6 +52,7 @@ def audit(
     if unknown_as is not None:
         options = with_unknown_as(options, unknown_as)
     options = replace(options, history=history, home=home or default_home(), env=env)
+    check_output(output)
     result = run_scan(roots, options)
     emit(renderer(output_format)(result, RenderOptions(show_secrets=show_secrets)), output)
     raise typer.Exit(EXIT_OK if result.verdict.passed else EXIT_POLICY)

@@ -132,13 +132,16 @@ def import_(
 def _scan(path: Path, baseline: Path | None, config_file: Path | None) -> tuple[Path, tuple[Credential, ...]]:
     """Scan `path` with the configuration but no suppressions; where the baseline goes, and what was found."""
     from credscope.api import scan  # noqa: PLC0415
+    from credscope.cli import check_output  # noqa: PLC0415 - cli imports this module
     from credscope.commands.options import config_for, scan_options  # noqa: PLC0415
 
     config = config_for([path], config_file)
-    result = scan([path], scan_options(config, use_suppressions=False))
     directory = path if path.is_dir() else path.parent
     # --baseline is the user's; the configuration's was kept inside the repository as it loaded.
-    return baseline or config.baseline or default_baseline(directory), result.credentials
+    target = baseline or config.baseline or default_baseline(directory)
+    check_output(target, "baseline")  # before the scan, not after it
+    result = scan([path], scan_options(config, use_suppressions=False))
+    return target, result.credentials
 
 
 def _say(line: str, err: bool = False) -> None:
@@ -149,7 +152,7 @@ def _say(line: str, err: bool = False) -> None:
 def _write(target: Path, baseline: Baseline) -> None:
     from credscope.cli import write_atomically  # noqa: PLC0415 - cli imports this module
 
-    write_atomically(target, baseline.render())
+    write_atomically(target, baseline.render(), what="baseline")
 
 
 def _accepted(baseline: Baseline) -> int:

@@ -22,6 +22,7 @@ from credscope.cli import (
     FormatOption,
     OutputOption,
     UnknownAsOption,
+    check_output,
     emit,
     with_unknown_as,
 )
@@ -101,6 +102,8 @@ def org(
         raise UsageError("credscope org needs repositories: a list file, a directory, --github-org or --gitlab-group")
     if output_format is Format.SARIF and (output is None or (output.exists() and not output.is_dir())):
         raise UsageError("--format sarif writes one file per repository: --output must name a directory")
+    if output_format is not Format.SARIF:
+        check_output(output)
     if scheduler is not None and workers is not None:
         raise UsageError("--workers sizes the embedded cluster; with --scheduler the cluster is already there")
     if split_commits < 1:
@@ -230,11 +233,11 @@ def _run(
 
 def _write_sarif(directory: Path, files: dict[str, str]) -> None:
     from credscope.cli import write_atomically  # noqa: PLC0415
-    from credscope.errors import CredscopeError  # noqa: PLC0415
+    from credscope.errors import UsageError  # noqa: PLC0415
 
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise CredscopeError(f"{directory}: cannot create the SARIF directory: {error.strerror or error}") from None
+        raise UsageError(f"{directory}: cannot create the SARIF directory: {error.strerror or error}") from None
     for name, text in files.items():
         write_atomically(directory / name, text)
