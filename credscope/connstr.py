@@ -35,6 +35,9 @@ _TRAILING_SEPARATORS = "&;, \t\r\n"
 _QUOTED_VALUE = re.compile(r"'(?:[^'\\]|\\.)*'?")  # libpq: single quotes, backslash escapes
 _BRACED_VALUE = re.compile(r"\{(?:[^}]|\}\})*\}?")  # ODBC: braces, `}}` for a literal brace
 MASK = "****"
+# A password that starts and ends like a template slot keeps those characters around the mask: `[****]`,
+# `<****>`, `${****}`, `{{****}}`, so that a placeholder is never hidden behind a mask a real password also gets.
+_SLOT_EDGES = (("{{", "}}"), ("${", "}"), ("%(", ")s"), ("[", "]"), ("<", ">"), ("{", "}"), ("(", ")"), ("%", "s"))
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,15 @@ def masked(text: str) -> str | None:
     authority = _split(without_parameters)
     if authority is None or authority.password is None:
         return without_parameters if without_parameters != text else None
-    return f"{authority.prefix}{authority.user}:{MASK}@{authority.hosts}{authority.rest}"
+    return f"{authority.prefix}{authority.user}:{edged_mask(authority.password)}@{authority.hosts}{authority.rest}"
+
+
+def edged_mask(password: str) -> str:
+    """`****`, inside the password's own brackets when it is written like a template slot (`[password]`)."""
+    for opening, closing in _SLOT_EDGES:
+        if len(password) > len(opening) + len(closing) and password.startswith(opening) and password.endswith(closing):
+            return f"{opening}{MASK}{closing}"
+    return MASK
 
 
 def driver_uri(text: str) -> str:

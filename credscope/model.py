@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from credscope.connstr import masked as masked_connection_string
+from credscope.connstr import passwords as connection_passwords
 
 
 class Reach(str, Enum):
@@ -95,22 +96,54 @@ def canonical_secret(secret: str) -> str:
 
 
 def redact(secret: str) -> str:
-    """A short preview that identifies a secret to its owner without disclosing it.
+    """A short preview that identifies a secret to its owner and shows its shape, without disclosing it.
 
     A connection string keeps its shape with every password masked (credscope/connstr.py finds them all: the
-    user-info part up to the last `@`, `password=`/`Pwd=` parameters); anything else shows a few leading
-    characters, and the last two of a long token.
+    user-info part up to the last `@`, `password=`/`Pwd=` parameters), a slot-like password inside its brackets
+    (`[****]`); anything else shows a few leading characters, and the last two of a long token. Either way the
+    preview ends with the value's shape — its length and character classes — so that `[password]`, `%s` or
+    `changeme` is never hidden behind the same mask as a random password.
     """
     header = _PEM_HEADER.match(secret)
     if header is not None and len(secret) > header.end():
         return f"{header.group()} …"  # the block's label, not its body
     hidden = masked_connection_string(secret)
     if hidden is not None:
-        return hidden if len(hidden) <= 120 else hidden[:117] + "…"
-    if len(secret) <= 8:
-        return "*" * len(secret)
-    head = min(6, len(secret) // 4)
-    return f"{secret[:head]}…{secret[-2:]}" if len(secret) >= 24 else f"{secret[:head]}…"
+        hidden = hidden if len(hidden) <= 120 else hidden[:117] + "…"
+        found = connection_passwords(secret)
+        return f"{hidden} (password: {shape(found[0])})" if found else hidden
+    if len(secret) <= 8:  # punctuation at either end is shown: `[****]`, `%*`
+        shown = "".join(c if i in (0, len(secret) - 1) and c in _NAMED_SYMBOLS else "*" for i, c in enumerate(secret))
+    elif len(secret) >= 24:
+        shown = f"{secret[:6]}…{secret[-2:]}"
+    else:
+        closing = secret[-1] if secret[-1] in _NAMED_SYMBOLS else ""
+        shown = f"{secret[: len(secret) // 4]}…{closing}"
+    return f"{shown} ({shape(secret)})"
+
+
+# Punctuation a shape names one by one (placeholders are made of it); any other is counted as "symbols".
+_NAMED_SYMBOLS = frozenset("[]{}<>$%_-./:+=@#!*~")
+
+
+def shape(value: str) -> str:
+    """The length and character classes of a value: `10 chars, a-z []`; never a character of it but punctuation."""
+    classes = []
+    if any("A" <= c <= "Z" for c in value):
+        classes.append("A-Z")
+    if any("a" <= c <= "z" for c in value):
+        classes.append("a-z")
+    if any(c.isdigit() and c.isascii() for c in value):
+        classes.append("0-9")
+    if any(c.isspace() for c in value):
+        classes.append("spaces")
+    if any(not c.isascii() and not c.isspace() for c in value):
+        classes.append("non-ASCII")
+    symbols = sorted({c for c in value if c.isascii() and not c.isalnum() and not c.isspace()})
+    if symbols:
+        named = len(symbols) <= 4 and all(c in _NAMED_SYMBOLS for c in symbols)
+        classes.append("".join(symbols) if named else "symbols")
+    return f"{len(value)} chars, {' '.join(classes)}" if classes else f"{len(value)} chars"
 
 
 @dataclass(frozen=True)

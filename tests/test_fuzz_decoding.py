@@ -31,7 +31,7 @@ from credscope.detect.decoding import (
     iron_expiry_ms,
     parse_macaroon_v2,
 )
-from credscope.model import Credential, Location, Reach, canonical_secret, fingerprint_of, redact
+from credscope.model import Credential, Location, Reach, canonical_secret, fingerprint_of, redact, shape
 from credscope.scope import databases, kubernetes
 from credscope.scope.infer import assess
 from credscope.scope.registry import builtin_inferences
@@ -314,8 +314,10 @@ def test_pem_blocks_and_certificates_never_raise(label: str, body: str, closed: 
 def test_the_preview_never_shows_the_secret(secret: str) -> None:
     preview = redact(secret)
     assert secret not in preview
-    # Not even most of it: at most 8 characters of the secret are shown.
-    assert len(preview.replace("…", "").replace("*", "")) <= 8
+    # Not even most of it: at most 8 characters of the secret are shown, then its shape (length and classes).
+    shown, _, described = preview.rpartition(" (")
+    assert described == shape(secret) + ")"
+    assert len(shown.replace("…", "").replace("*", "")) <= 8
 
 
 @FUZZ

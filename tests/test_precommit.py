@@ -88,7 +88,7 @@ def test_real_commit_is_blocked_then_allowed(repo: Repo, hook_source: tuple[Path
     assert blocked.returncode == 1, output
     assert _head(repo) == start
     assert (
-        f"credscope: MEDIUM github personal-access-token {redact(secret)} [{fingerprint_of(secret)[:12]}] at app.py:2"
+        f"credscope: HIGH github personal-access-token {redact(secret)} [{fingerprint_of(secret)[:12]}] at app.py:2"
         in output
     )
     assert "  fix: revoke this github personal-access-token, remove it from app.py" in output

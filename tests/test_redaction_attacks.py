@@ -11,6 +11,7 @@ characters the preview of a token shows.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import string
 from dataclasses import dataclass, field
@@ -55,6 +56,13 @@ def _shown(value: str) -> int:
     """How many leading characters the preview of a token shows."""
     preview = redact(value)
     return len(preview.split("…")[0]) if "…" in preview else 0
+
+
+def _masked(preview: str) -> str:
+    """A connection string's preview without the password's shape that ends it (`(password: 27 chars, …)`)."""
+    masked, _, shape = preview.rpartition(" (password: ")
+    assert re.fullmatch(r"\d+ chars, [^()]+\)", shape), preview
+    return masked
 
 
 def _leaks(text: str, workspace: Workspace) -> list[str]:
@@ -146,15 +154,13 @@ def test_the_host_is_the_one_after_the_last_at(workspace: Workspace) -> None:
         assert finding["context"]["host"] == host, rule
         assert finding["identity"]["host"] == host, rule
         assert any(line.startswith(f"host {host}") for line in finding["evidence"]), finding["evidence"]
-    assert findings["postgres-uri"]["preview"] == f"postgresql://admin:****@db.{_HOST}:5432/rentals"
-    assert findings["redis-uri"]["preview"] == f"redis://:****@cache.{_HOST}:6379/0"
-    assert findings["mongodb-uri"]["preview"] == (
-        "mongodb+srv://shop:****@cluster0.q7x2k.mongodb.net/shop?retryWrites=true"
-    )
-    assert findings["mysql-jdbc-url"]["preview"] == (
-        f"jdbc:mysql://dbhost.{_HOST}:3306/shop?user=shop&password=****&useSSL=true"
-    )
-    assert findings["generic-secret-quoted"]["preview"] == f"Server=sql.{_HOST};UID=sa;PWD=****;Encrypt=yes"
+    strings = ("postgres-uri", "redis-uri", "mongodb-uri", "mysql-jdbc-url", "generic-secret-quoted")
+    previews = {rule: _masked(findings[rule]["preview"]) for rule in strings}
+    assert previews["postgres-uri"] == f"postgresql://admin:****@db.{_HOST}:5432/rentals"
+    assert previews["redis-uri"] == f"redis://:****@cache.{_HOST}:6379/0"
+    assert previews["mongodb-uri"] == "mongodb+srv://shop:****@cluster0.q7x2k.mongodb.net/shop?retryWrites=true"
+    assert previews["mysql-jdbc-url"] == f"jdbc:mysql://dbhost.{_HOST}:3306/shop?user=shop&password=****&useSSL=true"
+    assert previews["generic-secret-quoted"] == f"Server=sql.{_HOST};UID=sa;PWD=****;Encrypt=yes"
     # The raw `@` is named as the reason the string fails with libpq; in a query string it is no matter.
     assert RAW_AT_EVIDENCE in findings["postgres-uri"]["evidence"]
     assert RAW_AT_EVIDENCE not in findings["mysql-jdbc-url"]["evidence"]
@@ -243,7 +249,7 @@ def test_a_password_that_is_a_word_does_not_erase_the_word(repo: Repo) -> None:
     result = run_cli("scan", ".", "--format", "json", "--fail-on", "none", cwd=repo.path)
     assert result.exit_code == 0, result.stderr
     [finding] = result.json()["findings"]  # type: ignore[misc]
-    assert finding["preview"] == "postgres://postgres:****@localhost:5432/app"
+    assert finding["preview"] == "postgres://postgres:****@localhost:5432/app (password: 8 chars, a-z)"
     assert finding["identity"] == {"role": "postgres", "host": "localhost", "database": "app"}
     assert "postgres:DROP DATABASE" in finding["destructive_actions"]
 

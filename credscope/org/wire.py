@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 
-from credscope.model import Access, Credential, Location, Reach, Scope, ScopeSource, Severity
+from credscope.model import Access, Confidence, Credential, Location, Reach, Scope, ScopeSource, Severity
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,6 @@ class Finding:
     @classmethod
     def of(cls, credential: Credential) -> Finding:
         scope = credential.scope
-        confidence = getattr(credential, "confidence", None)  # not every catalogue version grades it
         return cls(
             fingerprint=credential.fingerprint,
             provider=credential.provider,
@@ -132,7 +131,7 @@ class Finding:
             identity=tuple(sorted(scope.identity.items())),
             production=scope.production,
             severity=credential.severity,
-            confidence=None if confidence is None else str(getattr(confidence, "value", confidence)),
+            confidence=credential.confidence.value,
             locations=tuple(WireLocation.of(location) for location in credential.locations),
         )
 
@@ -156,6 +155,7 @@ class Finding:
             locations=locations if locations is not None else tuple(loc.as_location() for loc in self.locations),
             scope=scope,
             severity=self.severity,
+            confidence=Confidence(self.confidence) if self.confidence else Confidence.LIKELY,
             shown=self.preview,
         )
 
