@@ -310,6 +310,8 @@ def main() -> None:
         code = EXIT_INTERNAL
     else:
         code = code if isinstance(code, int) else EXIT_OK
+        if code == EXIT_INTERRUPTED:  # typer turned a KeyboardInterrupt into this exit code, silently
+            sys.stderr.write("credscope: interrupted\n")
     # The process ends here, and the interpreter's final garbage collections would walk every object of the
     # run (modules, catalogue, results) to free memory the OS takes back anyway: ~20 ms of a one-file scan.
     # Frozen objects are left out of them; atexit handlers and the flushing of stdout and stderr still run.

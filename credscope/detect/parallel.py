@@ -12,8 +12,10 @@ mid-operation, so workers come from a fresh `forkserver` process instead and war
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING
 
@@ -113,7 +115,8 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
         pending: deque[tuple[list[Document], Future[list[tuple[list[Candidate], DocumentStats]]]]] = deque()
         try:
             for batch in _batches(documents):
-                pending.append((batch, pool.submit(_detect_batch, batch)))
+                with _interrupts_held():  # a submit may start a worker: it must not inherit Python's SIGINT handler
+                    pending.append((batch, pool.submit(_detect_batch, batch)))
                 while len(pending) >= jobs * _IN_FLIGHT_PER_WORKER:
                     yield from _finished(*pending.popleft())
             while pending:
@@ -149,7 +152,27 @@ def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
         yield batch
 
 
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT blocked in this thread for the duration: a process started meanwhile (a worker, the forkserver)
+    inherits the blocked signal, and a Ctrl-C arriving now is raised here when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _start_worker(detector: Detector) -> None:
+    # Ctrl-C reaches the whole process group, workers included. The main process alone handles it: it stops
+    # handing out batches, shuts the pool down, says "interrupted" and exits 130. A worker ignores it (it was
+    # born with SIGINT blocked, so not even its start-up can be interrupted) and never prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # The detector arrives once per worker process, not once per batch.
     global _worker_detector  # noqa: PLW0603 - per-process state of a pool worker
     _worker_detector = detector
