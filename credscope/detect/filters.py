@@ -125,10 +125,13 @@ def unsigned_jwt(ctx: FilterContext) -> str | None:
 
 
 # A password slot in a URI's userinfo or a key=value DSN that holds a template, not a value: `:[password]@`,
-# `:<password>@`, `:{password}@`, `:%s@`, `password=%s`, `password={db_password}` (docs and format strings).
+# `:<password>@`, `:{password}@`, `:%s@`, `:$DB_PASSWORD@`, `:__PASSWORD__@`, `:password@`, `password=%s`,
+# `password={db_password}` (docs, format strings and shell templates).
 _PLACEHOLDER_PASSWORD = re.compile(
     r"""(?x)
-    :(?:\[[^\[\]@/\s]{1,64}\]|\{[^{}@/\s]{1,64}\}|<[^<>@/\s]{1,64}>|%[sv]|%\([^()@/\s]{1,64}\)s)@
+    :(?:\[[^\[\]@/\s]{1,64}\]|\{[^{}@/\s]{1,64}\}|<[^<>@/\s]{1,64}>|%[sv]|%\([^()@/\s]{1,64}\)s
+       | \$\{?[A-Za-z_][A-Za-z0-9_]{0,63}\}? | __[A-Za-z0-9_]{1,64}__
+       | (?i:password|passwd|pass|pwd|secret|changeme|your[_-]?password|db[_-]?password))@
     | (?i:password|pwd)=(?:\[[^\[\]\s]{1,64}\]|\{[^{}\s]{1,64}\}|<[^<>\s]{1,64}>|%[sqv]|%\([^()\s]{1,64}\)s)(?:[\s;]|$)
     """
 )
