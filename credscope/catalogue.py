@@ -116,6 +116,8 @@ class KindInfo:
     breadth: str = "unknown"
     capabilities: tuple[str, ...] = ()
     evidence: str = ""
+    narrower: str = ""  # the narrower credential to create instead, and where
+    revoke: str = ""  # where a credential of this kind is revoked
 
 
 @dataclass(frozen=True)
@@ -393,6 +395,8 @@ def _build_provider(path: Path, document: dict[str, Any]) -> Provider:
             breadth=entry.get("breadth", "unknown"),
             capabilities=tuple(entry.get("capabilities", [])),
             evidence=entry.get("evidence", ""),
+            narrower=entry.get("narrower", ""),
+            revoke=entry.get("revoke", ""),
         )
         for name, entry in document.get("kinds", {}).items()
     }

@@ -227,6 +227,7 @@ class Credential:
     severity: Severity = Severity.INFO
     confidence: Confidence = Confidence.LIKELY
     confidence_reason: str = ""  # why this confidence, in words: "checksum valid", "only in test fixtures (tests/)"
+    advice: Advice = field(default_factory=Advice)
 
     @property
     def preview(self) -> str:
@@ -235,6 +236,14 @@ class Credential:
     @property
     def reaches(self) -> tuple[Reach, ...]:
         return tuple(sorted({loc.reach for loc in self.locations}, key=lambda r: r.value))
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What to do about a credential of this kind, from its provider's catalogue entry (empty when unknown)."""
+
+    narrower: str = ""  # the narrower credential to create instead, and where
+    revoke: str = ""  # where to revoke this one
 
 
 @dataclass(frozen=True)

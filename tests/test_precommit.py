@@ -91,7 +91,7 @@ def test_real_commit_is_blocked_then_allowed(repo: Repo, hook_source: tuple[Path
         f"credscope: HIGH github personal-access-token {redact(secret)} [{fingerprint_of(secret)[:12]}] at app.py:2"
         in output
     )
-    assert "  fix: revoke this github personal-access-token, remove it from app.py" in output
+    assert "  fix: revoke this github personal-access-token (github.com/settings/tokens), remove it from app.py" in output
     assert "credscope: commit blocked: 1 credential(s) in the staged changes (--fail-on any)" in output
     assert secret not in output
 

@@ -67,21 +67,36 @@ def by_severity(credentials: tuple[Credential, ...]) -> list[Credential]:
 
 
 def fix_hint(credential: Credential) -> str:
-    """One line a person can act on, chosen by where the credential can be picked up from."""
+    """What to do, in one line a person can act on: revoke it (where, when the catalogue says), what narrower
+    credential to create instead (and where), and how to keep the new one out of an agent's reach, chosen by
+    where this one can be picked up from."""
     reaches = set(credential.reaches)
     where = credential.locations[0].path
     what = f"{credential.provider} {credential.kind}"
+    advice = credential.advice
+    revoke = f"revoke this {what}" + (f" ({advice.revoke})" if advice.revoke else "")
+    narrower = f"; instead, create {advice.narrower}" if advice.narrower else ""
     if Reach.HISTORY in reaches:
-        return f"revoke this {what}: it stays in git history even after {where} is fixed"
+        return f"{revoke}: it stays in git history even after {where} is fixed{narrower}; {_INJECT}"
     if Reach.TRACKED in reaches:
         return (
-            f"revoke this {what}, remove it from {where} and read it from the environment or a secret manager "
+            f"{revoke}, remove it from {where} and read it from the environment or a secret manager{narrower} "
             "(or mark the line `credscope: ignore` if it is not a real credential)"
         )
     if reaches & {Reach.UNTRACKED, Reach.IGNORED, Reach.FILE}:
-        return f"move this {what} out of the workspace (any agent here can read {where}), or swap it for a narrower one"
+        return (
+            f"move this {what} out of the workspace (any agent here can read {where}), or {revoke}{narrower}; "
+            f"{_INJECT}, or at least list the file in {_EXCLUSION_FILES}"
+        )
     if Reach.HOME in reaches:
-        return f"replace this {what} with a narrower, short-lived one: every agent on this machine can read {where}"
+        return f"{revoke} or replace it with a short-lived one: every agent on this machine can read {where}{narrower}"
     if Reach.ENV in reaches:
-        return f"unset {where} in the environment agents run in, or give them a narrower {what}"
-    return f"revoke this {what} if it is not needed"
+        return f"unset {where} in the environment agents run in{narrower}"
+    return f"{revoke} if it is not needed{narrower}"
+
+
+_INJECT = "give the new one to the process that needs it at run time (a secret manager, CI secrets), not in a file"
+_EXCLUSION_FILES = (
+    "the agent-exclusion files (.cursorignore, .aiexclude, .geminiignore, .aiderignore, Claude Code Read deny "
+    "rules), which agents honour but a shell does not"
+)

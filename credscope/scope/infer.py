@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from credscope.catalogue import Catalogue, Provider
-from credscope.model import Access, Credential, Scope
+from credscope.model import Access, Advice, Credential, Scope
 from credscope.scope.core import potential_actions, scope_from_capabilities, with_severity
 
 
@@ -47,6 +47,9 @@ def assess(
         scope = inference(subject) if inference is not None else scope_from_kind(credential, provider)
         if scope.access is Access.UNKNOWN and scope.destructive is None and not scope.potential_actions:
             scope = replace(scope, potential_actions=potential_actions(provider, credential.kind))
+        kind = provider.kinds.get(credential.kind)
+        if kind is not None:
+            credential = replace(credential, advice=Advice(narrower=kind.narrower, revoke=kind.revoke))
     return with_severity(replace(credential, scope=scope))
 
 
