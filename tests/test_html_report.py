@@ -192,3 +192,76 @@ def test_markdown_report(generated: tuple[Repo, list[str], list[dict[str, object
     destructive = sum(1 for places in credentials.values() if places[0]["destructive"])
     assert f"**{len(credentials)}** credential(s) in {len(findings)} place(s); **{destructive}** can destroy" in text
     assert json.dumps(text)  # plain text, nothing binary
+
+
+def _colour_columns(png: Path, colour: str) -> tuple[int, int, int]:
+    """The leftmost and rightmost x of the pixels of exactly `colour`, and how many there are."""
+    from PIL import Image
+
+    wanted = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    image = Image.open(png).convert("RGB")
+    width, height = image.size
+    pixels = image.load()
+    assert pixels is not None
+    xs = [x for y in range(0, height, 2) for x in range(width) if pixels[x, y] == wanted]
+    return (min(xs), max(xs), len(xs)) if xs else (-1, -1, 0)
+
+
+def test_the_blast_radius_is_drawn_across_the_page_and_prints(repo: Repo, chromium: str, tmp_path: Path) -> None:
+    """Reachable from → credential → what it can destroy, as inline SVG: the incident's Railway account token in a
+    tracked script and its project token in a gitignored .env, with what each can destroy; a classic GitHub PAT
+    whose scope is unknown points at what it may be able to do (dashed)."""
+    from credscope.report.blast import ACTION_FILL, SOURCE_FILL
+
+    values = plant(
+        repo,
+        {
+            "scripts/fix_domains.sh": "#!/bin/sh\nRAILWAY_API_TOKEN={{uuid4}}\n",
+            ".env": "RAILWAY_TOKEN={{uuid4}}\nGH_TOKEN={{github:ghp}}\n",
+        },
+    )
+    repo.write(".gitignore", ".env\n")
+    repo.commit("init", "scripts/fix_domains.sh", ".gitignore")
+    report = tmp_path / "report.html"
+    done = run_cli("scan", ".", "--format", "html", "--output", str(report), cwd=repo.path)
+    assert done.exit_code == 1, done.stderr
+    html = report.read_text("utf-8")
+    _no_secret(html, values)
+    svg = html[html.index('<svg id="blast-radius"') : html.index("</svg>")]
+    nodes = re.findall(r'<g class="node col(\d)">.*?>([^<>]*)</text></g>', svg)
+    assert ("0", "scripts/fix_domains.sh [tracked]") in nodes and ("0", ".env [ignored]") in nodes
+    assert ("1", "CRITICAL railway account-token") in nodes and ("1", "HIGH railway project-token") in nodes
+    assert ("1", "HIGH github personal-access-token") in nodes
+    assert ("2", "railway:volumeDelete") in nodes and ("2", "may: github:delete_repo") in nodes
+    assert 'stroke-dasharray="6 4"' in svg  # the "may" edges
+
+    profile = tmp_path / "profile"
+    flags = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
+    for width in (1200, 800):
+        shot = tmp_path / f"blast-{width}.png"
+        taken = subprocess.run(
+            [*flags, f"--screenshot={shot}", f"--window-size={width},1800", "--hide-scrollbars", report.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert taken.returncode == 0, taken.stderr[-2000:]
+        left, _, sources = _colour_columns(shot, SOURCE_FILL)
+        _, right, actions = _colour_columns(shot, ACTION_FILL)
+        assert sources > 500 and actions > 500, (sources, actions)
+        # The picture spans the page's content width: sources at the left edge, actions at the right.
+        assert left < 0.1 * width and right > 0.9 * width, (width, left, right)
+        keep = os.environ.get("CREDSCOPE_KEEP_SCREENSHOT")
+        if keep and width == 1200:
+            shutil.copyfile(shot, Path(keep).with_name("blast-radius.png"))
+    pdf = tmp_path / "report.pdf"
+    printed = subprocess.run(
+        [*flags, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000

@@ -8,10 +8,12 @@ in effect are shown under the verdict.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape as html_escape
 
 from credscope import __version__
 from credscope.model import Credential, InEffect, ScanResult
+from credscope.report.blast import destroyers, render_svg
 from credscope.report.common import RenderOptions, parts_dict
 from credscope.report.digest import Summary, by_severity, fix_hint, summarize
 from credscope.report.escape import printable
@@ -51,6 +53,7 @@ dt { color: var(--muted); } dd { margin: 0; }
 .fix { background: var(--panel); border-radius: 4px; padding: .4rem .6rem; margin: .5rem 0; }
 .evidence { margin: .25rem 0 .5rem; padding-left: 1.25rem; }
 .fails { color: var(--critical); font-weight: 600; }
+#blast-radius { display: block; margin: .5rem 0 1rem; break-inside: avoid; page-break-inside: avoid; }
 #suppressions { border: 1px solid var(--medium); border-left: 6px solid var(--medium); border-radius: 6px;
   background: #fff8c5; padding: .6rem 1rem; margin: 1rem 0; }
 #suppressions h2 { border: 0; margin: 0 0 .25rem; } #suppressions ul { margin: .25rem 0; padding-left: 1.25rem; }
@@ -85,6 +88,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         "</header>",
         _in_effect(result.in_effect),
         _summary(summary),
+        _blast_radius(credentials),
         '<section id="credentials">',
         f"<h2>Credentials ({len(credentials)})</h2>",
         *(_credential(n, c, result, options) for n, c in enumerate(credentials, start=1)),
@@ -106,6 +110,19 @@ def render(result: ScanResult, options: RenderOptions) -> str:
 def escape(text: str) -> str:
     """Outside text as HTML text: controls, bidi overrides and separators shown as escapes, markup as entities."""
     return html_escape(printable(text))
+
+
+def _blast_radius(credentials: Sequence[Credential]) -> str:
+    """The picture of what the destructive credentials reach, when there are any."""
+    svg = render_svg(credentials, escape)
+    if not svg:
+        return ""
+    count = len(destroyers(credentials))
+    return (
+        f'<section id="blast-radius-section"><h2>Blast radius ({count} credential(s) that can or may destroy)</h2>'
+        '<p class="meta">Where an agent can pick each one up → the credential → what it can destroy (dashed: '
+        f"what its kind can be granted, its scope not established).</p>\n{svg}</section>"
+    )
 
 
 def _in_effect(in_effect: InEffect) -> str:
