@@ -213,6 +213,14 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Advice:
+    """What to do about a credential of this kind, from its provider's catalogue entry (empty when unknown)."""
+
+    narrower: str = ""  # the narrower credential to create instead, and where
+    revoke: str = ""  # where to revoke this one
+
+
+@dataclass(frozen=True)
 class Credential:
     """One secret, wherever it was found: the unit of scope, severity and policy."""
 
@@ -236,14 +244,6 @@ class Credential:
     @property
     def reaches(self) -> tuple[Reach, ...]:
         return tuple(sorted({loc.reach for loc in self.locations}, key=lambda r: r.value))
-
-
-@dataclass(frozen=True)
-class Advice:
-    """What to do about a credential of this kind, from its provider's catalogue entry (empty when unknown)."""
-
-    narrower: str = ""  # the narrower credential to create instead, and where
-    revoke: str = ""  # where to revoke this one
 
 
 @dataclass(frozen=True)
