@@ -147,6 +147,26 @@ def shape(value: str) -> str:
 
 
 @dataclass(frozen=True)
+class Window:
+    """Where a document that is one window of a larger file (sources/windows.py) lies in that file.
+
+    Positions are (line, column) in the file, 1-based like a Location's. The window reports the matches that
+    start at or after `owns_from` and before `owns_to`; the text before `owns_from` is context, and what
+    starts there was reported by the window before it.
+    """
+
+    index: int  # 0 for the file's first window
+    line: int  # the file's line of the content's first byte
+    column: int  # the file's column of the content's first byte (1 unless the window starts inside a line)
+    owns_from: tuple[int, int]
+    owns_to: tuple[int, int] | None  # None: to the end of the file
+    shared: int = 0  # leading bytes the window before also held (counted once in the stats)
+
+    def owns(self, line: int, column: int) -> bool:
+        return self.owns_from <= (line, column) and (self.owns_to is None or (line, column) < self.owns_to)
+
+
+@dataclass(frozen=True)
 class Document:
     """Bytes to scan and where they came from."""
 
@@ -158,6 +178,8 @@ class Document:
     author_date: str | None = None
     # What the source already knows about the document, e.g. {"store": "aws-credentials"}.
     hints: Mapping[str, str] = field(default_factory=dict)
+    # Set when the document is one window of a file over the size limit: judged line by line, never parsed.
+    window: Window | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from credscope.catalogue import Catalogue, Rule
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.prefilter import Prefilter
-from credscope.model import Candidate, Document, Location
+from credscope.model import Candidate, Document, Location, Window
 
 if TYPE_CHECKING:
     from credscope.detect.filters import Filter
@@ -109,26 +109,29 @@ class Detector:
         # to), finding its matches or none.
         selection = self._prefilter.select(document.content, document.path)
         rules = [(self.rules[index], selection.lines.get(index)) for index in selection.rules]
-        # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text.
-        encoded = may_hold_encoded(document.path, selection.literals)
+        # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
+        # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
+        whole = document.window is None
+        encoded = whole and may_hold_encoded(document.path, selection.literals)
         if not rules and not encoded:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
-        structure = DocumentContext(document.path, text)
+        structure = DocumentContext(document.path, text) if whole else None
         matches = [
             m for rule, where in rules for m in self._matches(rule, text, document.path, stats, structure, lines=where)
         ]
-        if encoded:
+        if encoded and structure is not None:
             values = decoded_values(structure.assignments)
             # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.
             matches = [m for m in matches if not any(v.start <= m.start and m.end <= v.end for v in values)]
             matches.extend(self._decoded_matches(values, document.path, stats))
-        if structure.error is not None:
+        if structure is not None and structure.error is not None:
             stats.parse_errors += 1
             stats.parse_error = structure.error
+        placement = _Placement(text, document.window)
         matches = _drop_overlaps(matches)
-        matches = _without_inline_ignores(matches, text, stats)
-        return _pair(matches, text, document)
+        matches = _without_inline_ignores(matches, text, stats, placement)
+        return _pair(matches, document, placement)
 
     def _matches(
         self,
@@ -302,10 +305,12 @@ def _overlap(a: Match, b: Match) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _without_inline_ignores(matches: list[Match], text: str, stats: DocumentStats) -> list[Match]:
+def _without_inline_ignores(
+    matches: list[Match], text: str, stats: DocumentStats, placement: _Placement
+) -> list[Match]:
     """Matches not marked as accepted. A marker applies to its own line; to the next line only when it says so
     (`ignore-next-line`) or stands alone, a comment on a line of its own: a trailing `# credscope: ignore` after
-    a fixture never silences the line below it."""
+    a fixture never silences the line below it. (A match is counted by the window that reports it.)"""
     kept = []
     for match in matches:
         line_start, line_end = line_bounds(text, match.start)
@@ -316,14 +321,15 @@ def _without_inline_ignores(matches: list[Match], text: str, stats: DocumentStat
             or any(m in previous for m in _IGNORE_NEXT_MARKERS)
             or _ALONE_MARKER.match(previous)
         ):
-            stats.ignored_inline += 1
+            if placement.owns(match.start):
+                stats.ignored_inline += 1
             continue
         kept.append(match)
     return kept
 
 
-def _pair(matches: list[Match], text: str, document: Document) -> list[Candidate]:
-    lines = _LineIndex(text)
+def _pair(matches: list[Match], document: Document, placement: _Placement) -> list[Candidate]:
+    lines = placement.lines
     consumed: set[int] = set()
     parts_of: dict[int, dict[str, str]] = {}
     for index, match in enumerate(matches):
@@ -345,11 +351,13 @@ def _pair(matches: list[Match], text: str, document: Document) -> list[Candidate
         found_parts = parts_of.get(index, {})
         if any(pair.required and pair.part not in found_parts for pair in match.rule.pairs):
             continue
-        line = lines.line_of(match.start)
+        line, column = placement.position(match.start)
+        if document.window is not None and not document.window.owns(line, column):
+            continue  # a match in the overlap: the window that owns its start reports it
         location = Location(
             path=document.path,
             line=line,
-            column=match.start - lines.start_of(line) + 1,
+            column=column,
             reach=document.reach,
             commit=document.commit,
             author_date=document.author_date,
@@ -366,6 +374,26 @@ def _pair(matches: list[Match], text: str, document: Document) -> list[Candidate
             )
         )
     return candidates
+
+
+class _Placement:
+    """Offsets in a document's text as positions in its file: its own lines, or, in a window, the file's."""
+
+    def __init__(self, text: str, window: Window | None) -> None:
+        self.lines = _LineIndex(text)
+        self.window = window
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = self.lines.line_of(offset)
+        column = offset - self.lines.start_of(line) + 1
+        if self.window is None:
+            return line, column
+        # The window's first line may begin before the window does; every later line begins inside it.
+        return line + self.window.line - 1, column + (self.window.column - 1 if line == 1 else 0)
+
+    def owns(self, offset: int) -> bool:
+        """Whether this document reports a match that starts at `offset` (a window: only from its own part)."""
+        return self.window is None or self.window.owns(*self.position(offset))
 
 
 class _LineIndex:

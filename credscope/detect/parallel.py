@@ -31,6 +31,8 @@ PARALLEL_AFTER_FILES = 2000
 _BATCH_BYTES = 1024 * 1024
 _BATCH_FILES = 256
 _IN_FLIGHT_PER_WORKER = 3  # bounds memory: at most this many batches read ahead per worker
+# ... and at most this many bytes in all: the windows of a file over the size limit are 8 MiB each.
+_IN_FLIGHT_BYTES = 24 * 1024 * 1024
 
 _worker_detector: Detector | None = None
 # What detection imports lazily on its first match (heuristic filters, source-code grammars, Hyperscan).
@@ -78,8 +80,10 @@ def detect_all(
     for document in stream:
         head.append(document)
         size += len(document.content)
-        # A pool pays off over many documents, not for one huge file (that is one task either way).
-        if (size >= after_bytes and len(head) >= 2 * jobs) or len(head) >= after_files:
+        # A pool pays off over many documents, not for one huge file (that is one task either way); the windows
+        # of a file over the size limit are many documents, not held here until 2 * jobs of them are read.
+        many = len(head) >= 2 * jobs or document.window is not None
+        if (size >= after_bytes and many) or len(head) >= after_files:
             yield from _parallel(detector, chain(head, stream), jobs)
             return
     yield from _sequential(detector, head)
@@ -113,12 +117,16 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
     ) as pool:
         # The documents stay here too (bounded by the batches in flight) for the caller's per-document work.
         pending: deque[tuple[list[Document], Future[list[tuple[list[Candidate], DocumentStats]]]]] = deque()
+        in_flight = 0  # bytes
         try:
             for batch in _batches(documents):
                 with _interrupts_held():  # a submit may start a worker: it must not inherit Python's SIGINT handler
                     pending.append((batch, pool.submit(_detect_batch, batch)))
-                while len(pending) >= jobs * _IN_FLIGHT_PER_WORKER:
-                    yield from _finished(*pending.popleft())
+                in_flight += _size(batch)
+                while len(pending) >= jobs * _IN_FLIGHT_PER_WORKER or (pending and in_flight >= _IN_FLIGHT_BYTES):
+                    done, future = pending.popleft()
+                    in_flight -= _size(done)
+                    yield from _finished(done, future)
             while pending:
                 yield from _finished(*pending.popleft())
         except BaseException:
@@ -164,6 +172,10 @@ def _interrupts_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _size(batch: list[Document]) -> int:
+    return sum(len(document.content) for document in batch)
 
 
 def _start_worker(detector: Detector) -> None:

@@ -15,9 +15,14 @@ class SourceReport:
 
     skipped: list[Skipped] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)  # exclusion pattern -> files it removed
+    windowed: dict[str, int] = field(default_factory=dict)  # file over the size limit -> bytes read in windows
 
     def skip(self, path: str, reason: str, detail: str = "") -> None:
         self.skipped.append(Skipped(path=path, reason=reason, detail=detail))
+
+    def read_in_windows(self, path: str, size: int) -> None:
+        """`path`, over the size limit, was read to its end in windows (sources/windows.py)."""
+        self.windowed[path] = size
 
     def exclude(self, pattern: str, files: int) -> None:
         """`files` files were left out because they matched `pattern` (the configuration's or --exclude)."""
