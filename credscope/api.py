@@ -25,6 +25,7 @@ from credscope.sources.exclusions import Exclusions
 from credscope.sources.home import AgentConfigSource, with_store_context
 from credscope.sources.named import check_named_file, is_stream, read_stream
 from credscope.sources.tree import TreeOptions, TreeSource
+from credscope.sources.windows import windowed_note
 
 # What only some scans need is imported where it is used: a plain scan of a tree starts without it.
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def scan(
         if not root.exists():
             raise UsageError(f"{printable(str(root))}: no such file or directory")
         if options.tree_enabled:
-            check_named_file(root, options.tree.max_file_size)
+            check_named_file(root)
     if options.home is not None and not options.home.is_dir():
         raise UsageError(f"{options.home}: --home needs a directory")
     sources = streams + reach_sources(named, options)
@@ -156,7 +157,7 @@ def run(
 
         credentials, probe_notes = verify_live(credentials, catalogue, verify)
         notes = (*notes, *probe_notes)
-    notes = (*notes, *_unparsed_note(unparsed), *exclusions.notes)
+    notes = (*notes, *windowed_note(report.windowed), *_unparsed_note(unparsed), *exclusions.notes)
     # Last, so that nothing an inference, a probe or a store wrote can carry a secret into a report.
     credentials, notes = scrubbed(credentials, notes)
     credentials.sort(key=lambda c: (-c.severity.rank, c.locations[0].sort_key()))
@@ -243,8 +244,10 @@ class _Counter:
 
     def count(self, documents: Iterable[Document]) -> Iterator[Document]:
         for document in documents:
-            self.files += 1
-            self.bytes += len(document.content)
+            window = document.window
+            # A file read in windows is one file, and the bytes two windows share are counted once.
+            self.files += window is None or window.index == 0
+            self.bytes += len(document.content) - (window.shared if window is not None else 0)
             if self.progress is not None:
                 self.progress.update(self.files, self.bytes, document.path)
             yield document

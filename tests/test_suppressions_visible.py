@@ -139,16 +139,6 @@ CASES = [
         threshold="none",
     ),
     Case(
-        "max-file-size",
-        "max_file_size: 10\n",
-        _case(
-            "setting",
-            "max_file_size",
-            "max_file_size 10 bytes (default 20971520) [.credscope.yaml:1]",
-            detail="10 bytes (default 20971520)",
-        ),
-    ),
-    Case(
         "ignore",
         "ignore:\n  - fingerprint: {fingerprint}\n    reason: revoked test token\n",
         _case("ignore", "<fingerprint>", "", detail="revoked test token", count=1, line=2),

@@ -201,7 +201,7 @@ class AgentConfigSource:
     def documents(self, report: SourceReport) -> Iterator[Document]:
         for document in self.inner.documents(report):
             store = repo_store_for(document.path)
-            if store is None:
+            if store is None or document.window is not None:  # a window of a large file: judged line by line
                 yield document
                 continue
             from credscope.sources.stores import parse_store  # noqa: PLC0415 - see _Deferred

@@ -2,9 +2,9 @@
 
 A directory is walked (sources/tree.py), and whatever it holds that cannot be read is skipped and counted.
 A target the user named is different: if it cannot be read, the run stops with exit 2 and says so. That
-covers an unreadable file, a file over the size limit, and a block device or socket. A stream is read once,
-up to the size limit, as one document: `-` for standard input, and a pipe or character device such as
-`/dev/stdin` or bash's `<(cat .env)`.
+covers an unreadable file, and a block device or socket. A stream is read once: `-` for standard input, and a
+pipe or character device such as `/dev/stdin` or bash's `<(cat .env)`. Like a file, a stream up to the size
+limit is one document, and a longer one is read on in windows (sources/windows.py).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import BinaryIO
 
 from credscope.errors import UsageError
 from credscope.model import Document, Reach
 from credscope.report.escape import printable
 from credscope.sources import SourceReport
-from credscope.sources.tree import looks_binary
+from credscope.sources.windows import looks_binary, read_in_windows
 
 STDIN = "-"
 _CHUNK = 1024 * 1024
@@ -29,13 +29,25 @@ _CHUNK = 1024 * 1024
 
 @dataclass
 class StreamSource:
-    """One document read from a stream before the scan starts (a stream cannot be read twice)."""
+    """A stream, its first part read before the scan starts (it cannot be read twice, and a named target that
+    cannot be read fails the run before anything is scanned); `rest` is still open when the stream is longer
+    than the size limit, and read in windows as the scan goes."""
 
     path: str
     content: bytes
+    rest: BinaryIO | None = None
     name: str = "stream"
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
+        if self.rest is not None:
+            try:
+                yield from read_in_windows(self.rest.read, self.content, self.path, Reach.FILE, report)
+            except OSError as error:
+                report.skip(self.path, "unreadable", error.strerror or type(error).__name__)
+            finally:
+                if self.rest is not sys.stdin.buffer:
+                    self.rest.close()
+            return
         if looks_binary(self.content):
             report.skip(self.path, "binary")
             return
@@ -54,21 +66,30 @@ def is_stream(root: Path) -> bool:
 
 
 def read_stream(root: Path, max_size: int) -> StreamSource:
-    """The stream's bytes, at most `max_size`; a longer stream is an error, not a partial scan."""
+    """The stream whole when it ends within `max_size` bytes; else its first part, and the rest left to read."""
     shown = printable(str(root))
     try:
         if str(root) == STDIN:
             content = _read_bounded(sys.stdin.buffer, max_size)
-            return StreamSource("stdin", content) if content is not None else _too_large("standard input", max_size)
-        with open(root, "rb") as handle:
+            rest = sys.stdin.buffer if len(content) > max_size else None
+            return StreamSource("stdin", content, rest)
+        handle = open(root, "rb")  # noqa: SIM115 - a long stream stays open until its windows are read
+        try:
             content = _read_bounded(handle, max_size)
+        except OSError:
+            handle.close()
+            raise
     except OSError as error:
         raise UsageError(f"{shown}: cannot read: {error.strerror or error}") from None
-    return StreamSource(str(root), content) if content is not None else _too_large(shown, max_size)
+    if len(content) > max_size:
+        return StreamSource(str(root), content, handle)
+    handle.close()
+    return StreamSource(str(root), content)
 
 
-def check_named_file(root: Path, max_size: int) -> None:
-    """A named regular file the scan could not read is the user's error (exit 2), said before scanning."""
+def check_named_file(root: Path) -> None:
+    """A named regular file the scan could not read is the user's error (exit 2), said before scanning; one
+    over the size limit is read in windows."""
     shown = printable(str(root))
     try:
         info = os.stat(root)
@@ -78,26 +99,17 @@ def check_named_file(root: Path, max_size: int) -> None:
         return
     if not stat.S_ISREG(info.st_mode):
         raise UsageError(f"{shown}: not a file, directory, pipe or character device")
-    if info.st_size > max_size:
-        raise UsageError(
-            f"{shown}: {info.st_size} bytes, over the size limit of {max_size}: raise --max-file-size to scan it"
-        )
     try:
         os.close(os.open(root, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
     except OSError as error:
         raise UsageError(f"{shown}: cannot read: {error.strerror or error}") from None
 
 
-def _read_bounded(handle: BinaryIO, max_size: int) -> bytes | None:
+def _read_bounded(handle: BinaryIO, max_size: int) -> bytes:
+    """What the stream holds, up to one byte more than `max_size` (the sign that it goes on)."""
     parts: list[bytes] = []
     total = 0
-    while part := handle.read(min(_CHUNK, max_size + 1 - total)):
+    while total <= max_size and (part := handle.read(min(_CHUNK, max_size + 1 - total))):
         parts.append(part)
         total += len(part)
-        if total > max_size:
-            return None
     return b"".join(parts)
-
-
-def _too_large(shown: str, max_size: int) -> NoReturn:
-    raise UsageError(f"{shown}: more than {max_size} bytes, over the size limit: raise --max-file-size to scan it")

@@ -1,4 +1,7 @@
-"""The working tree: every regular file under a target, gitignored and untracked ones included."""
+"""The working tree: every regular file under a target, gitignored and untracked ones included.
+
+A file up to the size limit is read whole; a larger one is read in windows (sources/windows.py).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from pathlib import Path
 from credscope.model import Document, Reach
 from credscope.sources import SourceReport
 from credscope.sources.git import GitProblem, GitStatus, git_status
+from credscope.sources.windows import BINARY_SNIFF, looks_binary, read_in_windows
+
+__all__ = ["BINARY_SNIFF", "DEFAULT_MAX_FILE_SIZE", "TreeOptions", "TreeSource", "looks_binary", "read_regular_file"]
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # Directories of third-party code: an agent can read them, but secrets there are not the project's.
@@ -28,12 +34,11 @@ DEFAULT_EXCLUDED_DIRS = (
     ".pytest_cache",
     "bower_components",
 )
-BINARY_SNIFF = 8192  # leading bytes read to tell a binary file (a NUL among them) from text
 
 
 @dataclass(frozen=True)
 class TreeOptions:
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # the most a file is read whole; a larger one is read in windows
     excluded_dirs: tuple[str, ...] = DEFAULT_EXCLUDED_DIRS
     # Relative paths (files or directories) the user excluded, POSIX style.
     excluded_paths: tuple[str, ...] = ()
@@ -60,10 +65,10 @@ class TreeSource:
         # Paths relative to the scanned root are relative to the repository's top level after this prefix.
         prefix = _prefix_in(status, root)
         for absolute, relative in self._walk(root, report):
-            content = read_regular_file(absolute, relative, self.options.max_file_size, report)
+            content = _read_text_file(absolute, relative, self.options.max_file_size, report)
             if content is not None:
                 reach = Reach.FILE if status is None or prefix is None else status.reach_of_relative(prefix + relative)
-                yield Document(path=relative, content=content, reach=reach, root=str(root))
+                yield from _documents(content, relative, reach, str(root), report)
 
     def _walk(self, root: Path, report: SourceReport) -> Iterator[tuple[str, str]]:
         stack: list[tuple[Path, str]] = [(root, "")]
@@ -111,11 +116,11 @@ class TreeSource:
     def _read(
         self, absolute: Path, relative: str, root: Path, status: GitStatus | None, report: SourceReport
     ) -> Iterator[Document]:
-        content = read_regular_file(absolute, relative, self.options.max_file_size, report)
+        content = _read_text_file(absolute, relative, self.options.max_file_size, report)
         if content is None:
             return
         reach = status.reach_of(absolute) if status else Reach.FILE
-        yield Document(path=relative, content=content, reach=reach, root=str(root))
+        yield from _documents(content, relative, reach, str(root), report)
 
 
 def _files_under(entry: os.DirEntry[str]) -> int:
@@ -185,43 +190,82 @@ def _skip_symlink(root: Path, link: Path, relative: str, report: SourceReport) -
         report.skip(relative, "symlink-inside-tree", target.relative_to(root).as_posix())
 
 
-def looks_binary(content: bytes) -> bool:
-    """A NUL among the first bytes: binary, not scanned (what git and grep decide it by too)."""
-    return b"\0" in content[:BINARY_SNIFF]
+@dataclass
+class _Long:
+    """A text file over the size limit, open, with its first bytes read: what is left is read in windows."""
+
+    fd: int
+    head: bytes
+    size: int  # its size when opened; bytes appended while it is read are not chased
+    grew: bool  # it was within the limit when listed
 
 
 def read_regular_file(absolute: str | Path, relative: str, max_size: int, report: SourceReport) -> bytes | None:
-    """The file's bytes, or None with the reason recorded: never blocks on a FIFO, never raises."""
+    """The file's bytes, or None with the reason recorded: never blocks on a FIFO, never raises.
+
+    A file over the size limit is skipped (`too-large`): the home stores are read whole or not at all."""
+    content = _read_text_file(absolute, relative, max_size, report)
+    if isinstance(content, _Long):
+        os.close(content.fd)
+        report.skip(relative, "too-large", "grew while being read" if content.grew else f"{content.size} bytes")
+        return None
+    return content
+
+
+def _read_text_file(absolute: str | Path, relative: str, max_size: int, report: SourceReport) -> bytes | _Long | None:
+    """The file's bytes, the open file when it is over `max_size`, or None with the reason recorded."""
     try:
         info = os.lstat(absolute)
         if not stat.S_ISREG(info.st_mode):
             report.skip(relative, "not-a-regular-file")
             return None
-        if info.st_size > max_size:
-            report.skip(relative, "too-large", f"{info.st_size} bytes")
-            return None
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(absolute, flags)
         try:
+            over = info.st_size > max_size
             # Sniff before reading the rest: a multi-gigabyte binary (a sparse disk image) is never loaded whole.
-            content = os.read(fd, min(BINARY_SNIFF, max_size + 1))
-            if b"\0" not in content:
+            content = os.read(fd, BINARY_SNIFF if over else min(BINARY_SNIFF, max_size + 1))
+            if looks_binary(content):
+                report.skip(relative, "binary")
+                return None
+            if not over:
                 content = _read_rest(fd, content, info.st_size, max_size + 1)
+            if len(content) > max_size or over:
+                size = max(os.fstat(fd).st_size, len(content))
+                opened, fd = _Long(fd, content, size, grew=not over), -1  # closed once its windows are read
+                return opened
         finally:
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
     except FileNotFoundError:
         report.skip(relative, "vanished")
         return None
     except OSError as error:
         report.skip(relative, "unreadable", _reason(error))
         return None
-    if len(content) > max_size:
-        report.skip(relative, "too-large", "grew while being read")
-        return None
-    if looks_binary(content):
-        report.skip(relative, "binary")
-        return None
     return content
+
+
+def _documents(
+    content: bytes | _Long, relative: str, reach: Reach, root: str, report: SourceReport
+) -> Iterator[Document]:
+    if isinstance(content, bytes):
+        yield Document(path=relative, content=content, reach=reach, root=root)
+        return
+    remaining = content.size - len(content.head)
+
+    def read(size: int) -> bytes:
+        nonlocal remaining
+        part = os.read(content.fd, min(size, remaining)) if remaining > 0 else b""
+        remaining -= len(part)
+        return part
+
+    try:
+        yield from read_in_windows(read, content.head, relative, reach, report, root)
+    except OSError as error:
+        report.skip(relative, "unreadable", _reason(error))
+    finally:
+        os.close(content.fd)
 
 
 def _read_rest(fd: int, head: bytes, size: int, limit: int) -> bytes:
