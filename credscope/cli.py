@@ -124,7 +124,8 @@ def scan(
     unknown_as: UnknownAsOption = None,
     min_confidence: MinConfidenceOption = None,
     max_file_size: Annotated[
-        Optional[int], typer.Option(min=1, help="Skip files larger than this many bytes (default 20 MiB).")
+        Optional[int],
+        typer.Option(min=1, help="Read larger files in windows, line by line, not whole (default 20 MiB)."),
     ] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
     config_file: ConfigOption = None,
