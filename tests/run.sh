@@ -29,4 +29,9 @@ export CREDSCOPE_NPM_PREFIX
 "$venv/bin/python" -m ruff check credscope tests
 "$venv/bin/python" -m ruff format --check credscope tests
 "$venv/bin/python" -m mypy
+# The package as it would be released: sdist and wheel built, their metadata checked as PyPI would.
+dist="$(mktemp -d)"
+trap 'rm -rf "$dist"' EXIT
+"$venv/bin/python" -m build --no-isolation --outdir "$dist" . >/dev/null
+"$venv/bin/python" -m twine check --strict "$dist"/*
 "$venv/bin/python" -m pytest "$@"

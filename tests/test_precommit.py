@@ -91,7 +91,8 @@ def test_real_commit_is_blocked_then_allowed(repo: Repo, hook_source: tuple[Path
         f"credscope: HIGH github personal-access-token {redact(secret)} [{fingerprint_of(secret)[:12]}] at app.py:2"
         in output
     )
-    assert "  fix: revoke this github personal-access-token (github.com/settings/tokens), remove it from app.py" in output
+    fix = "  fix: revoke this github personal-access-token (github.com/settings/tokens), remove it from app.py"
+    assert fix in output
     assert "credscope: commit blocked: 1 credential(s) in the staged changes (--fail-on any)" in output
     assert secret not in output
 
@@ -197,3 +198,34 @@ def test_hook_outside_a_repository(tmp_path: Path) -> None:
     result = run_cli("hook", cwd=tmp_path, env={**GIT_ENV, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert result.exit_code == 2
     assert result.stderr.startswith("credscope: git rev-parse: fatal: not a git repository")
+
+
+@pytest.mark.slow
+def test_try_repo_against_the_checkout_blocks_a_token_and_passes_a_clean_tree(repo: Repo, tmp_path: Path) -> None:
+    """docs/pre-commit.md's first step, as written: `pre-commit try-repo <this checkout> credscope`."""
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    env.pop("CI", None)
+    repo.write("README.md", "project\n")
+    repo.commit("initial", "README.md")
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(CHECKOUT), "credscope", "--all-files"],
+            cwd=repo.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+
+    clean = try_repo()
+    assert clean.returncode == 0, clean.stdout[-3000:] + clean.stderr[-3000:]
+    secret = token("{{github:ghp}}")
+    repo.write("deploy.sh", f"export GH_TOKEN={secret}\n")
+    repo.git("add", "deploy.sh")
+    blocked = try_repo()
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode == 1, output[-3000:]
+    assert f"github personal-access-token {redact(secret)} [{fingerprint_of(secret)[:12]}] at deploy.sh:1" in output
+    assert secret not in output
