@@ -191,7 +191,28 @@ def test_values_have_random_looking_entropy(template: str) -> None:
 
 def test_every_generator_is_exercised() -> None:
     names = {re.match(r"\{\{([\w-]+)", t).group(1) for t in FORMATS}  # type: ignore[union-attr]
-    assert names | {"pem", "gcp-service-account"} == set(GENERATORS)
+    assert names | {"pem", "gcp-service-account", "random"} == set(GENERATORS)
+
+
+@pytest.mark.parametrize(
+    ("template", "shape"),
+    [
+        ("{{random:alnum:32}}", r"[A-Za-z0-9]{32}"),
+        ("xkeysib-{{random:hex:64}}-{{random:alnum:16}}", r"xkeysib-[0-9a-f]{64}-[A-Za-z0-9]{16}"),
+        ("{{random:base32:16}}", r"[A-Z2-7]{16}"),
+        ("{{random:digits:10}}", r"[0-9]{10}"),
+        ("{{random:base58:44}}", r"[1-9A-HJ-NP-Za-km-z]{44}"),
+    ],
+)
+def test_random_characters_of_a_named_alphabet(template: str, shape: str) -> None:
+    values = [expand(template).text for _ in range(50)]
+    assert all(re.fullmatch(shape, value) for value in values), values[:3]
+    assert len(set(values)) == 50
+
+
+def test_an_unknown_alphabet_is_refused() -> None:
+    with pytest.raises(ValueError, match="random: unknown alphabet 'emoji'"):
+        expand("{{random:emoji:10}}")
 
 
 @pytest.mark.parametrize("kind", sorted(PEM_HEADERS))

@@ -7,6 +7,7 @@ committed. Output is a live-looking secret: never write it to a tracked file.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -877,6 +878,37 @@ def gen_gcp_service_account(rng: random.Random, arg: str | None) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+_ALPHABETS = {
+    "alnum": _ALNUM,
+    "lower-alnum": _LOWER_ALNUM,
+    "upper-alnum": string.ascii_uppercase + string.digits,
+    "hex": _HEX,
+    "HEX": _HEX.upper(),
+    "lower": string.ascii_lowercase,
+    "upper": string.ascii_uppercase,
+    "digits": string.digits,
+    "base64": _ALNUM + "+/",
+    "base64url": _URLSAFE,
+    "base32": string.ascii_uppercase + "234567",
+    "base58": "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz",
+}
+
+
+def gen_random(rng: random.Random, arg: str | None) -> str:
+    """``{{random:ALPHABET:LENGTH}}``: random characters of a named alphabet (alnum, lower-alnum, upper-alnum, hex,
+    HEX, lower, upper, digits, base64, base64url, base32, base58), of high entropy. A provider's fixed prefix or
+    separators are written around it in the template: ``xkeysib-{{random:hex:64}}-{{random:alnum:16}}``."""
+    alphabet_name, _, length_text = (arg or "alnum:32").partition(":")
+    if alphabet_name not in _ALPHABETS:
+        raise ValueError(f"random: unknown alphabet {alphabet_name!r} (one of {', '.join(_ALPHABETS)})")
+    length = int(length_text or "32")
+    alphabet = _ALPHABETS[alphabet_name]
+    floor = 3.0 if len(alphabet) > 16 and length >= 16 else 2.5
+    if length < 12 or len(alphabet) <= 10:
+        return _chars(rng, alphabet, length)
+    return _high_entropy(lambda: _chars(rng, alphabet, length), floor=floor)
+
+
 # --- registry and template expansion --------------------------------------------------------------------------
 
 GENERATORS: dict[str, Generator] = {
@@ -920,7 +952,27 @@ GENERATORS: dict[str, Generator] = {
     "datadog": gen_datadog,
     "azure-storage": gen_azure_storage,
     "gcp-service-account": gen_gcp_service_account,
+    "random": gen_random,
 }
+
+
+@functools.cache
+def generators() -> dict[str, Generator]:
+    """Every generator: the ones above and each `GENERATORS` dict of a module in credscope/testing/generators/
+    (a provider whose format needs code, a checksum say, adds a module there without touching this file)."""
+    import importlib  # noqa: PLC0415
+    import pkgutil  # noqa: PLC0415
+
+    from credscope.testing import generators as package  # noqa: PLC0415
+
+    found = dict(GENERATORS)
+    for module in pkgutil.iter_modules(package.__path__):
+        extra: dict[str, Generator] = importlib.import_module(f"{package.__name__}.{module.name}").GENERATORS
+        clash = set(extra) & set(found)
+        if clash:
+            raise ValueError(f"generators/{module.name}.py redefines {sorted(clash)}")
+        found.update(extra)
+    return found
 
 
 # A placeholder opens with "{{" directly followed by a generator-style name, so template syntax that examples
@@ -972,7 +1024,7 @@ def expand(template: str, rng: random.Random | None = None) -> Expansion:
                 raise ValueError(f"{{{{ref:{arg}}}}} refers to value {index}, but only {len(values)} generated so far")
             pieces.append(values[index])
         else:
-            generator = GENERATORS.get(name)
+            generator = generators().get(name)
             if generator is None:
                 raise ValueError(f"unknown generator {name!r} in template")
             value = generator(source, arg)
