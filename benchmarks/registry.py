@@ -150,8 +150,12 @@ def resolve(spec: str, cache: Path) -> Package:
     registry, _, rest = spec.partition(":")
     if registry == "pypi":
         name, _, version = rest.partition("==")
-        info = _json(f"https://pypi.org/pypi/{name}/{version + '/' if version else ''}json")
-        files = info["urls"]
+        info = _json(f"https://pypi.org/pypi/{name}/json")  # one address every PyPI mirror answers
+        releases = info["releases"]
+        assert isinstance(releases, dict)
+        if version and version not in releases:
+            raise RegistryError(f"{spec}: PyPI has no version {version}")
+        files = releases[version] if version else info["urls"]
         assert isinstance(files, list)
         sdists = [f for f in files if f["packagetype"] == "sdist" and f["filename"].endswith(".tar.gz")]
         if not sdists:
@@ -159,7 +163,7 @@ def resolve(spec: str, cache: Path) -> Package:
         meta = info["info"]
         assert isinstance(meta, dict)
         url = pypi_file_url(sdists[0]["url"])
-        return Package("pypi", meta["name"], meta["version"], url, sdists[0]["digests"]["sha256"])
+        return Package("pypi", meta["name"], version or meta["version"], url, sdists[0]["digests"]["sha256"])
     if registry == "npm":
         at = rest.find("@", 1)  # a scope starts with '@'
         name, version = (rest[:at], rest[at + 1 :]) if at > 0 else (rest, "latest")
