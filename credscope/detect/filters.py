@@ -21,6 +21,7 @@ from credscope.detect import heuristics
 from credscope.detect.checksums import VALIDATORS
 from credscope.detect.decoding import decode_jwt_part
 from credscope.detect.entropy import shannon
+from credscope.detect.public_ids import public_identifier
 
 GENERIC_PROVIDER = "generic"
 
@@ -299,9 +300,19 @@ _PUBLIC_WORDS = frozenset({"public", "pub", "pubkey", "publickey", "cert", "cert
 def public_material(ctx: FilterContext) -> str | None:
     if _PUBLIC.search(ctx.secret):
         return "public key or certificate"
-    if ctx.provider == GENERIC_PROVIDER and ctx.name and _words(ctx.name) & _PUBLIC_WORDS:
-        return "public key or certificate"
+    if ctx.provider == GENERIC_PROVIDER and ctx.name:
+        words = _words(ctx.name)
+        if words & _PUBLIC_WORDS:
+            return "public key or certificate"
+        # Algolia's search-only key is meant for browser code; its admin and write keys are not.
+        if "algolia" in words and words & {"search", "searchonly"} and not words & {"admin", "write", "private"}:
+            return "Algolia search-only key (public by design)"
     return None
+
+
+def public_id(ctx: FilterContext) -> str | None:
+    """Blockchain addresses, age and Nostr public keys, OAuth client ids, Mapbox public tokens: by format."""
+    return public_identifier(ctx.secret)
 
 
 _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*;base64,\s*$")
@@ -491,6 +502,7 @@ FILTERS: tuple[Filter, ...] = (
     lockfile_hash,
     hash_constant,
     public_material,
+    public_id,
     data_uri,
     identifier_name,
     not_a_literal,

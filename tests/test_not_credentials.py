@@ -1,0 +1,244 @@
+"""Values that are not credentials, from real-looking files: words and UI labels in any language, translation
+files, values that restate their own name, and identifiers public by design. Each kind comes with its
+adversary: the real credential of the same shape or in the same file is still reported.
+
+Every token-shaped value is generated at run time (credscope.testing.generate, or random bytes encoded here),
+so this file holds no realistic secret. The literal blockchain addresses are published test vectors.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import secrets
+import string
+
+import pytest
+
+from credscope.catalogue import load_catalogue
+from credscope.detect.engine import Detector
+from credscope.detect.filters import FILTERS, FilterContext, why_not_a_secret
+from credscope.detect.public_ids import bech32_public, eip55, is_base58check_address, is_ethereum_address, keccak256
+from credscope.model import Document, Reach
+from credscope.testing.generate import expand
+
+GENERIC = "generic"
+DETECTOR = Detector(load_catalogue())
+
+# --- helpers that build public and private values of each chain at run time ------------------------------------
+
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def base58check(payload: bytes) -> str:
+    raw = payload + hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+    number, text = int.from_bytes(raw, "big"), ""
+    while number:
+        number, digit = divmod(number, 58)
+        text = _BASE58[digit] + text
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + text
+
+
+def p2pkh_address() -> str:
+    return base58check(b"\x00" + secrets.token_bytes(20))
+
+
+def wif_private_key() -> str:
+    """A Bitcoin private key in Wallet Import Format (compressed): Base58Check like an address, 38 bytes."""
+    return base58check(b"\x80" + secrets.token_bytes(32) + b"\x01")
+
+
+def evm_address() -> str:
+    return eip55("0x" + secrets.token_hex(20))
+
+
+def evm_private_key() -> str:
+    return "0x" + secrets.token_hex(32)
+
+
+def age_secret_key() -> str:
+    return "AGE-SECRET-KEY-1" + "".join(secrets.choice(_BECH32) for _ in range(58)).upper()
+
+
+def google_client_id() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    body = "".join(secrets.choice(alphabet) for _ in range(32))
+    return f"{secrets.randbelow(9 * 10**11) + 10**11}-{body}.apps.googleusercontent.com"
+
+
+def mapbox_token(prefix: str) -> str:
+    """`pk.` (public) or `sk.` (secret) + base64url JSON naming the account + `.` + a signature."""
+    claims = json.dumps({"u": "shop-maps", "a": secrets.token_hex(12)}, separators=(",", ":")).encode()
+    body = base64.urlsafe_b64encode(claims).decode().rstrip("=")
+    return f"{prefix}.{body}.{secrets.token_urlsafe(16)[:22]}"
+
+
+def gen(template: str) -> str:
+    return expand(template, random.Random()).text
+
+
+def why(value: str, name: str | None, path: str, provider: str = GENERIC) -> str | None:
+    line = f'{name} = "{value}"' if name else value
+    return why_not_a_secret(FilterContext(value, line, name, path, f"{provider}-rule", provider), FILTERS)
+
+
+def found(path: str, text: str) -> list[tuple[str, str, str, int]]:
+    document = Document(path=path, content=text.encode(), reach=Reach.FILE)
+    return [(c.rule, c.provider, c.kind, c.location.line) for c in DETECTOR.detect(document)]
+
+
+# --- 3. identifiers public by design -------------------------------------------------------------------------
+
+ADDRESS = "blockchain address (public)"
+
+
+def test_keccak256_and_eip55_against_published_vectors() -> None:
+    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    # EIP-55's own examples
+    for address in (
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+        "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+    ):
+        assert eip55(address.lower()) == address
+        assert is_ethereum_address(address)
+    assert not is_ethereum_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")  # one case flipped
+
+
+def test_base58check_and_bech32_against_published_addresses() -> None:
+    assert is_base58check_address("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")  # Bitcoin wiki, P2PKH
+    assert is_base58check_address("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy")  # Bitcoin wiki, P2SH
+    assert not is_base58check_address("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3")
+    assert bech32_public("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq") == ADDRESS
+    assert bech32_public("BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ") == ADDRESS
+    assert bech32_public("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdp") is None  # checksum broken
+    recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"  # age's README
+    assert bech32_public(recipient) == "public key (age recipient)"
+
+
+def _flip_case(address: str) -> str:
+    """The same address with one letter's case flipped: no longer its EIP-55 checksum."""
+    index = next(i for i, c in enumerate(address) if i > 1 and c.isalpha())
+    return address[:index] + address[index].swapcase() + address[index + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "provider", "expected"),
+    [
+        (evm_address, "TOKEN_CONTRACT", GENERIC, ADDRESS),
+        (lambda: evm_address().lower(), "tokenAddress", GENERIC, ADDRESS),
+        (lambda: evm_address().upper().replace("0X", "0x"), "token", GENERIC, ADDRESS),
+        (p2pkh_address, "donation_secret", GENERIC, ADDRESS),
+        (lambda: base58check(b"\x05" + secrets.token_bytes(20)), "treasury_token", GENERIC, ADDRESS),
+        (google_client_id, "GOOGLE_AUTH_KEY", GENERIC, "OAuth client id (public by design)"),
+        (lambda: mapbox_token("pk"), "MAPBOX_ACCESS_TOKEN", GENERIC, "Mapbox public token (public by design)"),
+        (
+            lambda: secrets.token_hex(16),
+            "ALGOLIA_SEARCH_API_KEY",
+            GENERIC,
+            "Algolia search-only key (public by design)",
+        ),
+        # the adversary: private keys of the same chains and secret tokens of the same services
+        (lambda: _flip_case(evm_address()), "token", GENERIC, None),
+        (evm_private_key, "DEPLOYER_PRIVATE_KEY", GENERIC, None),
+        (wif_private_key, "BTC_PRIVATE_KEY", GENERIC, None),
+        (age_secret_key, "SOPS_AGE_SECRET_KEY", GENERIC, None),
+        (lambda: mapbox_token("sk"), "MAPBOX_SECRET_TOKEN", GENERIC, None),
+        (lambda: secrets.token_hex(16), "ALGOLIA_ADMIN_API_KEY", GENERIC, None),
+        (lambda: secrets.token_hex(16), "ALGOLIA_API_KEY", GENERIC, None),
+        (lambda: "AIza" + secrets.token_urlsafe(26)[:35], "FIREBASE_API_KEY", GENERIC, None),
+    ],
+)
+def test_public_identifiers(make: object, name: str, provider: str, expected: str | None) -> None:
+    assert callable(make)
+    for _ in range(20):
+        value = make()
+        assert why(value, name, "src/config.ts", provider) == expected, value[:6]
+
+
+def test_contract_addresses_beside_a_deployer_key() -> None:
+    """A dApp's config: the token and contract addresses are public, the deployer's private key is not."""
+    key = evm_private_key()
+    text = (
+        f'export const TOKEN_ADDRESS = "{evm_address()}";\n'
+        f'export const tokens = {{ dai: {{ token: "{evm_address().lower()}", decimals: 18 }} }};\n'
+        f'export const treasury = {{ token: "{p2pkh_address()}" }};\n'
+        f'export const DEPLOYER_PRIVATE_KEY = "{key}";\n'
+    )
+    assert found("src/config/contracts.ts", text) == [("generic-secret-quoted", GENERIC, "secret", 4)]
+
+
+def test_front_end_environment_keeps_what_is_secret() -> None:
+    """Public-by-design values go; what the same services keep private, and Google API keys, stay."""
+    firebase = "AIza" + secrets.token_urlsafe(26)[:35]
+    lines = [
+        f"GOOGLE_AUTH_KEY={google_client_id()}",
+        f"MAPBOX_ACCESS_TOKEN={mapbox_token('pk')}",
+        f"MAPBOX_SECRET_TOKEN={mapbox_token('sk')}",
+        f"ALGOLIA_SEARCH_API_KEY={secrets.token_hex(16)}",
+        f"ALGOLIA_ADMIN_API_KEY={secrets.token_hex(16)}",
+        "SOPS_AGE_RECIPIENT_KEY=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+        f"SOPS_AGE_SECRET_KEY={age_secret_key()}",
+        f"FIREBASE_API_KEY={firebase}",
+        f"STRIPE_PUBLISHABLE_KEY={gen('{{stripe:pk_live}}')}",
+    ]
+    assert found(".env.production", "\n".join(lines) + "\n") == [
+        ("generic-secret-unquoted", GENERIC, "token", 3),
+        ("generic-secret-unquoted", GENERIC, "api-key", 5),
+        ("generic-secret-unquoted", GENERIC, "secret", 7),
+        ("generic-secret-unquoted", GENERIC, "api-key", 8),
+        # Stripe's publishable key is reported as its own public kind (the catalogue's choice: it shows
+        # the keys beside it in context, and scope says it can only create tokens)
+        ("stripe-publishable-key-live", "stripe", "publishable-key-live", 9),
+    ]
+
+
+# --- recall: real values under every kind of name are still found ---------------------------------------------
+
+_NAMES = str.split(
+    "SMTP_PASSWORD DB_PASSWORD db_password password adminPassword NEW_PASSWORD UPDATED_TOKEN API_KEY apiKey "
+    "SECRET_KEY client_secret JWT_SECRET LABEL_PASSWORD TWO_FA_TOKEN MAIL_PASSWORD REDIS_PASSWORD stripe_secret "
+    "session_secret webhook_secret ACCESS_TOKEN refresh_token AUTH_TOKEN PRIVATE_KEY MAPBOX_ACCESS_TOKEN "
+    "WALLET_SECRET ETH_PRIVATE_KEY default_password old_password wrong_password POSTGRES_PASSWORD "
+    "ALGOLIA_API_KEY translation_api_key"
+)
+_TEMPLATES = (
+    "{{password}}",
+    "{{password:16}}",
+    "{{password:32}}",
+    "{{aws-secret}}",
+    "{{twilio:key-secret}}",
+    "{{uuid4}}",
+    "{{datadog}}",
+)
+# (path, line): every generic rule's form, in ordinary files and in code beside translations (`i18n/setup.ts`
+# may call a translation service with its key; only locale-named files there are translations).
+_FORMS = (
+    (".env", "{name}={value}"),
+    ("config/settings.py", '{name} = "{value}"'),
+    ("config/app.json", '  "{name}": "{value}",'),
+    ("config/app.yml", '{name}: "{value}"'),
+    ("src/app.ts", 'const {name} = "{value}";'),
+    ("app/i18n/setup.ts", 'const {name} = "{value}";'),
+    ("src/lang/client.py", '{name} = "{value}"'),
+    ("deploy/values.yaml", "{name}: {value}"),
+)
+
+
+def test_two_thousand_generated_secrets_under_varied_names_are_all_found() -> None:
+    """Property: the not-a-credential filters drop none of 2,000 generated passwords and tokens."""
+    rng = random.Random(20240615)
+    missed = []
+    for _ in range(2000):
+        name, template = rng.choice(_NAMES), rng.choice(_TEMPLATES)
+        path, form = rng.choice(_FORMS)
+        value = expand(template, rng).text
+        document = Document(path=path, content=form.format(name=name, value=value).encode(), reach=Reach.FILE)
+        hits = [(c.provider, c.location.line) for c in DETECTOR.detect(document) if c.secret == value]
+        if hits != [(GENERIC, 1)]:
+            missed.append((template, name, path, value[:3]))
+    assert missed == []
