@@ -20,6 +20,7 @@ import pytest
 from credscope.catalogue import load_catalogue
 from credscope.detect.engine import Detector
 from credscope.detect.filters import FILTERS, FilterContext, why_not_a_secret
+from credscope.detect.language import translation_file
 from credscope.detect.public_ids import bech32_public, eip55, is_base58check_address, is_ethereum_address, keccak256
 from credscope.model import Document, Reach
 from credscope.testing.generate import expand
@@ -88,6 +89,156 @@ def why(value: str, name: str | None, path: str, provider: str = GENERIC) -> str
 def found(path: str, text: str) -> list[tuple[str, str, str, int]]:
     document = Document(path=path, content=text.encode(), reach=Reach.FILE)
     return [(c.rule, c.provider, c.kind, c.location.line) for c in DETECTOR.detect(document)]
+
+
+# --- 1. words and labels in any language ------------------------------------------------------------------------
+
+WORD = "a single word, not a random secret"
+LABEL = "a label naming a credential, not a secret"
+PROSE = "natural-language text, not a secret"
+
+# (value, name, path, reason): labels as UI libraries ship them (AWS Amplify UI, Clerk, Payload, Strapi,
+# Directus and Medusa translations were all reported as passwords and API keys).
+LABELS = [
+    ("Contrasenya", "LABEL_PASSWORD", "src/app/login/login.component.ts", WORD),
+    ("Wachtwoord", "password", "dist/esm/index.mjs", WORD),
+    ("Contraseña", "password", "dist/index.js", WORD),
+    ("Lösenord", "password", "dist/index.js", WORD),
+    ("Lykilorð", "password", "dist/index.js", WORD),
+    ("Adgangskode", "password", "dist/assets/da-DK-XOvFZJan.js", WORD),
+    ("Slaptažodis", "password", "dist/index.js", WORD),
+    ("Tvåfaktorsautentisering", "twoFactorSecret", "dist/assets/sv-SE-HNTaI_V_.js", WORD),
+    ("2FA-token", "token", "src/components/LoginForm.tsx", WORD),
+    ("API-Schlüssel", "apiKey", "dist/app.js", WORD),
+    ("API-nøgle", "apiKey", "dist/app.js", WORD),
+    ("API-sleutel", "apiKey", "dist/app.js", WORD),
+    ("Passwort:", "password", "src/Login.vue", WORD),
+    ("variable-2", "token", "dist/assets/handlebars-Cd3HKujf.js", WORD),  # CodeMirror's token classes
+    ("Mot de passe", "password", "src/Login.vue", LABEL),
+    ("Passwort vergessen?", "forgotPassword", "src/Login.vue", LABEL),
+    ("Forgot password?", "forgotPassword", "src/Login.vue", LABEL),
+    ("Mot_de_passe", "password", "src/Login.vue", LABEL),
+    ("Jeton_d'accès", "accessToken", "src/Login.vue", LABEL),
+    ("Введите пароль", "password", "src/Login.vue", PROSE),
+    ("Новыйпароль", "password", "src/Login.vue", PROSE),
+    ("パスワードを入力してください", "password", "src/Login.vue", PROSE),
+    ("Eメールまたはパスワードが間違っています", "secret", "dist/app.js", PROSE),
+    ("请输入您的登录密码", "password", "src/Login.vue", PROSE),
+    ("2FA（双因素身份验证）", "twoFactorSecret", "dist/assets/zh-CN-COTOiqDf.js", PROSE),
+    # the adversary: people's passwords that hold a word, and random values shaped almost like one
+    ("Contraseña123", "password", "src/db.ts", None),
+    ("Wachtwoord-7x!Q", "password", "src/db.ts", None),
+    ("correct-horse-battery-staple", "passphrase", ".env", None),
+    ("reunion-stabilize-clubhouse", "password", ".env", None),
+    ("8HPKX-Xfsdby", "SMTP_PASSWORD", "config/app.json", None),  # a draft of the word filter dropped these
+    ("R7-el_41", "db_password", "src/db.ts", None),
+    ("T1RKS-Hw", "MAPBOX_ACCESS_TOKEN", ".env", None),
+]
+
+
+@pytest.mark.parametrize(("value", "name", "path", "expected"), LABELS)
+def test_words_and_labels(value: str, name: str, path: str, expected: str | None) -> None:
+    assert why(value, name, path) == expected
+
+
+def test_words_are_judged_for_the_generic_provider_only() -> None:
+    """A provider's own format is trusted over "looks like a word"."""
+    assert why("Wachtwoord", "token", "src/Login.vue", provider="github") is None
+
+
+# --- translation files ------------------------------------------------------------------------------------------
+
+TRANSLATION_PATHS = [
+    ("config/locales/nl.yml", True),  # Rails
+    ("config/locales/devise.de.yml", True),
+    ("locale/es/LC_MESSAGES/django.po", True),  # gettext
+    ("po/fr.pot", True),
+    ("src/assets/i18n/ca.json", True),  # Angular, ngx-translate
+    ("src/locale/messages.de.xlf", True),
+    ("public/locales/de/common.json", True),  # i18next
+    ("src/locales/de.js", True),  # vue-i18n
+    ("resources/lang/de/auth.php", True),  # Laravel
+    ("lang/pt_BR.json", True),
+    ("_locales/sv/messages.json", True),  # browser extensions
+    ("lib/l10n/app_nl.arb", True),  # Flutter
+    ("app/src/main/res/values-de/strings.xml", True),  # Android, localised
+    ("app/src/main/res/values-pt-rBR/strings.xml", True),
+    ("MyApp/nl.lproj/Localizable.strings", True),  # iOS
+    ("src/main/resources/messages_de.properties", True),  # Java resource bundles
+    ("src/main/resources/LoginBundle_fr_FR.properties", True),
+    ("translations/messages.fr.yaml", True),  # Symfony
+    ("messages.de.json", True),
+    ("dist/ca-ES.js", True),
+    ("dist/admin/src/translations/ca.json.js", True),
+    # not translations: the default Android values hold google-services' API key, `es.yml` is Elasticsearch's
+    # config, a translation directory's code may call a translation service with its key
+    ("app/src/main/res/values/strings.xml", False),
+    ("config/es.yml", False),
+    ("deploy/de.json", False),
+    ("src/i18n/index.ts", False),
+    ("src/i18n/config.json", False),
+    ("locales/.env", False),
+    ("src/lang/compiler.py", False),
+    ("src/main/resources/db_it.properties", False),
+    ("config/user_id.json", False),
+    ("src/app.ts", False),
+    (".env", False),
+]
+
+
+@pytest.mark.parametrize(("path", "expected"), TRANSLATION_PATHS)
+def test_translation_files(path: str, expected: bool) -> None:
+    assert translation_file(path) is expected
+
+
+def test_rails_locale_keeps_only_a_real_token() -> None:
+    """Generic findings in a translation file go; a provider's token pasted into one is still reported."""
+    github = gen("{{github:ghp}}")
+    text = (
+        "nl:\n"
+        "  activerecord:\n"
+        "    attributes:\n"
+        "      user:\n"
+        "        password: Wachtwoord\n"
+        "        api_token: Toegangssleutel\n"
+        "        reset_password_token: Herstelcode\n"
+        "  integrations:\n"
+        f"    github_token: {github}\n"
+    )
+    assert found("config/locales/nl.yml", text) == [("github-pat-classic", "github", "personal-access-token", 9)]
+
+
+def test_angular_translation_keeps_only_a_real_stripe_key() -> None:
+    stripe = gen("{{stripe:sk_live}}")
+    text = (
+        "{\n"
+        '  "LABEL_USERNAME": "Usuari",\n'
+        '  "LABEL_PASSWORD": "Contrasenya",\n'
+        '  "LABEL_TOKEN": "2FA-token",\n'
+        '  "LABEL_API_KEY": "Clau_API_secreta",\n'
+        f'  "PAYMENTS_SECRET_KEY": "{stripe}"\n'
+        "}\n"
+    )
+    assert found("src/assets/i18n/ca.json", text) == [("stripe-secret-key-live", "stripe", "secret-key-live", 6)]
+
+
+def test_java_bundle_and_flutter_arb_hold_no_credentials() -> None:
+    bundle = "account.password=Wachtwoord1\nsecurity.api.token=Sicherheitstoken\nlogin.secret=Geheimnis_42\n"
+    assert found("src/main/resources/messages_de.properties", bundle) == []
+    arb = '{\n  "password": "Wachtwoord",\n  "apiKey": "API-sleutel",\n  "@password": {"description": "label"}\n}\n'
+    assert found("lib/l10n/app_nl.arb", arb) == []
+
+
+def test_bundled_translations_outside_any_translation_path() -> None:
+    """Build output (`dist/index.js`) has no telling path: the values themselves are words."""
+    api_key = gen("{{password:32}}")
+    text = (
+        'var nl={Password:"Wachtwoord",password:"Wachtwoord",apiKey:"API-sleutel"};\n'
+        'var sv={password:"Lösenord",apiKey:"API-nyckel",secret:"Tvåfaktorsautentisering"};\n'
+        'var ja={secret:"Eメールまたはパスワードが間違っています"};\n'
+        f'var client={{apiKey:"{api_key}"}};\n'
+    )
+    assert found("dist/index.js", text) == [("generic-secret-quoted", GENERIC, "api-key", 4)]
 
 
 # --- 3. identifiers public by design -------------------------------------------------------------------------

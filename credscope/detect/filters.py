@@ -21,6 +21,7 @@ from credscope.detect import heuristics
 from credscope.detect.checksums import VALIDATORS
 from credscope.detect.decoding import decode_jwt_part
 from credscope.detect.entropy import shannon
+from credscope.detect.language import natural_language, translation_file
 from credscope.detect.public_ids import public_identifier
 
 GENERIC_PROVIDER = "generic"
@@ -327,6 +328,19 @@ def data_uri(ctx: FilterContext) -> str | None:
 
 # --- generic rules only: the name is all they have -----------------------------------------------------------
 
+
+def translation(ctx: FilterContext) -> str | None:
+    """A translation file holds labels (`"password": "Wachtwoord"`); a provider's own format is still reported."""
+    if ctx.provider == GENERIC_PROVIDER and translation_file(ctx.path):
+        return "translation file (UI labels, not credentials)"
+    return None
+
+
+def words_not_secrets(ctx: FilterContext) -> str | None:
+    """A word, a UI label or a sentence in any language where a secret was expected."""
+    return natural_language(ctx.secret) if ctx.provider == GENERIC_PROVIDER else None
+
+
 _SECRET_WORDS = _wordset(
     "password passwd pwd passphrase pass secret secrets token key apikey credential credentials auth"
 )
@@ -402,8 +416,6 @@ def not_a_literal(ctx: FilterContext) -> str | None:
         return "path to a file"
     if _CODE.search(secret) or heuristics.is_templated_secret(secret):
         return "code or identifier, not a literal"
-    if re.fullmatch(r"[a-z]{1,20}", secret):
-        return "a single word, not a random secret"
     if secret.isdigit() or heuristics.is_not_alphanumeric_string(secret):
         return "no letters: a number or punctuation"
     if heuristics.is_swagger_file(ctx.path) or _API_EXAMPLES.search(ctx.path):
@@ -504,7 +516,9 @@ FILTERS: tuple[Filter, ...] = (
     public_material,
     public_id,
     data_uri,
+    translation,
     identifier_name,
+    words_not_secrets,
     not_a_literal,
     not_a_credential_token,
     failed_checksum,
