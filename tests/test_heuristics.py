@@ -88,6 +88,9 @@ _NAMES = [
     "csrf_token",
     "secretsmanager",
     "prod_db_password",
+    "SMTP_PASSWORD",
+    "updated_token",
+    "ALGOLIA_SEARCH_API_KEY",
     "test",
     "cert",
 ]
@@ -104,6 +107,11 @@ secrets_ = st.one_of(
             "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef",
             "0123456789abcdef0123",
             "${SECRET}",
+            "updated-token",
+            "dbpassword123",
+            "smtp-password-2",
+            "Wachtwoord",
+            "2FA-token",
         ]
     ),
 )
@@ -114,7 +122,16 @@ secrets_ = st.one_of(
     secret=st.one_of(secrets_, st.sampled_from(_GENERATED).map(lambda t: expand(t).text)),
     name=st.one_of(st.sampled_from(_NAMES), st.text(alphabet=string.ascii_letters + "_.", min_size=1, max_size=20)),
     provider=st.sampled_from(["generic", "github", "aws"]),
-    path=st.sampled_from(["app.py", "yarn.lock", "docs/swagger.json", "botocore/data/s3/examples-1.json", ".env"]),
+    path=st.sampled_from(
+        [
+            "app.py",
+            "yarn.lock",
+            "docs/swagger.json",
+            "botocore/data/s3/examples-1.json",
+            ".env",
+            "config/locales/nl.yml",
+        ]
+    ),
     prefix=st.sampled_from(["", "commit ", "sha256-", "data:image/png;base64,", "x = "]),
 )
 def test_every_filter_is_monotone_in_the_name(secret: str, name: str, provider: str, path: str, prefix: str) -> None:

@@ -241,6 +241,125 @@ def test_bundled_translations_outside_any_translation_path() -> None:
     assert found("dist/index.js", text) == [("generic-secret-quoted", GENERIC, "api-key", 4)]
 
 
+# --- 2. values that restate their own name ------------------------------------------------------------------------
+
+RESTATES = "the value restates its name"
+CREDENTIAL_WORDS = "words naming a credential, not a secret"
+
+RESTATED = [
+    ("updated-token", "token", "config/settings.json", RESTATES),
+    ("updated-token", None, "config/settings.json", CREDENTIAL_WORDS),
+    ("dbpassword123", "db_password", "config/database.yml", RESTATES),
+    ("wrong-password", "password", "tests/test_auth.py", RESTATES),
+    ("bad-password", "password", "wagtail/admin/tests/test_views.py", RESTATES),
+    ("set-password", "token", "django/contrib/auth/views.py", CREDENTIAL_WORDS),
+    ("pg-password-1", "PGPASSWORD", ".env", CREDENTIAL_WORDS),
+    ("updatedSmtpPassword2", "SMTP_PASSWORD", ".env", RESTATES),
+    ("n8n-token-exchange", "TOKEN_EXCHANGE_ISSUER", "dist/modules/token-exchange/token-exchange.types.js", RESTATES),
+    ("oauth2_jwt_secret", "DATA_JWT_SECRET", "homeassistant/helpers/config_entry_oauth2_flow.py", RESTATES),
+    ("authentication-key", "TYPE_AUTHKEY", "nautobot/extras/choices.py", CREDENTIAL_WORDS),
+    # already recognised before, kept in the table as the issue's examples
+    ("smtp-password", "SMTP_PASSWORD", ".env", "test or default value"),
+    ("your-secure-password", "password", "config/settings.json", "placeholder"),
+    ("api-key-value", "API_KEY", ".env", "test or default value"),
+    # the adversary: a word that is neither the name, filler nor a credential word keeps the value
+    ("horse-battery-password", "password", ".env", None),
+    ("smtp-Q7xL.mv2-password", "SMTP_PASSWORD", ".env", None),
+    ("2FA-Kq9-xR4-token", "token", ".env", None),
+]
+
+
+@pytest.mark.parametrize(("value", "name", "path", "expected"), RESTATED)
+def test_values_that_restate_their_name(value: str, name: str | None, path: str, expected: str | None) -> None:
+    assert why(value, name, path) == expected
+
+
+def test_dotenv_with_restated_values_keeps_the_real_password() -> None:
+    password = gen("{{password}}")
+    text = (
+        "SMTP_HOST=smtp.internal.example.net\n"
+        "SMTP_PASSWORD=smtp-password\n"
+        "API_KEY=api-key-value\n"
+        "REDIS_PASSWORD=redis_password_1\n"
+        f"DB_PASSWORD={password}\n"
+    )
+    assert found(".env", text) == [("generic-secret-unquoted", GENERIC, "password", 5)]
+
+
+def test_json_and_yaml_settings_with_restated_values() -> None:
+    password = gen("{{password:24}}")
+    settings = (
+        "{\n"
+        '  "auth": {\n'
+        '    "token": "updated-token",\n'
+        '    "refresh_token": "new-refresh-token",\n'
+        '    "password": "your-secure-password"\n'
+        "  },\n"
+        f'  "smtp": {{"password": "{password}"}}\n'
+        "}\n"
+    )
+    assert found("config/settings.json", settings) == [("generic-secret-quoted", GENERIC, "password", 7)]
+    database = "default:\n  adapter: postgresql\n  db_password: dbpassword123\n  admin_password: AdminPassword123\n"
+    assert found("config/database.yml", database) == []
+
+
+def test_login_test_with_a_wrong_password() -> None:
+    text = (
+        "def test_login_rejects_a_wrong_password(client):\n"
+        '    response = client.post("/login", data={"username": "ana", "password": "wrong-password"})\n'
+        "    assert response.status_code == 401\n"
+    )
+    assert found("tests/test_login.py", text) == []
+
+
+# --- found in real packages: class names, web API keywords, template paths, stored hashes, rate limits ----------
+
+ROUTE = "a URL path, route or role name, not a secret"
+FOUND_IN_PACKAGES = [
+    (
+        "amplify-field__show-password",
+        "password",
+        "dist/esm/types/primitives/componentClassName.mjs",
+        "code or identifier, not a literal",
+    ),
+    (
+        "same-origin",
+        "credentials",
+        "admin/static/js/sidebar.js",
+        "a keyword of a web API (fetch credentials mode), not a secret",
+    ),
+    ("tests/custom_page_password_required.html", "password", "tests/test_page_privacy.py", "path to a file"),
+    (
+        "md5$seasalt$1e9bf2bf5606aa5c39852cc30f0f6f22",
+        "password",
+        "test/customuser/fixtures/test.json",
+        "password hash, not the password",
+    ),
+    (
+        "pbkdf2_sha256$600000$Xk2jq3$Zm9vYmFyYmF6cXV4Zm9vYmFy",
+        "password",
+        "fixtures/users.json",
+        "password hash, not the password",
+    ),
+    ("20/m/ip,5/m/key", "reset_password", "allauth/account/app_settings.py", "a rate limit, not a secret"),
+    ("/account/password/reset/confirm", "PASSWORD_RESET_BY_CODE", "src/auth/routing.js", ROUTE),
+    ("account/password_reset", "PASSWORD_RESET_TEMPLATE", "saleor/account/emails.py", ROUTE),
+    ("roles/iam.serviceAccountTokenCreator", "SERVICE_ACCOUNT_TOKEN_CREATOR_ROLE", "lib/checkIam.js", ROUTE),
+]
+
+
+@pytest.mark.parametrize(("value", "name", "path", "expected"), FOUND_IN_PACKAGES)
+def test_values_found_in_real_packages(value: str, name: str, path: str, expected: str) -> None:
+    """From the npm and PyPI packages scanned for this (Amplify UI, Wagtail, django-allauth)."""
+    assert why(value, name, path) == expected
+
+
+def test_a_password_that_merely_starts_like_a_hash_or_a_class_name_is_kept() -> None:
+    password = gen("{{password:24}}")
+    assert why(f"md5{password}", "password", "fixtures/users.json") is None
+    assert why(f"show-{password}", "password", "src/app.ts") is None
+
+
 # --- 3. identifiers public by design -------------------------------------------------------------------------
 
 ADDRESS = "blockchain address (public)"

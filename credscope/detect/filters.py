@@ -275,6 +275,22 @@ def hash_constant(ctx: FilterContext) -> str | None:
     return None
 
 
+# Stored password hashes: Django's `<algorithm>$…` (fixtures hold them by the dozen) and the modular crypt
+# format (`$2b$12$…` bcrypt, `$argon2id$…`, `$6$…` sha512-crypt). A hash is what a server keeps instead of the
+# password; it logs nobody in.
+_PASSWORD_HASH = re.compile(
+    r"(?:pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)"
+    r"\$[^$\s]{1,64}\$[^\s]{8,}"
+    r"|\$(?:2[abxy]?|argon2(?:id|i|d)|1|5|6|apr1|pbkdf2(?:-sha(?:1|256|512))?|scrypt|y|gy|7)\$[^\s]{8,}"
+)
+
+
+def password_hash(ctx: FilterContext) -> str | None:
+    if ctx.provider == GENERIC_PROVIDER and _PASSWORD_HASH.fullmatch(ctx.secret):
+        return "password hash, not the password"
+    return None
+
+
 def _before(ctx: FilterContext) -> str:
     index = ctx.line.find(ctx.secret)
     return ctx.line[:index] if index >= 0 else ctx.line
@@ -360,7 +376,9 @@ _NOT_SECRET_HEADS = frozenset(
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?![^/\s]*@)", re.IGNORECASE)
 _PATH = re.compile(
     r"^(?:~|\.{1,2}|/(?:run|etc|var|home|opt|usr|tmp|srv|mnt|secrets|app|data|config|root|Users))/[\w./-]+$"
-    r"|^[\w./-]+\.(?:pem|key|crt|cer|p12|pfx|jks|keystore|json|txt|yaml|yml|env|gpg|asc)$|^[A-Za-z]:\\\\"
+    r"|^[\w./-]+\.(?:pem|key|crt|cer|p12|pfx|jks|keystore|json|txt|yaml|yml|env|gpg|asc"
+    # templates and documents (`tests/page_password_required.html`)
+    r"|html?|j2|jinja2?|tmpl|tpl|hbs|mustache|twig|erb|ejs|md|rst|xml|csv)$|^[A-Za-z]:\\\\"
 )
 # Dotted names (`self.password`, `settings.SECRET_KEY`, `config.db.apiKey`), calls and indexing, camelCase and
 # snake_case words: each segment lower/snake, UPPER_SNAKE or camelCase, as code is written and random text is not.
@@ -371,7 +389,15 @@ _CODE = re.compile(
     r"|^[A-Z]*[A-Z][a-z]{2,}(?:[A-Z][a-z]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
     # HTTP header names (`Access-Control-Allow-Credentials`, `X-Api-Key`)
     r"|^[A-Z][a-z]*(?:-[A-Z][a-z]*)+$"
+    # BEM class names (`amplify-field__show-password`, `login-form--password`)
+    r"|^[a-z]+(?:-[a-z]+)*(?:(?:__|--)[a-z]+(?:-[a-z]+)*)+$"
 )
+# Keywords of web APIs that take a `credentials` option: fetch's `credentials: "same-origin"`, CORS attributes.
+_API_KEYWORDS = frozenset({"same-origin", "use-credentials"})
+# URL paths and template names in lower case (`/account/password/reset/`, `account/password_reset`) and Google
+# Cloud IAM role names (`roles/iam.serviceAccountTokenCreator`).
+_ROUTE = re.compile(r"/?[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)+/?|roles/[a-z]+\.[A-Za-z]+")
+_RATE_LIMIT = re.compile(r"\d{1,9}/\d{0,9}[smhd](?:/[a-z]{1,16})?(?:,\d{1,9}/\d{0,9}[smhd](?:/[a-z]{1,16})?){0,8}")
 _FAKE_WORDS = _wordset(
     "test testing tests dummy fake sample example mock mocked foo bar baz qux changeme change me hunter "
     "password passwd pass pwd secret secrets token key api apikey qwerty letmein admin root default "
@@ -416,6 +442,12 @@ def not_a_literal(ctx: FilterContext) -> str | None:
         return "path to a file"
     if _CODE.search(secret) or heuristics.is_templated_secret(secret):
         return "code or identifier, not a literal"
+    if _ROUTE.fullmatch(secret):
+        return "a URL path, route or role name, not a secret"
+    if _RATE_LIMIT.fullmatch(secret):
+        return "a rate limit, not a secret"  # django-allauth's `"reset_password": "20/m/ip,5/m/key"`
+    if secret in _API_KEYWORDS:
+        return "a keyword of a web API (fetch credentials mode), not a secret"
     if secret.isdigit() or heuristics.is_not_alphanumeric_string(secret):
         return "no letters: a number or punctuation"
     if heuristics.is_swagger_file(ctx.path) or _API_EXAMPLES.search(ctx.path):
@@ -485,6 +517,64 @@ def _squashed(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+# Words that qualify a secret without being one: `updated-token`, `wrong-password`, `new-refresh-token`.
+_FILLER_WORDS = _wordset(
+    "updated update new old wrong bad invalid incorrect correct right good valid other another current previous "
+    "next initial first second third temp temporary tmp generated custom special strong weak simple plain "
+    "original changed modified rotated expired revoked reset set get show hide forgot forgotten confirm "
+    "confirmation confirmed verify verified val string str text this that is to be our one two three primary "
+    "secondary backup master main prod production shared common internal external service system long short "
+    "refresh bearer authentication authorization identity"
+)
+# What a credential is called: a value made of these and filler restates a name (`smtp-password`, `2FA-token`).
+_CREDENTIAL_WORDS = _wordset(
+    "password passwords passwd pwd pass passphrase secret secrets token tokens key keys apikey credential "
+    "credentials auth oauth jwt otp totp mfa pin"
+)
+_WORDS_ONLY = re.compile(r"[A-Za-z0-9]+(?:[-_. ][A-Za-z0-9]+)*")
+# Words as written in identifiers, digits kept on the word they follow: `AdminPassword123`, `JWTSecret`, `n8n`.
+_WORD_RUN = re.compile(r"[A-Z]{2,}(?![a-z])[0-9]*|[A-Z]?[a-z0-9]+|[A-Z][0-9]*")
+
+
+def restates_name(ctx: FilterContext) -> str | None:
+    """A value made of its name's words, credential words, filler words and digits: `SMTP_PASSWORD=smtp-password`,
+    `"token": "updated-token"`, `db_password: dbpassword123`, `2FA-token`. At most one short word may be unknown
+    (`2FA`, `pg`, `n8n`); a random value has many."""
+    if ctx.provider != GENERIC_PROVIDER or not _WORDS_ONLY.fullmatch(ctx.secret):
+        return None
+    name_words = {w for w in _words(ctx.name) if not w.isdigit()} if ctx.name else set()
+    vocabulary = _FAKE_WORDS | _FILLER_WORDS | _CREDENTIAL_WORDS | name_words
+    anchors = _CREDENTIAL_WORDS | name_words
+    anchored_by: set[str] = set()
+    unknown = 0
+    for run in _WORD_RUN.findall(ctx.secret):
+        word = run.lower().strip("0123456789")
+        if not word:
+            continue  # a number
+        parts = None if any(c.isdigit() for c in word) else _segmented(word, vocabulary)
+        if parts is None:
+            unknown += 1
+            if len(word) > 3 or unknown > 1:
+                return None
+            continue
+        anchored_by.update(p for p in parts if p in anchors)
+    if not anchored_by:
+        return None
+    return "the value restates its name" if anchored_by & name_words else "words naming a credential, not a secret"
+
+
+def _segmented(word: str, vocabulary: frozenset[str]) -> list[str] | None:
+    """`dbpassword` -> [db, password]: the word as vocabulary words of two letters or more, or None."""
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for end in range(2, len(word) + 1):
+        for start in range(max(0, end - 24), end - 1):
+            head = best[start]
+            if head is not None and word[start:end] in vocabulary:
+                best[end] = [*head, word[start:end]]
+                break
+    return best[-1]
+
+
 # Tokens that are not credentials: pagination cursors, idempotency and change tokens, CSRF tokens, domain
 # verification strings (`NextToken`, `ClientRequestToken`, `ChangeToken`, `csrf_token`, `VerificationToken`).
 _NOT_CREDENTIAL_TOKENS = _wordset(
@@ -513,6 +603,7 @@ FILTERS: tuple[Filter, ...] = (
     low_variety,
     lockfile_hash,
     hash_constant,
+    password_hash,
     public_material,
     public_id,
     data_uri,
@@ -523,6 +614,7 @@ FILTERS: tuple[Filter, ...] = (
     not_a_credential_token,
     failed_checksum,
     test_value,
+    restates_name,
 )
 
 
