@@ -48,6 +48,7 @@ class ScanOptions:
     env: bool = False
     environ: Mapping[str, str] | None = None  # the variables --env scans (None: this process's)
     tree_enabled: bool = True  # False scans only the reaches above (e.g. `scan --home DIR` alone)
+    jobs: int | None = None  # detection worker processes (None: $CREDSCOPE_JOBS, else one per CPU)
     # Live, read-only scope queries (--verify); None keeps the scan offline: no socket is opened.
     verify: ProbeSettings | None = None
     # The configuration file and what it and the command line narrow; the scan counts and reports them.
@@ -90,6 +91,7 @@ def scan(
         progress=options.progress,
         verify=options.verify,
         in_effect=options.in_effect,
+        jobs=options.jobs,
     )
 
 
@@ -124,6 +126,7 @@ def run(
     progress: Progress | None = None,
     verify: ProbeSettings | None = None,
     in_effect: InEffect | None = None,
+    jobs: int | None = None,
 ) -> ScanResult:
     started = time.monotonic()
     detector = Detector(catalogue)
@@ -134,7 +137,7 @@ def run(
     exclusions = Exclusions()  # agent-exclusion files covering a finding are named on it
     try:
         documents = counter.count(_documents(sources, report))
-        candidates = list(_detect_all(detector, documents, unparsed, inline, exclusions))
+        candidates = list(_detect_all(detector, documents, unparsed, inline, exclusions, jobs))
     finally:
         if progress is not None:
             progress.finish()
@@ -226,9 +229,10 @@ def _detect_all(
     unparsed: list[str],
     inline: dict[str, int],
     exclusions: Exclusions,
+    jobs: int | None = None,
 ) -> Iterator[Candidate]:
     # Sequential for small scans, a process pool once the documents add up: same results, same order.
-    for document, found, stats in detect_all(detector, documents):
+    for document, found, stats in detect_all(detector, documents, jobs):
         if stats.parse_error is not None:
             unparsed.append(f"{document.path} ({stats.parse_error})")
         if stats.ignored_inline:

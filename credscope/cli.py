@@ -9,8 +9,8 @@ import gc
 import importlib
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -22,7 +22,9 @@ from credscope.errors import CredscopeError, UsageError
 
 if TYPE_CHECKING:
     from credscope.api import ScanOptions
+    from credscope.config import Config
     from credscope.model import ScanResult
+    from credscope.probes.settings import ProbeSettings
     from credscope.report.common import RenderOptions
 
 try:  # typer >= 0.26 vendors click
@@ -37,6 +39,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     add_completion=False,
+    # click's plain help: it wraps descriptions and never cuts an option name (rich's tables did at 80 columns),
+    # writes no colour, and needs no rich import.
+    rich_markup_mode=None,
 )
 
 EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -52,18 +57,82 @@ class Format(str, Enum):
 
 # Options that `scan` and `audit` share, declared once.
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
-OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")]
-ShowSecretsOption = Annotated[bool, typer.Option(help="Print full secret values (off by default).")]
+OutputOption = Annotated[
+    Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.")
+]
+ShowSecretsOption = Annotated[
+    bool,
+    typer.Option(
+        "--show-secrets/--redact",
+        show_default=False,
+        help="--show-secrets prints full secret values; --redact (the default) shows a short preview only.",
+    ),
+]
 FailOnOption = Annotated[
     Optional[str],
     typer.Option(
+        metavar="LEVEL",
         help="Fail when a credential reaches: admin, write, any, none, or a severity (critical, high, medium, low) "
-        "and above (default: config, else admin)."
+        "and above (default: config, else admin).",
     ),
 ]
 UnknownAsOption = Annotated[
     Optional[str],
-    typer.Option(help="What a credential of unknown access counts as: admin, write, read (default: admin)."),
+    typer.Option(
+        metavar="ACCESS",
+        help="What a credential of unknown access counts as: admin, write, read (default: admin).",
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress line, and no report when the run passes (a file given with -o is written)."
+    ),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Also say on stderr which configuration was read, and every file not read and why."
+    ),
+]
+NoColorOption = Annotated[
+    bool,
+    typer.Option("--no-color", help="Never colour the output. credscope writes no colour at all; NO_COLOR alike."),
+]
+JobsOption = Annotated[
+    Optional[int],
+    typer.Option(min=1, metavar="N", help="Worker processes for detection (default: $CREDSCOPE_JOBS, else CPUs)."),
+]
+VerifyOption = Annotated[
+    bool, typer.Option("--verify", help="Ask each credential's provider, read-only, what it can do (goes online).")
+]
+ProbeLogOption = Annotated[
+    Optional[Path],
+    typer.Option(metavar="FILE", help="With --verify: record every request (never the secret) in FILE."),
+]
+AllowPrivateHostsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-hosts",
+        help="With --verify: also probe databases on loopback, private or link-local addresses.",
+    ),
+]
+ProbeTimeoutOption = Annotated[
+    Optional[float],
+    typer.Option(metavar="SECONDS", help="With --verify: seconds to wait for each request (default 10)."),
+]
+MaxFileSizeOption = Annotated[
+    Optional[int],
+    typer.Option(
+        min=1, metavar="BYTES", help="Read larger files in windows, line by line, not whole (default 20 MiB)."
+    ),
+]
+ExcludeOption = Annotated[
+    Optional[list[str]],
+    typer.Option(metavar="PATTERN", help="Leave out paths matching a gitignore-style pattern (repeatable)."),
+]
+BaselineOption = Annotated[
+    Optional[Path], typer.Option(metavar="FILE", help="Report only credentials not in this baseline file.")
 ]
 MinConfidenceOption = Annotated[
     Optional[str],
@@ -89,14 +158,25 @@ _REPORTERS = {
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"credscope {__version__}")
+        typer.echo(f"credscope {installed_version()}")
         raise typer.Exit(EXIT_OK)
+
+
+def installed_version() -> str:
+    """The installed distribution's version (hatch writes it from credscope/__init__.py when building)."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - only for --version
+
+    try:
+        return version("credscope")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return f"{__version__} (not installed)"
 
 
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
     """credscope: which credentials can an agent here pick up, and which can destroy something?"""
@@ -108,49 +188,34 @@ def scan(
     output_format: FormatOption = Format.TEXT,
     output: OutputOption = None,
     show_secrets: ShowSecretsOption = False,
-    verify: Annotated[
-        bool, typer.Option(help="Ask each credential's provider, read-only, what it can do (goes online).")
-    ] = False,
-    probe_log: Annotated[
-        Optional[Path], typer.Option(help="With --verify: record every request (never the secret) in FILE.")
-    ] = None,
-    allow_private_hosts: Annotated[
-        bool, typer.Option(help="With --verify: also probe databases on loopback, private or link-local addresses.")
-    ] = False,
-    probe_timeout: Annotated[
-        Optional[float], typer.Option(help="With --verify: seconds to wait for each request (default 10).")
-    ] = None,
+    verify: VerifyOption = False,
+    probe_log: ProbeLogOption = None,
+    allow_private_hosts: AllowPrivateHostsOption = False,
+    probe_timeout: ProbeTimeoutOption = None,
     fail_on: FailOnOption = None,
     unknown_as: UnknownAsOption = None,
     min_confidence: MinConfidenceOption = None,
-    max_file_size: Annotated[
-        Optional[int],
-        typer.Option(min=1, help="Read larger files in windows, line by line, not whole (default 20 MiB)."),
-    ] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option(help="Relative path to leave out (repeatable).")] = None,
+    max_file_size: MaxFileSizeOption = None,
+    exclude: ExcludeOption = None,
     config_file: ConfigOption = None,
-    baseline: Annotated[Optional[Path], typer.Option(help="Report only credentials not in this baseline file.")] = None,
+    baseline: BaselineOption = None,
     history: Annotated[bool, typer.Option("--history", help="Also scan every blob in the git history.")] = False,
     home: Annotated[
         Optional[Path],
-        typer.Option(help="Also scan the credential stores of a home directory (--home alone: yours)."),
+        typer.Option(metavar="DIR", help="Also scan the credential stores of a home directory (--home alone: yours)."),
     ] = None,
     env: Annotated[bool, typer.Option("--env", help="Also scan this process's environment variables.")] = False,
+    jobs: JobsOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+    no_color: NoColorOption = False,
 ) -> None:
     """Scan files and directories for credentials (offline unless --verify)."""
-    from credscope.api import scan as run_scan  # noqa: PLC0415
-    from credscope.commands.options import (  # noqa: PLC0415
-        config_for,
-        parse_fail_on,
-        scan_options,
-        with_config_endpoints,
-    )
-    from credscope.report.common import RenderOptions  # noqa: PLC0415
+    from credscope.commands.options import config_for, parse_fail_on, scan_options  # noqa: PLC0415
 
     threshold = parse_fail_on(fail_on)
     roots = paths or [Path(".")]
-    if not verify and (probe_log is not None or allow_private_hosts or probe_timeout is not None):
-        raise typer.BadParameter("needs --verify", param_hint="--probe-log/--allow-private-hosts/--probe-timeout")
+    check_talk(quiet, verbose)
     config = config_for(roots, config_file)
     options = scan_options(
         config,
@@ -158,24 +223,74 @@ def scan(
         exclude=tuple(exclude or ()),
         max_file_size=max_file_size,
         baseline=baseline,
+        show_progress=not quiet,
     )
     if unknown_as is not None:
         options = with_unknown_as(options, unknown_as)
     if min_confidence is not None:
         options = with_min_confidence(options, min_confidence)
-    options = replace(options, history=history, home=home, env=env)
-    if verify:
-        from credscope.probes.settings import from_command_line  # noqa: PLC0415
+    live = live_settings(config, verify, probe_log, allow_private_hosts, probe_timeout)
+    options = replace(options, history=history, home=home, env=env, jobs=jobs, verify=live)
+    run_and_report(roots, options, Report(output_format, output, show_secrets, quiet, verbose))
 
-        live = from_command_line(os.environ, probe_timeout, allow_private_hosts, probe_log)
-        live = with_config_endpoints(live, config)  # providers.<id>.endpoint in the user's configuration
-        for line in live.announcements():  # said before anything is sent, not only in the report afterwards
-            sys.stderr.write(f"credscope: {line}\n")
-        options = replace(options, verify=live)
-    check_output(output)
+
+@dataclass(frozen=True)
+class Report:
+    """What to do with a scan's result: the format, where it goes, and how much else is said."""
+
+    output_format: Format
+    output: Optional[Path]
+    show_secrets: bool = False
+    quiet: bool = False  # no report when the run passes (a file named with -o is still written)
+    verbose: bool = False  # the configuration read and every file not read, on stderr
+
+
+def check_talk(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other")
+
+
+def live_settings(
+    config: "Config", verify: bool, probe_log: Path | None, allow_private_hosts: bool, probe_timeout: float | None
+) -> "ProbeSettings | None":
+    """The probe settings for --verify, announced on stderr before anything is sent; None keeps the run offline."""
+    if not verify:
+        if probe_log is not None or allow_private_hosts or probe_timeout is not None:
+            raise typer.BadParameter("needs --verify", param_hint="--probe-log/--allow-private-hosts/--probe-timeout")
+        return None
+    from credscope.commands.options import with_config_endpoints  # noqa: PLC0415
+    from credscope.probes.settings import from_command_line  # noqa: PLC0415
+
+    live = from_command_line(os.environ, probe_timeout, allow_private_hosts, probe_log)
+    live = with_config_endpoints(live, config)  # providers.<id>.endpoint in the user's configuration
+    for line in live.announcements():  # said before anything is sent, not only in the report afterwards
+        sys.stderr.write(f"credscope: {line}\n")
+    return live
+
+
+def run_and_report(roots: "Sequence[Path]", options: "ScanOptions", report: Report) -> None:
+    """Scan, write the report as asked, and exit with the policy's verdict."""
+    from credscope.api import scan as run_scan  # noqa: PLC0415
+    from credscope.report.common import RenderOptions  # noqa: PLC0415
+
+    check_output(report.output)
     result = run_scan(roots, options)
-    emit(renderer(output_format)(result, RenderOptions(show_secrets=show_secrets)), output)
+    if report.verbose:
+        tell(result)
+    if not (report.quiet and result.verdict.passed and report.output is None):
+        emit(renderer(report.output_format)(result, RenderOptions(show_secrets=report.show_secrets)), report.output)
     raise typer.Exit(EXIT_OK if result.verdict.passed else EXIT_POLICY)
+
+
+def tell(result: "ScanResult") -> None:
+    """--verbose: the configuration read and every file not read, one escaped line each, on stderr."""
+    from credscope.report.escape import inert_line  # noqa: PLC0415
+
+    lines = [f"configuration: {', '.join(result.in_effect.config_files) or 'none'}"]
+    for skipped in result.stats.skipped:
+        why = f"{skipped.reason}: {skipped.detail}" if skipped.detail else skipped.reason
+        lines.append(f"not read: {skipped.path} ({why})")
+    sys.stderr.write("".join(f"credscope: {inert_line(line)}\n" for line in lines))
 
 
 def with_unknown_as(options: "ScanOptions", unknown_as: str) -> "ScanOptions":

@@ -15,7 +15,11 @@ from credscope.baseline import DEFAULT_BASELINE, Baseline, default_baseline, fro
 from credscope.model import Credential
 from credscope.report.escape import inert_line
 
-app = typer.Typer(help="Baselines: report only credentials that are new since the baseline.", no_args_is_help=True)
+app = typer.Typer(
+    help="Baselines: report only credentials that are new since the baseline.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as the root (cli.py)
+)
 
 _PathArg = Annotated[Path, typer.Argument(help="Directory or file to scan (default: .)")]
 _BaselineOpt = Annotated[

@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from credscope.cli import Format, emit, renderer
 from credscope.errors import UsageError
 from credscope.model import Document, Reach, ScanResult
 from credscope.sources import SourceReport
@@ -97,6 +98,14 @@ def hook(
     baseline: Annotated[
         Optional[Path], typer.Option(help="Baseline file (default: config, else .credscope-baseline.json if present).")
     ] = None,
+    output_format: Annotated[
+        Optional[Format],
+        typer.Option(
+            "--format",
+            "-f",
+            help="The full report in this format (default: one line per credential, and the fix).",
+        ),
+    ] = None,
 ) -> None:
     """Block a commit that adds a credential: scans the staged content of the staged files, offline."""
     from credscope.api import run  # noqa: PLC0415
@@ -126,7 +135,12 @@ def hook(
     result = run(
         [source], catalogue, options.policy, (str(toplevel),), suppress=options.suppress, in_effect=options.in_effect
     )
-    typer.echo(_report(result), nl=False)
+    if output_format is None:
+        typer.echo(_report(result), nl=False)
+    else:
+        from credscope.report.common import RenderOptions  # noqa: PLC0415
+
+        emit(renderer(output_format)(result, RenderOptions()), None)
     raise typer.Exit(0 if result.verdict.passed else 1)
 
 

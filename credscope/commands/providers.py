@@ -12,7 +12,7 @@ import typer
 
 from credscope.catalogue import Catalogue, Provider
 
-app = typer.Typer(help="The provider catalogue.", no_args_is_help=True)
+app = typer.Typer(help="The provider catalogue.", no_args_is_help=True, rich_markup_mode=None)  # plain help (cli.py)
 
 
 @dataclass(frozen=True)
