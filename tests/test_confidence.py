@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from credscope.detect.confidence import is_fixture_path
+from credscope.detect.confidence import is_fixture_path, pem_body_decodes
 
 from helpers import Repo, run_cli, token
 
@@ -113,3 +113,56 @@ def test_an_invalid_min_confidence_is_refused(repo: Repo) -> None:
 )
 def test_fixture_paths(path: str, fixture: bool) -> None:
     assert is_fixture_path(path) is fixture
+
+
+@pytest.mark.parametrize("kind", ["rsa", "rsa-encrypted", "pkcs8", "pkcs8-encrypted", "ec", "openssh", "dsa"])
+def test_a_pem_key_whose_body_decodes_is_certain(kind: str) -> None:
+    block = token(f"{{{{pem:{kind}}}}}")
+    assert pem_body_decodes(block)
+    assert pem_body_decodes(json.dumps(block)[1:-1])  # JSON-escaped, as in a service-account file
+    assert pem_body_decodes("\n".join("    " + line for line in block.splitlines()))  # indented in YAML
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC...\n...\n",  # elided
+        "\n".join(["YOURPRIVATEKEYHERE" * 3] * 5),  # a word, repeated (docs)
+        "\n".join(["QUJD" * 16] * 4),  # base64 of text, not DER
+    ],
+)
+def test_a_pem_block_that_does_not_decode_is_only_possible(repo: Repo, body: str) -> None:
+    assert not pem_body_decodes(f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n")
+
+
+def test_documentation_and_examples_are_possible(repo: Repo) -> None:
+    repo.write("examples/service/README.md", f"    export SERVICE_TOKEN={token('{{slack:xoxb}}')}\n")
+    repo.write("docs/deploy.rst", f"    export GH_TOKEN={token('{{github:ghp}}')}\n")
+    repo.write("CONTRIBUTING.md", f"    DATABASE_URL=postgresql://app:{token('{{password:16}}')}@db.internal/app\n")
+    repo.write("keys/examples/pki/private/ssl_key.pem", token("{{pem:rsa}}"))
+    repo.commit("docs")
+    code, found = _findings(repo)
+    assert {where: f["confidence"] for where, f in found.items()} == {
+        "docs/deploy.rst:1": "possible",
+        "keys/examples/pki/private/ssl_key.pem:1": "possible",
+        "CONTRIBUTING.md:1": "possible",
+        "examples/service/README.md:1": "possible",
+    }
+    assert found["docs/deploy.rst:1"]["confidence_reason"] == (
+        "checksum or structure checked (github-crc32); "
+        "only in documentation and examples (docs/deploy.rst), so possible"
+    )
+    assert code == 0
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "host.docker.internal", "127.0.0.2", "localhost"])
+def test_a_test_database_on_this_machine_does_not_fail_the_gate(repo: Repo, host: str) -> None:
+    """tox.ini and CI workflows start their test databases here: a local database is at most low."""
+    repo.write(
+        "tox.ini", f"[testenv]\nsetenv =\n    DATABASE_URL=mysql://root:{token('{{password:16}}')}@{host}:3306/app\n"
+    )
+    repo.commit("tox")
+    code, found = _findings(repo)
+    (finding,) = found.values()
+    assert (finding["production"], finding["severity"], finding["policy"]["failed"]) == (False, "low", False)
+    assert code == 0

@@ -112,6 +112,15 @@ def test_hostile_list_entries_are_refused_reported_and_fail_the_run(tmp_path: Pa
                   for r in results) == [("config/.env", "history"), ("config/.env", "tracked")]  # fmt: skip
     assert secret not in (sarif / written[0]).read_text() + (sarif / written[1]).read_text()
 
+    # The text report states the organisation's verdict once, last, after the combined per-credential report.
+    text = run_cli("org", str(listing), "--allow-errors", *common)
+    lines = text.stdout.splitlines()
+    assert [line for line in lines if line.startswith("organisation policy")] == [
+        "organisation policy --fail-on admin: FAILED: 1 credential(s) over the threshold; "
+        "4 repositor(y/ies) could not be scanned (allowed with --allow-errors)"
+    ]
+    assert lines[-1].startswith("organisation policy")
+
 
 def test_usage_errors_exit_2_before_any_cluster_starts(tmp_path: Path) -> None:
     listing = tmp_path / "repos.txt"

@@ -6,14 +6,17 @@
   credential store, an MCP server's configuration, a Kubernetes Secret, the environment.
 * possible: a generic value judged by the name it is assigned to and its entropy alone.
 
-A credential seen only in test-fixture paths (`tests/`, `fixtures/`, `__tests__`, `testdata`, `spec/`, …) is
-at most possible, and says so: a fixture stays in the report but does not fail the default gate.
+A credential seen only in test-fixture paths (`tests/`, `fixtures/`, `__tests__`, `testdata`, `spec/`, …), or only
+in documentation and examples (`docs/`, `examples/`, `README.md`, `*.rst`, …), is at most possible, and says so:
+a fixture or a documented sample stays in the report but does not fail the default gate. A PEM block is
+certain only when its body decodes as a key.
 """
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from credscope.catalogue import Rule
@@ -42,6 +45,11 @@ _FIXTURE_DIRS = frozenset(
         "e2e",
     }
 )
+# Documentation and samples: what they hold is shown to readers, rarely used.
+_EXAMPLE_DIRS = frozenset(
+    {"doc", "docs", "documentation", "example", "examples", "sample", "samples", "demo", "demos", "test_project"}
+)
+_DOC_FILE = re.compile(r"(?i)\.(?:md|mdx|markdown|rst|adoc|asciidoc)$|^(?:readme|contributing|changelog)(?:\.[\w.]+)?$")
 _TEST_FILE = re.compile(
     r"(?:^test_[^/]*\.py|_tests?\.(?:py|go|rb|rs|exs?)|_spec\.rb|\.(?:test|spec)\.[cm]?[jt]sx?"
     r"|(?:Test|Tests|Spec)\.(?:java|kt|cs|scala|swift|php)|^conftest\.py)$"
@@ -55,10 +63,13 @@ _STORE_CONTEXT = ("store", "mcp_server", "kubeconfig", "profile", "secret_name",
 def judged(credential: Credential, rule: Rule | None) -> Credential:
     """The credential with its confidence and the reason for it."""
     confidence, reason = _by_form(credential, rule)
-    fixtures = fixture_paths(credential.locations)
-    if fixtures and confidence is not Confidence.POSSIBLE:
-        shown = ", ".join(fixtures[:2]) + (", …" if len(fixtures) > 2 else "")
-        confidence, reason = Confidence.POSSIBLE, f"{reason}; only in test fixtures ({shown}), so possible"
+    if confidence is not Confidence.POSSIBLE:
+        for where, test in (("test fixtures", is_fixture_path), ("documentation and examples", is_example_path)):
+            paths = paths_all(credential.locations, test)
+            if paths:
+                shown = ", ".join(paths[:2]) + (", …" if len(paths) > 2 else "")
+                confidence, reason = Confidence.POSSIBLE, f"{reason}; only in {where} ({shown}), so possible"
+                break
     return replace(credential, confidence=confidence, confidence_reason=reason)
 
 
@@ -66,6 +77,10 @@ def _by_form(credential: Credential, rule: Rule | None) -> tuple[Confidence, str
     if rule is None:
         return Confidence.LIKELY, "a rule of a provider directory"
     if rule.confidence is not None:
+        if rule.confidence is Confidence.CERTAIN and credential.secret.startswith("-----BEGIN"):
+            if not pem_body_decodes(credential.secret):
+                return Confidence.POSSIBLE, "a PEM block whose body does not decode as a key (a sample or a fragment)"
+            return Confidence.CERTAIN, "a PEM block whose body decodes as a key"
         return rule.confidence, f"{rule.id}: a {rule.kind} whose structure decodes"
     if rule.validate:
         return Confidence.CERTAIN, f"checksum or structure checked ({rule.validate})"
@@ -94,14 +109,44 @@ def _strong_context(rule: Rule, locations: Iterable[Location]) -> str:
     return ""
 
 
-def fixture_paths(locations: Iterable[Location]) -> list[str]:
-    """The locations' paths when every one of them is test data; empty when any is not."""
+def paths_all(locations: Iterable[Location], test: Callable[[str], bool]) -> list[str]:
+    """The locations' paths when every one of them passes `test` (is test data, is documentation); else empty."""
     paths = []
     for location in locations:
-        if location.reach in (Reach.HOME, Reach.ENV) or not is_fixture_path(location.path):
+        if location.reach in (Reach.HOME, Reach.ENV) or not test(location.path):
             return []
         paths.append(location.path)
     return list(dict.fromkeys(paths))
+
+
+def is_example_path(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return any(part.lower() in _EXAMPLE_DIRS for part in parts[:-1]) or bool(_DOC_FILE.search(parts[-1]))
+
+
+_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
+_PEM_HEADER_LINE = re.compile(r"^[ \t]*[\w-]+:.*$", re.MULTILINE)  # Proc-Type:, DEK-Info: of an encrypted PKCS#1 key
+
+
+def pem_body_decodes(block: str) -> bool:
+    """Whether a PEM block's body is base64 of a key: DER (an ASN.1 SEQUENCE), an OpenSSH key, or a PGP packet."""
+    found = _PEM.search(block.replace("\\r\\n", "\n").replace("\\n", "\n"))
+    if found is None:
+        return False
+    body = _PEM_HEADER_LINE.sub("", found.group(2))
+    if "PGP" in found.group(1):
+        body = body.split("\n=", 1)[0]  # the armour's CRC line
+    try:
+        data = base64.b64decode("".join(body.split()), validate=True)
+    except ValueError:
+        return False
+    if "OPENSSH" in found.group(1):
+        return data.startswith(b"openssh-key-v1\0")
+    if "PGP" in found.group(1):
+        return len(data) > 32 and data[0] & 0x80 == 0x80  # an OpenPGP packet tag
+    if "Proc-Type:" in found.group(2):
+        return len(data) > 32  # an encrypted PKCS#1 body is ciphertext, not DER
+    return len(data) > 32 and data[0] == 0x30
 
 
 def is_fixture_path(path: str) -> bool:

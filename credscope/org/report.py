@@ -288,8 +288,7 @@ def _text_summary(report: OrgReport) -> str:
         out.append("not scanned:")
         out.extend(f"  {printable(r.repo.name)}: {printable(r.error)}" for r in report.errors)
     out.extend(f"note: {printable(note)}" for note in report.notes)
-    out.append(_verdict_line(report))
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n"  # the verdict line comes last, after the combined report
 
 
 def _md(text: str) -> str:

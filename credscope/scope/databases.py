@@ -84,7 +84,7 @@ def host_verdict(host: str) -> tuple[bool | None, str]:
     """Whether a host is production (True), this machine (False) or cannot be told (None), and why."""
     if not host:
         return None, "no host in the value"
-    if host.lower() in ("localhost", "localhost.localdomain") or _loopback(host):
+    if host.lower() in _LOCAL_NAMES or _loopback(host):
         return False, f"host {host} is this machine: a local database"
     if _MANAGED_HOSTS.search(host):
         return True, f"host {host} is a managed database service"
@@ -95,11 +95,17 @@ def host_verdict(host: str) -> tuple[bool | None, str]:
     return None, f"host {host}: production or not is unknown"
 
 
+# Names a client resolves to the machine it runs on (a container's host included).
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "host.docker.internal", "host.containers.internal"})
+
+
 def _loopback(host: str) -> bool:
+    """A loopback address, or the unspecified one (0.0.0.0, ::), which a client connects to on its own machine."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
 def infer(subject: Subject) -> Scope:
