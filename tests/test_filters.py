@@ -172,14 +172,14 @@ CASES = [
         "reference to a secret held elsewhere",
     ),
     ("autolink", None, "token.markup", "a.py", GENERIC, "attribute of an object named like a secret"),
-    ("https://username:password@proxy.example.net", None, "proxy_url", "a.py", GENERIC, "placeholder login"),
+    ("https://username:password@proxy.example.net", None, "proxy_url", "a.py", GENERIC, "placeholder"),
     ("geheim$parole", None, "passwd", "request.py", GENERIC, "test or default value"),
     ("FOOBARSECRET", None, "AWS_SECRET_ACCESS_KEY", "models.py", GENERIC, "test or default value"),
     ("role-secret-key", None, "AWS_SECRET_ACCESS_KEY", "models.py", GENERIC, "test or default value"),
     ("IAmSensitive", None, "password", "types.py", GENERIC, "test or default value"),
     ("workspace", None, "token", "railway.py", GENERIC, "a single word, not a random secret"),
-    ("user:password@tcp(host)/db", None, None, "mysql.yaml", "mysql", "placeholder login"),
-    ("postgres://user:pass@localhost:5432/foobar", None, "db", "networks.py", "postgres", "placeholder login"),
+    ("user:password@tcp(host)/db", None, None, "mysql.yaml", "mysql", "placeholder"),
+    ("postgres://user:pass@localhost:5432/foobar", None, "db", "networks.py", "postgres", "placeholder"),
     ("postgres://postgres:postgres@localhost:5432/app", None, "DATABASE_URL", ".env", "postgres", None),
     # password slots that hold a template in documentation and format strings
     (
@@ -213,7 +213,7 @@ CASES = [
     # a real password that merely holds brackets is still a password
     ("postgresql://app:{{password:12}}[pL2]@db.internal:5432/app", None, "DATABASE_URL", ".env", "postgres", None),
     ("host=db user=app password={{password:12}}[pL2] dbname=app", None, "DATABASE_URL", ".env", "postgres", None),
-    ("rediss://:pass@localhost", None, None, "networks.py", "redis", "placeholder login"),
+    ("rediss://:pass@localhost", None, None, "networks.py", "redis", "placeholder"),
     ("https://admin:admin@proxy.example.net", None, "proxy_url", "a.py", GENERIC, "test or default value"),
     ("Postgres-2024", None, "POSTGRES_PASSWORD", "compose.yml", GENERIC, "test or default value"),
     # test-looking values (generic rules only)
