@@ -104,7 +104,8 @@ def reach_sources(roots: Sequence[Path], options: ScanOptions) -> list[Source]:
         from credscope.sources.history import HistorySource  # noqa: PLC0415 - only with --history
 
         unique = dict.fromkeys(root.resolve() for root in roots)
-        sources.extend(HistorySource(root, options.tree.max_file_size) for root in unique)
+        excluded = options.tree.excluded_paths
+        sources.extend(HistorySource(root, options.tree.max_file_size, excluded=excluded) for root in unique)
     if options.home is not None:
         from credscope.sources.home import HomeSource  # noqa: PLC0415 - only with --home
 
@@ -171,7 +172,13 @@ def run(
         skipped=tuple(report.skipped),
         duration_seconds=round(time.monotonic() - started, 3),
     )
-    counts = Counts(excluded=report.excluded, skipped=stats.skipped, inline_ignored=inline, hidden=hidden)
+    counts = Counts(
+        excluded=report.excluded,
+        skipped=stats.skipped,
+        inline_ignored=inline,
+        hidden=hidden,
+        excluded_paths=report.excluded_paths,
+    )
     settled = settle(in_effect or InEffect(), counts, suppress, roots[0] if roots else None)
     return ScanResult(
         roots=roots, credentials=tuple(credentials), stats=stats, verdict=verdict, notes=notes, in_effect=settled

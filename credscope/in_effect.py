@@ -9,7 +9,7 @@ entry and the baseline hid, inline ignores, files not read). Every report format
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,6 +122,7 @@ class Counts:
     skipped: Sequence[Skipped]
     inline_ignored: Mapping[str, int]  # path -> matches an inline ignore marker hid
     hidden: Sequence[str]  # fingerprints of credentials a baseline or ignore entry hid
+    excluded_paths: Mapping[str, Sequence[str]] = field(default_factory=dict)  # pattern -> first paths removed
 
 
 def settle(in_effect: InEffect, counts: Counts, suppress: Suppressions | None, root: str | None) -> InEffect:
@@ -130,7 +131,8 @@ def settle(in_effect: InEffect, counts: Counts, suppress: Suppressions | None, r
     for item in in_effect.suppressions:
         match item.kind:
             case SuppressionKind.EXCLUDE:
-                settled.append(replace(item, count=counts.excluded.get(item.subject, 0)))
+                paths = tuple(counts.excluded_paths.get(item.subject, ()))
+                settled.append(replace(item, count=counts.excluded.get(item.subject, 0), paths=paths))
             case SuppressionKind.IGNORE | SuppressionKind.BASELINE:
                 settled.append(replace(item, count=_hidden_by(item, counts.hidden, suppress)))
             case _:

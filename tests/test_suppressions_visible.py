@@ -118,7 +118,13 @@ CASES = [
     Case(
         "exclude",
         "exclude: [deploy]\n",
-        _case("exclude", "deploy", "exclude deploy: 1 file(s) not scanned [.credscope.yaml:1]", count=1),
+        _case(
+            "exclude",
+            "deploy",
+            "exclude deploy: 1 file(s) not scanned: deploy/ [.credscope.yaml:1]",
+            count=1,
+            paths=["deploy/"],
+        ),
     ),
     Case(
         "disabled-provider",
@@ -269,7 +275,7 @@ def test_every_suppression_at_once_in_every_format(
     expected = [
         "fail_on none (default admin) [.credscope.yaml:1]",
         "unknown_as read (default admin) [.credscope.yaml:2]",
-        "exclude deploy: 1 file(s) not scanned [.credscope.yaml:3]",
+        "exclude deploy: 1 file(s) not scanned: deploy/ [.credscope.yaml:3]",
         "provider github disabled: its rules did not run [.credscope.yaml:5]",
         f"ignore {pr.fingerprint} (revoked): 0 credential(s) not reported [.credscope.yaml:7]",
     ]
@@ -345,7 +351,7 @@ def test_command_line_narrowing_is_named_too(repo: Repo) -> None:
     assert lines[start + 1 : start + 4] == [
         "  - --fail-on none (default admin) [command line]",
         "  - --unknown-as read (default admin) [command line]",
-        "  - exclude deploy: 1 file(s) not scanned [command line]",
+        "  - exclude deploy: 1 file(s) not scanned: deploy/ [command line]",
     ]
     assert "policy --fail-on none: passed — 3 suppression(s) in effect, listed above" in lines
 

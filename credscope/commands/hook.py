@@ -21,6 +21,7 @@ from credscope.cli import Format, emit, renderer
 from credscope.errors import UsageError
 from credscope.model import Document, Reach, ScanResult
 from credscope.sources import SourceReport
+from credscope.sources.exclusions import leaves_out, path_patterns
 from credscope.sources.tree import looks_binary
 
 _SYMLINK, _GITLINK = "120000", "160000"
@@ -37,13 +38,8 @@ class StagedSource:
     name: str = "staged"
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
-        wanted = []
-        for staged in self.paths:
-            pattern = _excluded(staged, self.excluded)
-            if pattern is None:
-                wanted.append(staged)
-            else:
-                report.exclude(pattern, 1)
+        patterns = path_patterns(self.excluded)  # `exclude:` of the configuration, gitignore-style
+        wanted = [path for path in self.paths if not leaves_out(patterns, path, False, lambda: 1, report)]
         if not wanted:
             return
         listing = _git(self.toplevel, ["ls-files", "-s", "-z", "--", *wanted])
@@ -187,11 +183,6 @@ def _relative(files: Sequence[Path], toplevel: Path) -> tuple[str, ...]:
         except ValueError:
             raise UsageError(f"{file}: not inside the repository {toplevel}") from None
     return tuple(dict.fromkeys(out))
-
-
-def _excluded(relative: str, excluded: tuple[str, ...]) -> str | None:
-    """The exclusion pattern that leaves `relative` out, if any."""
-    return next((p for p in excluded if relative == p or relative.startswith(p.rstrip("/") + "/")), None)
 
 
 def _git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from credscope.api import ScanOptions
 from credscope.baseline import Baseline, Suppressions, load_baseline, suppressions
 from credscope.config import Config, discover
-from credscope.errors import UsageError
+from credscope.errors import ConfigError, UsageError
 from credscope.model import Access
 from credscope.policy import FAIL_ON_CHOICES, FailOn, Policy
 from credscope.progress import progress_for
@@ -68,6 +68,7 @@ def scan_options(
         baseline=baseline,
         default_baseline=default_baseline,
     )
+    check_patterns(config, exclude)
     tree = TreeOptions(
         max_file_size=max_file_size or config.max_file_size or DEFAULT_MAX_FILE_SIZE,
         excluded_paths=(*config.exclude, *exclude),
@@ -90,6 +91,16 @@ def scan_options(
         progress=progress_for() if show_progress else None,
         in_effect=declare(config, asked, loaded, use_suppressions),
     )
+
+
+def check_patterns(config: Config, exclude: Sequence[str]) -> None:
+    """Every exclusion is a gitignore-style pattern: one that is not stops the run, named with where it came from."""
+    from credscope.sources.exclusions import invalid_pattern  # noqa: PLC0415 - pathspec only when patterns exist
+
+    if config.exclude and (bad := invalid_pattern(config.exclude)) is not None:
+        raise ConfigError(str(config.source or ""), "exclude", f"{bad!r} is not a gitignore-style pattern")
+    if exclude and (bad := invalid_pattern(exclude)) is not None:
+        raise UsageError(f"--exclude: {bad!r} is not a gitignore-style pattern")
 
 
 def with_config_endpoints(settings: ProbeSettings, config: Config) -> ProbeSettings:

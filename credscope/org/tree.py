@@ -17,6 +17,7 @@ from pathlib import Path
 from credscope.model import Document, Reach
 from credscope.org.mirror import git_environment, read_git
 from credscope.sources import SourceReport
+from credscope.sources.exclusions import leaves_out, path_patterns
 from credscope.sources.tree import TreeOptions, looks_binary
 
 _SYMLINK, _GITLINK = b"120000", b"160000"
@@ -54,6 +55,7 @@ class MirrorTreeSource:
             report.skip(".", "unreadable-tree", f"git cannot list the tree of {self.commit[:12]}: corrupt repository?")
             return
         excluded_dirs: set[str] = set()
+        patterns = path_patterns(self.options.excluded_paths)  # --exclude and `exclude:`, gitignore-style
         for entry in listing.split(b"\0"):
             meta, _, raw_path = entry.partition(b"\t")
             fields = meta.split()
@@ -61,6 +63,8 @@ class MirrorTreeSource:
                 continue
             mode, _kind, blob, size = fields
             path = os.fsdecode(raw_path)
+            if leaves_out(patterns, path, False, lambda: 1, report):
+                continue
             excluded = self._excluded(path)
             if excluded is not None:
                 if excluded not in excluded_dirs and excluded.endswith("/"):
@@ -79,11 +83,7 @@ class MirrorTreeSource:
                 yield path, blob.decode("ascii")
 
     def _excluded(self, path: str) -> str | None:
-        """The excluded directory (with a trailing `/`) or path that covers `path`, else None."""
-        for excluded in self.options.excluded_paths:
-            stem = excluded.rstrip("/")
-            if path == stem or path.startswith(stem + "/"):
-                return stem if path == stem else stem + "/"
+        """The built-in excluded directory (with a trailing `/`) that covers `path`, else None."""
         parts = path.split("/")[:-1]
         for depth, part in enumerate(parts):
             if part in self.options.excluded_dirs:

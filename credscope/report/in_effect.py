@@ -19,8 +19,10 @@ def _what(item: Suppression) -> str:
     match item.kind:
         case SuppressionKind.SETTING:
             return f"{item.subject} {item.detail}"
+        case SuppressionKind.EXCLUDE if item.subject.startswith("!"):  # a negation: what it scanned again
+            return f"exclude {item.subject}: {count} file(s) scanned again" + (f": {paths}" if paths else "")
         case SuppressionKind.EXCLUDE:
-            return f"exclude {item.subject}: {count} file(s) not scanned"
+            return f"exclude {item.subject}: {count} file(s) not scanned" + (f": {paths}" if paths else "")
         case SuppressionKind.EXCLUDED_DIRECTORY:
             return f"built-in exclusions ({item.subject}): {count} director(ies) not scanned: {paths}"
         case SuppressionKind.DISABLED_PROVIDER:

@@ -8,6 +8,8 @@ from typing import Protocol
 
 from credscope.model import Document, Skipped
 
+EXCLUDED_PATHS_KEPT = 5  # the reports name the first few paths an exclusion removed, and count them all
+
 
 @dataclass
 class SourceReport:
@@ -15,6 +17,7 @@ class SourceReport:
 
     skipped: list[Skipped] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)  # exclusion pattern -> files it removed
+    excluded_paths: dict[str, list[str]] = field(default_factory=dict)  # pattern -> the first paths it removed
     windowed: dict[str, int] = field(default_factory=dict)  # file over the size limit -> bytes read in windows
 
     def skip(self, path: str, reason: str, detail: str = "") -> None:
@@ -24,9 +27,13 @@ class SourceReport:
         """`path`, over the size limit, was read to its end in windows (sources/windows.py)."""
         self.windowed[path] = size
 
-    def exclude(self, pattern: str, files: int) -> None:
-        """`files` files were left out because they matched `pattern` (the configuration's or --exclude)."""
+    def exclude(self, pattern: str, files: int, path: str = "") -> None:
+        """`files` files were left out because they matched `pattern` (the configuration's or --exclude), at
+        `path` (a file, or a directory with a trailing `/`); a `!pattern` counts the files it scanned again."""
         self.excluded[pattern] = self.excluded.get(pattern, 0) + files
+        shown = self.excluded_paths.setdefault(pattern, [])
+        if path and len(shown) < EXCLUDED_PATHS_KEPT:
+            shown.append(path)
 
 
 class Source(Protocol):

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from credscope.model import Candidate, Document, Reach
+from credscope.sources import SourceReport
 
 # Ignore files in gitignore syntax, read at the scanned root; .aiexclude applies in any directory.
 ROOT_IGNORE_FILES = (".cursorignore", ".geminiignore", ".aiderignore", ".aiexclude")
@@ -226,3 +227,96 @@ class Exclusions:
         spec, problems = _spec(f"{directory}/{NESTED_IGNORE_FILE}", _numbered(text))
         self.notes.extend(problems)
         return spec
+
+
+# --- --exclude and the configuration's `exclude` ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The pattern that decides about a path: it leaves it out, or (`!pattern`) scans it again."""
+
+    pattern: str
+    excluded: bool
+
+
+class PathPatterns:
+    """gitignore-style patterns over paths relative to a scanned root (--exclude, `exclude:`), with pathspec's
+    GitIgnoreSpec: `*.mdx` and `deploy.sh` match at any depth, `/top` and `apps/docs` from the root, `docs/`
+    directories only, `apps/docs/**` everything below. As in git, the last pattern that matches a path decides.
+    Unlike git, a `!pattern` scans again what it names even inside an excluded directory: such a directory is
+    walked file by file whenever any negation is given."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        from pathspec import GitIgnoreSpec  # noqa: PLC0415 - only when something is excluded
+
+        self.patterns = patterns
+        self._spec = GitIgnoreSpec.from_lines([_normalised(pattern) for pattern in patterns])
+        self._negations = any(pattern.startswith("!") for pattern in patterns)
+        self._before: dict[int, GitIgnoreSpec] = {}
+
+    def decide(self, relative: str, directory: bool = False) -> Decision | None:
+        """What the patterns say about `relative` (a directory is pruned only when no negation could reach
+        inside it); None when no pattern matches, or when a negation matches what nothing excluded."""
+        if directory and self._negations:
+            return None
+        checked = self._spec.check_file(_encodable(relative) + ("/" if directory else ""))
+        if checked.include is None or checked.index is None:
+            return None
+        if checked.include:
+            return Decision(self.patterns[checked.index], excluded=True)
+        # A negation decides: it matters only when a pattern before it excluded the path.
+        if self._excluded_before(checked.index, relative):
+            return Decision(self.patterns[checked.index], excluded=False)
+        return None
+
+    def _excluded_before(self, index: int, relative: str) -> bool:
+        from pathspec import GitIgnoreSpec  # noqa: PLC0415
+
+        if index not in self._before:
+            self._before[index] = GitIgnoreSpec.from_lines([_normalised(p) for p in self.patterns[:index]])
+        return bool(self._before[index].check_file(_encodable(relative)).include)
+
+
+def _normalised(pattern: str) -> str:
+    """`./x` as people type it for "x at the root": gitignore's `/x`."""
+    negation, body = ("!", pattern[1:]) if pattern.startswith("!") else ("", pattern)
+    return negation + ("/" + body[2:] if body.startswith("./") else body)
+
+
+def leaves_out(
+    patterns: PathPatterns | None,
+    relative: str,
+    directory: bool,
+    files: Callable[[], int],
+    report: SourceReport,
+    shown: str = "",
+) -> bool:
+    """Whether the patterns leave `relative` out. What a pattern decided is counted on `report`, with the path
+    (or `shown`): the files it left out (`files()` of them for a directory), or the one a `!pattern` scanned
+    again."""
+    decision = patterns.decide(relative, directory) if patterns is not None else None
+    if decision is None:
+        return False
+    shown = shown or (relative + "/" if directory else relative)
+    report.exclude(decision.pattern, files() if directory and decision.excluded else 1, shown)
+    return decision.excluded
+
+
+def path_patterns(patterns: tuple[str, ...]) -> PathPatterns | None:
+    """The compiled patterns; None when there are none (nothing to import or match)."""
+    return PathPatterns(patterns) if patterns else None
+
+
+def invalid_pattern(patterns: Sequence[str]) -> str | None:
+    """The first of `patterns` that is not a gitignore-style pattern (it cannot compile), if any."""
+    from pathspec import GitIgnoreSpec  # noqa: PLC0415
+
+    for pattern in patterns:
+        try:
+            with warnings.catch_warnings():  # `re` warns about `[[`: the pattern is refused or taken, not warned on
+                warnings.simplefilter("ignore")
+                GitIgnoreSpec.from_lines([_normalised(pattern)])
+        except Exception:  # noqa: BLE001 - re.error, pathspec's GitIgnorePatternError, a bad encoding
+            return pattern
+    return None

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from credscope.model import Candidate, Document, Reach
 from credscope.sources import SourceReport
+from credscope.sources.exclusions import leaves_out, path_patterns
 from credscope.sources.git import Git, GitProblem, Repository, find_repository
 from credscope.sources.tree import looks_binary
 
@@ -64,6 +65,7 @@ class HistorySource:
     name: str = "history"
     revisions: tuple[str, ...] = ()
     repository: Repository | None = None
+    excluded: tuple[str, ...] = ()  # gitignore-style patterns (--exclude, `exclude:`) over each blob's path
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
         found = self.repository or find_repository(self.root if self.root.is_dir() else self.root.parent)
@@ -105,8 +107,12 @@ class HistorySource:
             return f"{introduction.path if introduction else ''}@{blob[:12]}"
 
         sizes = _blob_sizes(git, list(introductions))
+        patterns = path_patterns(self.excluded)
         wanted: list[str] = []
         for blob, size in sizes.items():
+            path = introductions[blob].path
+            if leaves_out(patterns, path, False, lambda: 1, report, shown=display(blob)):
+                continue
             if size < 0:
                 report.skip(display(blob), "unreadable", "git cannot read the object: corrupt repository?")
             elif size > self.max_blob_size:

@@ -10,10 +10,12 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from credscope.model import Document, Reach
 from credscope.sources import SourceReport
+from credscope.sources.exclusions import leaves_out, path_patterns
 from credscope.sources.git import GitProblem, GitStatus, git_status
 from credscope.sources.windows import BINARY_SNIFF, looks_binary, read_in_windows
 
@@ -40,7 +42,7 @@ DEFAULT_EXCLUDED_DIRS = (
 class TreeOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # the most a file is read whole; a larger one is read in windows
     excluded_dirs: tuple[str, ...] = DEFAULT_EXCLUDED_DIRS
-    # Relative paths (files or directories) the user excluded, POSIX style.
+    # gitignore-style patterns over paths relative to the root (--exclude, `exclude:`): sources/exclusions.py.
     excluded_paths: tuple[str, ...] = ()
     # When set, only these files (relative to the root) are read: the pre-commit case.
     only_files: tuple[str, ...] | None = None
@@ -71,6 +73,7 @@ class TreeSource:
                 yield from _documents(content, relative, reach, str(root), report)
 
     def _walk(self, root: Path, report: SourceReport) -> Iterator[tuple[str, str]]:
+        patterns = path_patterns(self.options.excluded_paths)  # --exclude and `exclude:`, gitignore-style
         stack: list[tuple[Path, str]] = [(root, "")]
         while stack:
             directory, prefix = stack.pop()
@@ -83,9 +86,7 @@ class TreeSource:
             subdirs: list[tuple[Path, str]] = []
             for entry in entries:
                 relative = f"{prefix}{entry.name}"
-                pattern = self._excluded(relative)
-                if pattern is not None:
-                    report.exclude(pattern, _files_under(entry))
+                if leaves_out(patterns, relative, _is_directory(entry), partial(_files_under, entry), report):
                     continue
                 try:
                     is_link = entry.is_symlink()
@@ -106,13 +107,6 @@ class TreeSource:
                     report.skip(relative, "unreadable", _reason(error))
             stack.extend(reversed(subdirs))
 
-    def _excluded(self, relative: str) -> str | None:
-        """The exclusion pattern that leaves `relative` out, if any."""
-        for pattern in self.options.excluded_paths:
-            if relative == pattern or relative.startswith(pattern.rstrip("/") + "/"):
-                return pattern
-        return None
-
     def _read(
         self, absolute: Path, relative: str, root: Path, status: GitStatus | None, report: SourceReport
     ) -> Iterator[Document]:
@@ -121,6 +115,13 @@ class TreeSource:
             return
         reach = status.reach_of(absolute) if status else Reach.FILE
         yield from _documents(content, relative, reach, str(root), report)
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _files_under(entry: os.DirEntry[str]) -> int:
