@@ -1,7 +1,7 @@
 """Natural language where a credential was expected: UI labels and messages in any language, and the
 translation files that hold them (`"LABEL_PASSWORD": "Contrasenya"`, `password: Wachtwoord`).
 
-Each recogniser looks at the value or the path alone; `filters.py` applies them to generic findings only, so
+Each recogniser looks at the value or the path alone; `detect/filters/words.py` applies them to generic findings only, so
 a provider-format token (a prefix, a checksum) in a translation file is still reported.
 """
 
@@ -90,7 +90,7 @@ def _is_prose(value: str) -> bool:
 
 def _names_a_credential(words: list[str], *, prose: bool) -> bool:
     """A word of the credential vocabulary in any language. English ones count only in prose (`Forgot
-    password?`): joined by hyphens they are restated names, judged in filters.test_value."""
+    password?`): joined by hyphens they are restated names, judged in filters/words.py (test_value)."""
     folded = [_folded(w) for w in words]
     if "motdepasse" in "".join(folded):
         return True
