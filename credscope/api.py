@@ -44,6 +44,7 @@ class ScanOptions:
     progress: Progress | None = None
     # Reach beyond the working tree: git history of each path, a home directory, the environment.
     history: bool = False
+    since: str | None = None  # with history: only what HEAD adds to this BASE (`BASE` or `BASE..HEAD`)
     home: Path | None = None
     env: bool = False
     environ: Mapping[str, str] | None = None  # the variables --env scans (None: this process's)
@@ -105,7 +106,9 @@ def reach_sources(roots: Sequence[Path], options: ScanOptions) -> list[Source]:
 
         unique = dict.fromkeys(root.resolve() for root in roots)
         excluded = options.tree.excluded_paths
-        sources.extend(HistorySource(root, options.tree.max_file_size, excluded=excluded) for root in unique)
+        sources.extend(
+            HistorySource(root, options.tree.max_file_size, excluded=excluded, since=options.since) for root in unique
+        )
     if options.home is not None:
         from credscope.sources.home import HomeSource  # noqa: PLC0415 - only with --home
 

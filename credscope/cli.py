@@ -200,6 +200,14 @@ def scan(
     config_file: ConfigOption = None,
     baseline: BaselineOption = None,
     history: Annotated[bool, typer.Option("--history", help="Also scan every blob in the git history.")] = False,
+    since: Annotated[
+        Optional[str],
+        typer.Option(
+            metavar="REV",
+            help="History only from REV on: what HEAD adds to REV, or to REV..HEAD (a pull request's commits). "
+            "Implies --history.",
+        ),
+    ] = None,
     home: Annotated[
         Optional[Path],
         typer.Option(metavar="DIR", help="Also scan the credential stores of a home directory (--home alone: yours)."),
@@ -230,8 +238,19 @@ def scan(
     if min_confidence is not None:
         options = with_min_confidence(options, min_confidence)
     live = live_settings(config, verify, probe_log, allow_private_hosts, probe_timeout)
-    options = replace(options, history=history, home=home, env=env, jobs=jobs, verify=live)
+    if since is not None:
+        check_since(roots, since)
+    history = history or since is not None
+    options = replace(options, history=history, since=since, home=home, env=env, jobs=jobs, verify=live)
     run_and_report(roots, options, Report(output_format, output, show_secrets, quiet, verbose))
+
+
+def check_since(roots: Sequence[Path], since: str) -> None:
+    """A --since that a root's repository cannot walk is said before any work (exit 2)."""
+    from credscope.sources.history import check_range  # noqa: PLC0415 - only with --since
+
+    for root in dict.fromkeys(root.resolve() for root in roots):
+        check_range(root, since)
 
 
 @dataclass(frozen=True)

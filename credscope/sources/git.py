@@ -13,9 +13,9 @@ steers which repository git opens.
 
 Which commands, and why they cannot run anything or write: `ls-files` lists the index and walks directories
 without reading file contents (no clean filter, unlike `git status`, which re-hashes stat-dirty files
-through them); `rev-list`, `log --raw`, `cat-file --batch` and `for-each-ref` read objects only. The sandbox
-names no remote, so a partial clone's missing objects are never fetched (the history says how many are
-missing), and nothing is written into the repository.
+through them); `rev-list`, `rev-parse` (a --since range), `log --raw`, `cat-file --batch` and `for-each-ref`
+read objects only. The sandbox names no remote, so a partial clone's missing objects are never fetched (the
+history says how many are missing), and nothing is written into the repository.
 
 Which repository: credscope finds it itself, the way git does for a work tree (a `.git` directory or
 `gitdir:` file at the directory or above it, not across file systems or `GIT_CEILING_DIRECTORIES`), and

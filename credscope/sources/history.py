@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from credscope.errors import UsageError
 from credscope.model import Candidate, Document, Reach
 from credscope.sources import SourceReport
 from credscope.sources.exclusions import leaves_out, path_patterns
@@ -51,13 +52,15 @@ class History:
     introductions: dict[str, Introduction] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     commits: int = 0
+    reached_shallow_boundary: bool = False  # a commit whose parents a shallow clone does not hold was walked
 
 
 @dataclass
 class HistorySource:
     """Every blob reachable from any ref of the repository containing `root`.
 
-    `revisions` (commit ids, `^id` to exclude) narrow the walk to what they reach; `repository` names the
+    `revisions` (commit ids, `^id` to exclude) narrow the walk to what they reach; `since` (`BASE` or
+    `BASE..HEAD`, as --since takes it) narrows it to what HEAD (or HEAD) adds to BASE; `repository` names the
     repository instead of looking for the one holding `root` (a bare mirror the caller made)."""
 
     root: Path
@@ -66,6 +69,7 @@ class HistorySource:
     revisions: tuple[str, ...] = ()
     repository: Repository | None = None
     excluded: tuple[str, ...] = ()  # gitignore-style patterns (--exclude, `exclude:`) over each blob's path
+    since: str | None = None
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
         found = self.repository or find_repository(self.root if self.root.is_dir() else self.root.parent)
@@ -80,14 +84,25 @@ class HistorySource:
 
     def _documents(self, git: Git, repository: Repository, report: SourceReport) -> Iterator[Document]:
         where = str(self.root)
-        history = walk(git, self.revisions)
+        revisions = resolve_range(git, repository, self.since) if self.since is not None else self.revisions
+        history = walk(git, revisions, _shallow_commits(repository))
         if history is None:
             # A repository without any commit has no history; one whose refs git cannot walk is reported.
             refs = git.output(["for-each-ref", "--count=1", "--format=%(refname)"])
             if refs is None or refs.strip():
                 report.skip(where, "unreadable-history", "git cannot walk the history: corrupt repository?")
             return
-        if repository.shallow:
+        if self.since is not None and history.reached_shallow_boundary:
+            # The range runs past what the clone holds: its first commits' blobs are read as wholes, and the
+            # commits between them and BASE are missing.
+            base, head = parse_range(self.since)
+            report.skip(
+                where,
+                "shallow-history",
+                f"shallow clone: {history.commits} commit(s) of {base}..{head} read, down to the shallow boundary: "
+                "commits before it are not in this clone (fetch them: git fetch --deepen=N, or fetch-depth: 0)",
+            )
+        elif self.since is None and repository.shallow:
             report.skip(
                 where, "shallow-history", f"shallow clone: {history.commits} commit(s); older history not available"
             )
@@ -143,18 +158,65 @@ class HistorySource:
                 report.skip(display(blob), "unreadable", "git cannot read the object: corrupt repository?")
 
 
-def walk(git: Git, revisions: tuple[str, ...] = ()) -> History | None:
+def parse_range(spec: str) -> tuple[str, str]:
+    """--since's `BASE` or `BASE..HEAD` (`BASE..` alike) as (BASE, HEAD); nothing else (`A...B`, `..B`)."""
+    base, _, head = spec.partition("..")
+    if not base or head.startswith(".") or ".." in head:
+        raise UsageError(f"--since: {spec!r}: give BASE or BASE..HEAD")
+    return base, head or "HEAD"
+
+
+def resolve_range(git: Git, repository: Repository, spec: str) -> tuple[str, ...]:
+    """The rev-list arguments for --since: HEAD's commit id and BASE's excluded (`^id`)."""
+    base, head = parse_range(spec)
+    ids = []
+    for name in (head, base):
+        # --end-of-options: a name that looks like an option is a revision that does not exist, nothing else.
+        found = git.output(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"])
+        if not found:
+            fetch = f"git fetch --depth=1 origin {name}"
+            hint = f" (a shallow clone? fetch it first: {fetch})" if repository.shallow else ""
+            raise UsageError(f"--since: {name!r} is not a commit in {repository.top}{hint}")
+        ids.append(found.decode("ascii").strip())
+    return ids[0], f"^{ids[1]}"
+
+
+def check_range(root: Path, spec: str) -> None:
+    """Refuse, before any work, a --since that `root`'s repository cannot walk (a UsageError saying why)."""
+    parse_range(spec)
+    found = find_repository(root if root.is_dir() else root.parent)
+    if not isinstance(found, Repository):
+        detail = f" ({found.detail})" if found is not None else ""
+        raise UsageError(f"--since: {root} is not in a git repository{detail}")
+    with Git(found) as git:
+        resolve_range(git, found, spec)
+
+
+def _shallow_commits(repository: Repository) -> frozenset[bytes]:
+    """The commits of a shallow clone whose parents it does not hold (its `shallow` file)."""
+    if not repository.shallow:
+        return frozenset()
+    try:
+        return frozenset((repository.common_dir / "shallow").read_bytes().split())
+    except OSError:
+        return frozenset()
+
+
+def walk(git: Git, revisions: tuple[str, ...] = (), shallow: frozenset[bytes] = frozenset()) -> History | None:
     """Every object reachable from any ref (or from `revisions`), once, with the oldest commit that holds it;
-    None if git fails.
+    None if git fails. `shallow` names a shallow clone's boundary commits: the history says if it walked one.
 
     Objects the repository does not hold (a partial clone's, or lost) are listed apart, never fetched: the
     sandbox names no remote to fetch them from."""
     history = History()
     commit, date = "", ""
+    # In a shallow clone the walk from HEAD may never reach BASE through parents, so BASE's tree would not be
+    # subtracted: --objects-edge-aggressive marks the trees of every excluded commit (and names them, `-<id>`).
+    excluding = bool(shallow) and any(revision.startswith("^") for revision in revisions)
     process = git.stream(
         [
             "rev-list",
-            "--objects",
+            "--objects-edge-aggressive" if excluding else "--objects",
             "--in-commit-order",  # each commit's new objects right after it ...
             "--reverse",  # ... oldest commit first ...
             "--date-order",  # ... parents before children, otherwise by date
@@ -170,9 +232,10 @@ def walk(git: Git, revisions: tuple[str, ...] = ()) -> History | None:
             if line.startswith(_COMMIT_MARK):
                 commit, _, date = line[1:].rstrip(b"\n").decode("ascii", "replace").partition(" ")
                 history.commits += 1
+                history.reached_shallow_boundary |= commit.encode("ascii") in shallow
             elif line.startswith(b"?"):
                 history.missing.append(line[1:].rstrip(b"\n").decode("ascii"))
-            elif not line.startswith(b"commit "):
+            elif not line.startswith((b"commit ", b"-")):  # `-<id>`: an excluded commit at the edge
                 # Trees and blobs, with their path in the commit's tree; a root tree, or a blob a ref names
                 # directly (listed before any commit), has none.
                 object_id, _, path = line.rstrip(b"\n").partition(b" ")
