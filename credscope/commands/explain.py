@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from credscope.catalogue import Catalogue
+from credscope.cli import JobsOption
 from credscope.config import Config
 from credscope.errors import UsageError
 from credscope.model import Credential, ScanResult
@@ -25,8 +26,17 @@ def explain(
     path: Annotated[Path, typer.Argument(help="Where to look for it (default: .)")] = Path("."),
     config_file: Annotated[Optional[Path], typer.Option("--config", help="Configuration file.")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Baseline file to report the status in.")] = None,
+    history: Annotated[bool, typer.Option("--history", help="Also look in every blob of the git history.")] = False,
+    home: Annotated[
+        Optional[Path],
+        typer.Option(metavar="DIR", help="Also look in a home directory's credential stores (--home alone: yours)."),
+    ] = None,
+    env: Annotated[bool, typer.Option("--env", help="Also look in this process's environment variables.")] = False,
+    jobs: JobsOption = None,
 ) -> None:
     """Re-scan PATH and show one credential fully: scope, evidence, capabilities, every location, policy."""
+    from dataclasses import replace  # noqa: PLC0415
+
     from credscope.api import scan  # noqa: PLC0415
     from credscope.catalogue import load_catalogue  # noqa: PLC0415
     from credscope.commands.options import config_for, scan_options  # noqa: PLC0415
@@ -37,17 +47,33 @@ def explain(
     config = config_for([path], config_file)
     # Nothing is suppressed here: explaining a baselined credential is the point of asking.
     options = scan_options(config, use_suppressions=False)
+    options = replace(options, history=history, home=home, env=env, jobs=jobs)
     catalogue = load_catalogue(options.provider_dirs)
     result = scan([path], options, catalogue=catalogue)
     matches = [c for c in result.credentials if c.fingerprint.startswith(prefix)]
     if not matches:
-        raise UsageError(f"no credential with fingerprint {prefix}… under {path}")
+        raise UsageError(f"no credential with fingerprint {prefix}… under {path} ({_where_else(history, home, env)})")
     if len(matches) > 1:
         listed = ", ".join(f"{c.fingerprint[:16]} ({c.provider} {c.kind})" for c in matches)
         raise UsageError(f"{prefix} matches {len(matches)} credentials: {listed}; give more digits")
     lines = describe(matches[0], result, catalogue)
     lines += _baseline_status(matches[0].fingerprint, baseline or config.baseline, config)
     typer.echo(inert_lines(lines))
+
+
+def _where_else(history: bool, home: Path | None, env: bool) -> str:
+    """Where the search looked, and the options that look further."""
+    looked = ["the files", *(["the history"] if history else []), *(["the home"] if home else [])]
+    looked += ["the environment"] if env else []
+    further = [name for name, used in (("--history", history), ("--home", home), ("--env", env)) if not used]
+    said = f"looked in {', '.join(looked)}"
+    if not further:
+        return said
+    return (
+        f"{said}; {', '.join(further[:-1])} and {further[-1]} look further"
+        if len(further) > 1
+        else (f"{said}; {further[0]} looks further")
+    )
 
 
 def describe(credential: Credential, result: ScanResult, catalogue: Catalogue) -> list[str]:
