@@ -225,7 +225,7 @@ CASES = [
         {"/client/v4/user/tokens/verify": (200, {"success": True, "result": {"id": "tok2", "status": "disabled"}})},
         Access.NONE,
         False,
-        "live check: tokens/verify: status disabled",
+        "live check: user/tokens/verify: status disabled",
     ),
     Case(
         "digitalocean",

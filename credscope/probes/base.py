@@ -131,6 +131,10 @@ def capability_scope(
     )
 
 
+class Refusal(Protocol):
+    def __call__(self, status: int, body: dict[str, Any], /) -> str | None: ...
+
+
 def get_object(
     session: ProviderSession,
     path: str,
@@ -138,14 +142,20 @@ def get_object(
     *,
     params: Mapping[str, str] | None = None,
     revoked_on: tuple[int, ...] = (401,),
+    still_valid: Refusal | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """GET a JSON object; a status in `revoked_on` means the credential no longer works (access none).
+    """GET a JSON object; a status in `revoked_on` means the credential no longer works (access none) — unless
+    `still_valid` reads in the error body that the credential was recognised and only lacks a permission
+    (OpenAI answers a missing scope with 401): then the answer comes back for the probe to read.
 
     Other 4xx answers come back with their status for the probe to read (a 403 often means "valid, but not
     allowed to read this"); 3xx and 5xx are failures.
     """
     answer = session.get(path, headers, params)
     if answer.status in revoked_on:
+        body = answer.json()
+        if still_valid is not None and still_valid(answer.status, body if isinstance(body, dict) else {}):
+            return answer.status, body if isinstance(body, dict) else {}
         raise revoked(f"GET {path}: HTTP {answer.status} — the credential is rejected (revoked, expired or invalid)")
     if answer.status >= 300 and not 400 <= answer.status < 500:
         raise unexpected(answer, f"GET {path}")

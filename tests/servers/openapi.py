@@ -1,0 +1,154 @@
+"""Local fakes that answer from the providers' own API descriptions (tests/data/openapi/<provider>.openapi.json).
+
+A fake is given the answers of one scenario; every request it receives must be an operation the description
+documents, and every answer it sends must validate against the response schema the description gives for that
+status (a `4XX` range included). An answer the description does not describe (OpenAI's errors are described once,
+as `ErrorResponse`; Vercel's 401 and 403 have a description and no body) is checked against what the document does
+say, and the scenario names why. Violations are collected, never raised inside the server thread: a test asserts
+`fake.violations == []`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from servers.http import Received, Reply, json_reply
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "openapi"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str  # the description's path, with {parameters}
+    spec: Mapping[str, Any]
+
+
+class Description:
+    """One provider's API description: its operations, the path prefix of its server, its response schemas."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.document: dict[str, Any] = json.loads((DATA / f"{name}.openapi.json").read_text())
+        servers = self.document.get("servers") or [{"url": ""}]
+        self.prefix = urlsplit(str(servers[0]["url"])).path.rstrip("/")
+        self.operations = [
+            Operation(method.upper(), template, spec)
+            for template, item in self.document["paths"].items()
+            for method, spec in item.items()
+            if method in ("get", "head", "post", "put", "patch", "delete")
+        ]
+
+    def operation(self, method: str, path: str) -> Operation | None:
+        """The documented operation a request path (as sent, the server's prefix included) stands for."""
+        if not path.startswith(self.prefix):
+            return None
+        local = path[len(self.prefix) :] or "/"
+        matches = [op for op in self.operations if op.method == method.upper() and _matches(op.template, local)]
+        # A literal segment beats a parameter: /user/tokens/verify is not /user/tokens/{token_id}.
+        matches.sort(key=lambda op: op.template.count("{"))
+        return matches[0] if matches else None
+
+    def response_schema(self, operation: Operation, status: int) -> tuple[str, Any] | None:
+        """(the documented status it falls under, its JSON schema or None when no body is described)."""
+        responses: Mapping[str, Any] = operation.spec.get("responses", {})
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key in responses:
+                response = self._deref(responses[key])
+                content = response.get("content") or {}
+                schema = (content.get("application/json") or {}).get("schema")
+                return key, schema
+        return None
+
+    def schema(self, ref: str) -> Any:
+        return self._deref({"$ref": ref})
+
+    def validate(self, schema: Any, body: Any) -> list[str]:
+        from openapi_schema_validator import OAS30Validator, OAS31Validator
+
+        validator_class = OAS31Validator if str(self.document.get("openapi", "")).startswith("3.1") else OAS30Validator
+        root = {**schema, "components": self.document.get("components", {})}
+        validator = validator_class(root)
+        return [
+            f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message[:200]}" for e in validator.iter_errors(body)
+        ]
+
+    def _deref(self, node: Any) -> Any:
+        while isinstance(node, Mapping) and "$ref" in node:
+            target: Any = self.document
+            for part in str(node["$ref"]).lstrip("#/").split("/"):
+                target = target[part]
+            node = target
+        return node
+
+
+@cache
+def description(name: str) -> Description:
+    return Description(name)
+
+
+def _matches(template: str, path: str) -> bool:
+    pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+    return re.match(pattern, path) is not None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One scripted answer: status, body, headers, and — for an answer the description leaves undescribed — the
+    schema (a `#/components/...` reference) it is checked against instead, with the reason."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+    described_by: str = ""
+    why_undescribed: str = ""
+
+
+@dataclass
+class SchemaFake:
+    """A responder for `fake_server`: answers `routes` (request path → Answer) after checking both sides."""
+
+    provider: str
+    routes: Mapping[str, Answer]
+    auth: tuple[str, str] = ("authorization", "")  # header and the exact value a request must carry
+    violations: list[str] = field(default_factory=list)
+
+    def __call__(self, received: Received) -> Reply:
+        spec = description(self.provider)
+        path = received.path.split("?", 1)[0]
+        operation = spec.operation(received.method, path)
+        if operation is None:
+            self.violations.append(f"{received.method} {path}: not an operation of the {self.provider} description")
+        header, value = self.auth
+        if value and received.headers.get(header) != value:
+            self.violations.append(f"{received.method} {path}: sent without the credential in {header}")
+        answer = self.routes.get(path)
+        if answer is None:
+            self.violations.append(f"{received.method} {path}: the scenario has no answer for it")
+            return json_reply(404, b'{"message": "Not Found"}')
+        if operation is not None:
+            self._check(spec, operation, answer, path)
+        return json_reply(answer.status, json.dumps(answer.body).encode(), **answer.headers)
+
+    def _check(self, spec: Description, operation: Operation, answer: Answer, path: str) -> None:
+        where = f"{operation.method} {path} → {answer.status}"
+        documented = spec.response_schema(operation, answer.status)
+        schema: Any = documented[1] if documented is not None else None
+        if answer.described_by:
+            # The description's own schema for this answer is missing or cannot be met: the scenario names the
+            # part of the same document that does describe it, and why.
+            if not answer.why_undescribed:
+                self.violations.append(f"{where}: an answer checked against another schema needs its reason")
+            schema = spec.schema(answer.described_by)
+        elif schema is None:
+            what = "documents no such answer" if documented is None else "gives this answer no body"
+            self.violations.append(f"{where}: the description {what}; say which schema shapes it")
+            return
+        self.violations.extend(f"{where}: {error}" for error in spec.validate(schema, answer.body))
