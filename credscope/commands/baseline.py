@@ -33,7 +33,9 @@ def create(
     path: _PathArg = Path("."),
     baseline: _BaselineOpt = None,
     config_file: _ConfigOpt = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing baseline (accepted marks are lost).")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing baseline (accepted marks are lost).")
+    ] = False,
 ) -> None:
     """Scan PATH and write every credential found to a new baseline."""
     target, credentials = _scan(path, baseline, config_file)

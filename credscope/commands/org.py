@@ -16,11 +16,13 @@ import typer
 from credscope.cli import (
     EXIT_OK,
     EXIT_POLICY,
+    BaselineOption,
     ConfigOption,
     ExcludeOption,
     FailOnOption,
     Format,
     FormatOption,
+    MaxFileSizeOption,
     OutputOption,
     UnknownAsOption,
     check_output,
@@ -51,8 +53,12 @@ def org(
     gitlab_api: Annotated[
         Optional[str], typer.Option(help="GitLab base URL (default: CREDSCOPE_GITLAB_API, else gitlab.com).")
     ] = None,
-    include_forks: Annotated[bool, typer.Option(help="Also scan forks listed by GitHub/GitLab.")] = False,
-    include_archived: Annotated[bool, typer.Option(help="Also scan archived repositories.")] = False,
+    include_forks: Annotated[
+        bool, typer.Option("--include-forks", help="Also scan forks listed by GitHub/GitLab.")
+    ] = False,
+    include_archived: Annotated[
+        bool, typer.Option("--include-archived", help="Also scan archived repositories.")
+    ] = False,
     scheduler: Annotated[
         Optional[str], typer.Option(help="Run on the Dask cluster at tcp://HOST:PORT (default: embedded).")
     ] = None,
@@ -79,9 +85,11 @@ def org(
     unknown_as: UnknownAsOption = None,
     config_file: ConfigOption = None,
     exclude: ExcludeOption = None,
-    max_file_size: Annotated[Optional[int], typer.Option(min=1, help="Skip larger files (default 20 MiB).")] = None,
-    baseline: Annotated[Optional[Path], typer.Option(help="Report only credentials not in this baseline.")] = None,
-    verify: Annotated[bool, typer.Option(help="Ask each credential's provider, read-only, what it can do.")] = False,
+    max_file_size: MaxFileSizeOption = None,
+    baseline: BaselineOption = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Ask each credential's provider, read-only, what it can do.")
+    ] = False,
     probe_timeout: Annotated[Optional[float], typer.Option(help="With --verify: seconds per request.")] = None,
     probe_rate: Annotated[
         Optional[float], typer.Option(help="With --verify: request starts per second per provider, whole cluster.")
@@ -90,7 +98,7 @@ def org(
         Optional[int], typer.Option(help="With --verify: requests in flight per provider, whole cluster.")
     ] = None,
     allow_private_hosts: Annotated[
-        bool, typer.Option(help="With --verify: also probe databases on private addresses.")
+        bool, typer.Option("--allow-private-hosts", help="With --verify: also probe databases on private addresses.")
     ] = False,
 ) -> None:
     """Scan every repository of an organisation on Dask; report what is new and gone since the last run."""
