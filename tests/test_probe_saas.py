@@ -92,6 +92,74 @@ CASES = [
         auth=("private-token", "{secret}"),
     ),
     Case(
+        "gitlab",
+        "personal-access-token",
+        {
+            "/api/v4/personal_access_tokens/self": (200, {"name": "ops", "scopes": ["api"], "active": True}),
+            "/api/v4/personal_access_tokens/self/associations": (
+                200,
+                {
+                    "groups": [{"id": 4, "name": "rentals", "access_levels": 30}],
+                    "projects": [
+                        {
+                            "id": 9,
+                            "name": "api",
+                            "path_with_namespace": "rentals/api",
+                            "access_levels": {"project_access_level": 50, "group_access_level": 30},
+                        },
+                        {
+                            "id": 10,
+                            "name": "web",
+                            "path_with_namespace": "rentals/web",
+                            "access_levels": {"project_access_level": 40, "group_access_level": None},
+                        },
+                    ],
+                },
+            ),
+            "/api/v4/user": (200, {"username": "maria", "is_admin": False}),
+        },
+        Access.ADMIN,
+        True,
+        "reaches: group rentals (Developer), project rentals/api (Owner), project rentals/web (Maintainer)",
+        ("gitlab:delete project rentals/api (Owner)", "gitlab:delete branches and tags of rentals/web (Maintainer)"),
+        auth=("private-token", "{secret}"),
+    ),
+    Case(
+        "gitlab",
+        "personal-access-token",
+        {
+            "/api/v4/personal_access_tokens/self": (
+                403,
+                {
+                    "error": "insufficient_scope",
+                    "error_description": "The request requires higher privileges than provided by the access token.",
+                    "scope": "api read_api",
+                },
+            ),
+        },
+        Access.UNKNOWN,
+        None,
+        "GET /api/v4/personal_access_tokens/self: HTTP 403 (The request requires higher privileges than provided by"
+        " the access token.): the token is recognised, but its scopes are not readable",
+        auth=("private-token", "{secret}"),
+    ),
+    Case(
+        "sendgrid",
+        "api-key",
+        {"/v3/scopes": (403, {"errors": [{"field": None, "message": "access forbidden"}]})},
+        Access.UNKNOWN,
+        None,
+        "GET /v3/scopes: HTTP 403 — the key is recognised but may not list its scopes",
+    ),
+    Case(
+        "supabase",
+        "management-token",
+        {"/v1/projects": (403, {"message": "Forbidden resource"})},
+        Access.UNKNOWN,
+        None,
+        "GET /v1/projects: HTTP 403 — the token is recognised but may not list projects",
+    ),
+    Case(
         "slack",
         "bot-token",
         {

@@ -247,3 +247,180 @@ def test_openai_invalid_key_is_revoked(fake_server: StartServer) -> None:
     assert scope.evidence == (
         "live check: GET /v1/models: HTTP 401 — the credential is rejected (revoked, expired or invalid)",
     )
+
+
+# -- 7. GitHub App user tokens, Vercel's token metadata, GitLab's associations ----------------------------------
+
+_INSTALLATION = {
+    "id": 41,
+    "account": {
+        "login": "rentals",
+        "id": 7,
+        "node_id": "MDEyOk9yZ2FuaXphdGlvbjc=",
+        "avatar_url": "https://avatars.example.invalid/u/7",
+        "gravatar_id": "",
+        "url": "https://api.github.com/users/rentals",
+        "html_url": "https://github.com/rentals",
+        "followers_url": "https://api.github.com/users/rentals/followers",
+        "following_url": "https://api.github.com/users/rentals/following{/other_user}",
+        "gists_url": "https://api.github.com/users/rentals/gists{/gist_id}",
+        "starred_url": "https://api.github.com/users/rentals/starred{/owner}{/repo}",
+        "subscriptions_url": "https://api.github.com/users/rentals/subscriptions",
+        "organizations_url": "https://api.github.com/users/rentals/orgs",
+        "repos_url": "https://api.github.com/users/rentals/repos",
+        "events_url": "https://api.github.com/users/rentals/events{/privacy}",
+        "received_events_url": "https://api.github.com/users/rentals/received_events",
+        "type": "Organization",
+        "site_admin": False,
+    },
+    "repository_selection": "all",
+    "access_tokens_url": "https://api.github.com/app/installations/41/access_tokens",
+    "repositories_url": "https://api.github.com/installation/repositories",
+    "html_url": "https://github.com/organizations/rentals/settings/installations/41",
+    "app_id": 9,
+    "target_id": 7,
+    "target_type": "Organization",
+    "permissions": {"administration": "write", "contents": "write", "metadata": "read"},
+    "events": ["push"],
+    "created_at": "2026-01-05T10:00:00Z",
+    "updated_at": "2026-01-05T10:00:00Z",
+    "single_file_name": None,
+    "app_slug": "deploy-bot",
+    "suspended_by": None,
+    "suspended_at": None,
+}
+
+
+def _github_user(login: str) -> dict[str, Any]:
+    base = "https://api.github.com/users/" + login
+    return {
+        "login": login, "id": 1, "node_id": "MDQ6VXNlcjE=", "avatar_url": "https://avatars.example.invalid/u/1",
+        "gravatar_id": "", "url": base, "html_url": "https://github.com/" + login,
+        "followers_url": base + "/followers", "following_url": base + "/following{/other_user}",
+        "gists_url": base + "/gists{/gist_id}", "starred_url": base + "/starred{/owner}{/repo}",
+        "subscriptions_url": base + "/subscriptions", "organizations_url": base + "/orgs", "repos_url": base + "/repos",
+        "events_url": base + "/events{/privacy}", "received_events_url": base + "/received_events", "type": "User",
+        "site_admin": False, "name": None, "company": None, "blog": None, "location": None, "email": None,
+        "hireable": None, "bio": None, "public_repos": 2, "public_gists": 0, "followers": 0, "following": 0,
+        "created_at": "2020-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+        "private_gists": 0, "total_private_repos": 1, "owned_private_repos": 1, "disk_usage": 10,
+        "collaborators": 0, "two_factor_authentication": True, "user_view_type": "private",
+    }  # fmt: skip
+
+
+_GITHUB_API = ("authorization", "")  # checked below by the token itself
+
+
+def test_github_app_user_token_with_an_empty_scopes_header_reads_its_installations(fake_server: StartServer) -> None:
+    secret = token("{{github:ghu}}")
+    routes = {
+        "/user": Answer(200, _github_user("octo"), {"X-OAuth-Scopes": ""}),
+        "/user/installations": Answer(200, {"total_count": 1, "installations": [_INSTALLATION]}),
+    }
+    scope, fake = _verified(fake_server, "github", "user-to-server-token", secret, routes)
+    assert fake.violations == []
+    assert scope.access is Access.ADMIN
+    assert scope.destructive is True
+    assert scope.destructive_actions == (
+        "github:administration:write (delete repositories, change their settings) on rentals",
+        "github:contents:write (force-push and delete branches) on rentals",
+    )
+    assert scope.evidence == (
+        "GET /user: authenticates as octo; a GitHub App user token, acting with its app's installation permissions as"
+        " far as its user may (at most these)",
+        "GET /user/installations: deploy-bot on rentals (all repositories): administration:write, contents:write,"
+        " metadata:read",
+    )
+
+
+def test_github_app_user_token_without_installations_is_unknown_not_public_only(fake_server: StartServer) -> None:
+    secret = token("{{github:ghu}}")
+    routes = {
+        "/user": Answer(200, _github_user("octo"), {"X-OAuth-Scopes": ""}),
+        "/user/installations": Answer(200, {"total_count": 0, "installations": []}),
+    }
+    scope, fake = _verified(fake_server, "github", "user-to-server-token", secret, routes)
+    assert fake.violations == []
+    assert (scope.access, scope.destructive) == (Access.UNKNOWN, None)
+    assert scope.evidence[-1] == (
+        "GET /user/installations: the app is installed on no account this user reaches; its account-level"
+        " permissions are not readable"
+    )
+
+
+_VERCEL_USER = {
+    "user": {
+        "id": "R6efeCJQ2HKXywuasPDc0fOWB", "email": "lee@example.invalid", "name": "Lee", "username": "lee",
+        "avatar": None, "defaultTeamId": "team_rentals", "version": "northstar", "createdAt": 1611796915677,
+        "softBlock": None, "billing": None, "resourceConfig": {}, "stagingPrefix": "lee",
+        "hasTrialAvailable": False,
+    }
+}  # fmt: skip
+
+
+def _vercel_team(team_id: str, name: str, role: str) -> dict[str, Any]:
+    return {
+        "id": team_id, "slug": name.lower(), "name": name, "avatar": None, "createdAt": 1611796915677,
+        "membership": {
+            "role": role, "confirmed": True, "created": 1611796915677, "createdAt": 1611796915677, "teamId": team_id,
+        },
+        "limited": True, "limitedBy": ["scope"],
+    }  # fmt: skip
+
+
+def test_vercel_token_scoped_to_one_team_is_judged_by_that_team(fake_server: StartServer) -> None:
+    secret = token("{{vercel:vcp}}")
+    current = {
+        "token": {
+            "id": "5d9f2ebd38ddca62e5d51e9c1704c72530bdc8bfdd41e782a6687c48399e8391",
+            "name": "ci",
+            "type": "token",
+            "origin": "manual",
+            "scopes": [{"type": "team", "teamId": "team_docs", "createdAt": 1632816536002}],
+            "expiresAt": 1893456000000,
+            "activeAt": 1632816536002,
+            "createdAt": 1632816536002,
+        }
+    }
+    teams = {
+        "teams": [_vercel_team("team_rentals", "Rentals", "OWNER"), _vercel_team("team_docs", "Docs", "DEVELOPER")],
+        "pagination": {"count": 2, "next": None, "prev": None},
+    }
+    routes = {
+        "/v2/user": Answer(200, _VERCEL_USER),
+        "/v5/user/tokens/current": Answer(200, current),
+        "/v2/teams": Answer(200, teams),
+    }
+    scope, fake = _verified(fake_server, "vercel", "personal-token", secret, routes)
+    assert fake.violations == []
+    assert scope.access is Access.WRITE
+    assert "vercel:projects.delete" not in scope.destructive_actions
+    assert scope.evidence[:2] == (
+        "GET /v2/user: lee; teams: Docs (DEVELOPER)",
+        "GET /v5/user/tokens/current: token 'ci' (token, from manual) scoped to teams team_docs, expires 2030-01-01",
+    )
+
+
+def test_vercel_forbidden_but_known_token_is_not_revoked(fake_server: StartServer) -> None:
+    secret = token("{{vercel:vcp}}")
+    forbidden = {"error": {"code": "forbidden", "message": "You don't have permission to access this resource."}}
+    reason = "Vercel documents 403 with a description only; its error body is {error: {code, message}}"
+    routes = {
+        "/v2/user": Answer(403, forbidden, why_undescribed=reason),
+        "/v5/user/tokens/current": Answer(403, forbidden, why_undescribed=reason),
+        "/v2/teams": Answer(403, forbidden, why_undescribed=reason),
+    }
+    scope, fake = _verified(fake_server, "vercel", "personal-token", secret, routes)
+    assert fake.violations == []
+    assert scope.access is not Access.NONE
+    assert scope.access is Access.ADMIN  # nothing narrows it: the worst case of a working token stands
+    assert scope.evidence[0] == "GET /v2/user: ?"
+
+
+def test_vercel_invalid_token_is_revoked(fake_server: StartServer) -> None:
+    secret = token("{{vercel:vcp}}")
+    invalid = {"error": {"code": "forbidden", "message": "Not authorized", "invalidToken": True}}
+    routes = {"/v2/user": Answer(403, invalid, why_undescribed="Vercel documents 403 with a description only")}
+    scope, fake = _verified(fake_server, "vercel", "personal-token", secret, routes)
+    assert fake.violations == []
+    assert scope.access is Access.NONE

@@ -54,6 +54,10 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
                     " report to a read-only call"]  # fmt: skip
         return undetermined(evidence, identity)
     scopes = [s.strip() for s in answer.headers["x-oauth-scopes"].split(",") if s.strip()]
+    if token.startswith("ghu_") and not scopes:
+        # A GitHub App user token has no OAuth scopes (GitHub may send the header empty): it acts with its app's
+        # installation permissions, limited to what its user may do. Those permissions are readable.
+        return _app_user_token(session, headers, login, identity)
     access = Access.READ
     actions: list[str] = []
     for scope in scopes:
@@ -83,6 +87,60 @@ def _installation(session: ProviderSession, headers: dict[str, str]) -> Scope:
         "installation permissions are not reported to a read-only call",
     ]
     return undetermined(evidence, {"token": "installation"})
+
+
+# Installation permissions (GitHub App permission names) that hand over the account or destroy.
+_APP_ADMIN = {"administration", "organization_administration", "members", "organization_secrets", "secrets"}
+_APP_DESTRUCTIVE = {
+    "administration": "github:administration:write (delete repositories, change their settings)",
+    "organization_administration": "github:organization_administration:write (change the organisation's settings)",
+    "contents": "github:contents:write (force-push and delete branches)",
+    "packages": "github:packages:write (delete packages)",
+    "environments": "github:environments:write (delete deployment environments)",
+    "workflows": "github:workflows:write (rewrite CI workflows)",
+}
+
+
+def _app_user_token(session: ProviderSession, headers: dict[str, str], login: str, identity: dict[str, str]) -> Scope:
+    answer = session.get("/user/installations", headers, {"per_page": "100"})
+    if answer.status != 200:
+        if answer.status in (401, 403, 404):
+            evidence = [
+                f"GET /user: authenticates as {login}; a GitHub App user token",
+                f"GET /user/installations: HTTP {answer.status}; the app's permissions are not readable",
+            ]
+            return undetermined(evidence, identity)
+        raise unexpected(answer, "GET /user/installations")
+    body = json_object(answer, "GET /user/installations")
+    installations = [i for i in body.get("installations", []) if isinstance(i, dict)]
+    if not installations:
+        evidence = [
+            f"GET /user: authenticates as {login}; a GitHub App user token",
+            "GET /user/installations: the app is installed on no account this user reaches; its account-level"
+            " permissions are not readable",
+        ]
+        return undetermined(evidence, identity)
+    access = Access.READ
+    actions: list[str] = []
+    described: list[str] = []
+    for installation in installations:
+        permissions = installation.get("permissions") or {}
+        account = (installation.get("account") or {}).get("login") or (installation.get("account") or {}).get("slug")
+        written = sorted(p for p, level in permissions.items() if level in ("write", "admin"))
+        for name in written:
+            level = Access.ADMIN if name in _APP_ADMIN else Access.WRITE
+            access = max(access, level, key=_ORDER.index)
+            if name in _APP_DESTRUCTIVE:
+                actions.append(f"{_APP_DESTRUCTIVE[name]} on {account}")
+        shown = ", ".join(f"{p}:{permissions[p]}" for p in sorted(permissions)) or "none"
+        selection = installation.get("repository_selection", "?")
+        described.append(f"{installation.get('app_slug', '?')} on {account} ({selection} repositories): {shown}")
+    evidence = [
+        f"GET /user: authenticates as {login}; a GitHub App user token, acting with its app's installation"
+        " permissions as far as its user may (at most these)",
+        "GET /user/installations: " + "; ".join(described),
+    ]
+    return queried(access, actions, evidence, identity)
 
 
 def _token_type(token: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from credscope.model import Access, Credential, Scope
-from credscope.probes.base import bearer, capability_scope, get_object, limited
+from credscope.probes.base import bearer, capability_scope, get_object, limited, undetermined
 from credscope.probes.client import ProviderSession
 
 # Scopes that manage the account itself: keys, teammates, subusers, the user.
@@ -11,7 +11,11 @@ _ADMIN_PREFIXES = ("api_keys.", "teammates.", "subusers.", "user.")
 
 
 def probe(credential: Credential, session: ProviderSession) -> Scope:
-    _, body = get_object(session, "/v3/scopes", bearer(credential.secret), revoked_on=(401, 403))
+    # 401 is an unknown or revoked key; 403 a key SendGrid recognised that may not make this call.
+    status, body = get_object(session, "/v3/scopes", bearer(credential.secret), revoked_on=(401,))
+    if status != 200:
+        evidence = [f"GET /v3/scopes: HTTP {status} — the key is recognised but may not list its scopes"]
+        return undetermined(evidence, {})
     scopes = [str(s) for s in body.get("scopes", [])]
     floor = Access.READ
     actions = []

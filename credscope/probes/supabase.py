@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from credscope.model import Access, Credential, Scope
-from credscope.probes.base import NotProbed, bearer, capability_scope, limited, revoked, unexpected
+from credscope.probes.base import NotProbed, bearer, capability_scope, limited, revoked, undetermined, unexpected
 from credscope.probes.client import ProviderSession
 
 
@@ -14,8 +14,12 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
     if credential.kind != "management-token":
         raise NotProbed("project API keys are checked only against their project's own URL, which is not probed")
     answer = session.get("/v1/projects", bearer(credential.secret))
-    if answer.status in (401, 403):
+    if answer.status == 401:
         raise revoked(f"GET /v1/projects: HTTP {answer.status} — the management token is rejected")
+    if answer.status == 403:
+        # Recognised, but not allowed to list projects (a scoped OAuth token): not revoked.
+        evidence = ["GET /v1/projects: HTTP 403 — the token is recognised but may not list projects"]
+        return undetermined(evidence, {})
     if answer.status != 200:
         raise unexpected(answer, "GET /v1/projects")
     body: Any = answer.json()

@@ -76,9 +76,13 @@ class Description:
         validator_class = OAS31Validator if str(self.document.get("openapi", "")).startswith("3.1") else OAS30Validator
         root = {**schema, "components": self.document.get("components", {})}
         validator = validator_class(root)
-        return [
-            f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message[:200]}" for e in validator.iter_errors(body)
-        ]
+        found = []
+        for error in validator.iter_errors(body):
+            where = "/".join(map(str, error.absolute_path)) or "(body)"
+            # oneOf/anyOf: name what each branch missed, not only that none matched
+            said = "; ".join(dict.fromkeys(c.message[:120] for c in error.context)) or error.message[:200]
+            found.append(f"{where}: {said}")
+        return found
 
     def _deref(self, node: Any) -> Any:
         while isinstance(node, Mapping) and "$ref" in node:
@@ -148,6 +152,8 @@ class SchemaFake:
                 self.violations.append(f"{where}: an answer checked against another schema needs its reason")
             schema = spec.schema(answer.described_by)
         elif schema is None:
+            if documented is not None and answer.why_undescribed:
+                return  # a documented status whose body the description leaves out (Vercel's 403): said why
             what = "documents no such answer" if documented is None else "gives this answer no body"
             self.violations.append(f"{where}: the description {what}; say which schema shapes it")
             return
