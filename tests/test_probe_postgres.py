@@ -82,6 +82,23 @@ def test_read_only_role_is_read(postgres_server: PostgresServer) -> None:
     assert credential.severity is Severity.LOW
 
 
+def test_noinherit_member_counts_the_rights_it_reaches_by_set_role(postgres_server: PostgresServer) -> None:
+    """`agent` inherits nothing, but `SET ROLE cleaners` lets it delete every booking."""
+    credential = _verified(postgres_server.noinherit_member)
+    scope = credential.scope
+    assert scope.access is Access.WRITE
+    assert scope.destructive is True
+    assert scope.destructive_actions == (
+        "postgres:DELETE FROM public.bookings (via SET ROLE cleaners)",
+        "postgres:TRUNCATE public.bookings (via SET ROLE cleaners)",
+    )
+    assert scope.evidence[:2] == (
+        "connected read-only as role agent to database rentals",
+        "member of: cleaners (by SET ROLE)",
+    )
+    assert "can connect, but reads no table" not in scope.evidence
+
+
 def test_revoked_login_is_none(postgres_server: PostgresServer) -> None:
     credential = _verified(postgres_server.revoked)
     assert credential.scope.access is Access.NONE

@@ -1,6 +1,7 @@
 """A real PostgreSQL 15 server for the whole test session, on 127.0.0.1, run by an unprivileged user.
 
-Roles: a superuser, the owner of database `rentals`, a read-only role and a role whose login was revoked.
+Roles: a superuser, the owner of database `rentals`, a read-only role, a role whose login was revoked, and `agent`:
+a NOINHERIT member of the group `cleaners` (which may DELETE and TRUNCATE bookings), reaching its rights by SET ROLE.
 Passwords are generated at run time. Skipped (with the reason) when the server binaries are not installed.
 """
 
@@ -31,6 +32,7 @@ class PostgresServer:
     owner: str
     reader: str
     revoked: str
+    noinherit_member: str  # `agent`, who reaches `cleaners`' DELETE/TRUNCATE on bookings only by SET ROLE
     admin_dsn: str  # for the tests themselves (the superuser)
 
     def uri(self, role: str, password: str, database: str = "rentals") -> str:
@@ -70,7 +72,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     if prefix:
         shutil.chown(base, RUN_AS)
     os.chmod(base, 0o700)
-    passwords = {name: _password() for name in ("postgres", "rentals_owner", "reader", "former")}
+    passwords = {name: _password() for name in ("postgres", "rentals_owner", "reader", "former", "agent")}
     pwfile = base / "pw"
     pwfile.write_text(passwords["postgres"] + "\n")
     if prefix:
@@ -125,6 +127,9 @@ def postgres_server() -> Iterator[PostgresServer]:
                 f"CREATE ROLE rentals_owner LOGIN PASSWORD '{passwords['rentals_owner']}'",
                 f"CREATE ROLE reader LOGIN PASSWORD '{passwords['reader']}'",
                 f"CREATE ROLE former LOGIN PASSWORD '{passwords['former']}'",
+                f"CREATE ROLE agent LOGIN NOINHERIT PASSWORD '{passwords['agent']}'",
+                "CREATE ROLE cleaners NOLOGIN",
+                "GRANT cleaners TO agent",
                 "CREATE DATABASE rentals OWNER rentals_owner",
             ):
                 connection.execute(statement)
@@ -134,6 +139,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             connection.execute("INSERT INTO bookings (guest) VALUES ('a'), ('b')")
             connection.execute("GRANT SELECT ON bookings TO reader")
             connection.execute("GRANT CONNECT ON DATABASE rentals TO reader")
+            connection.execute("GRANT DELETE, TRUNCATE ON bookings TO cleaners")
         with psycopg.connect(admin_dsn, autocommit=True) as connection:
             # The leaked password stops working: login revoked, as after an incident.
             connection.execute("ALTER ROLE former NOLOGIN")
@@ -143,6 +149,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             owner=owner_dsn,
             reader=f"postgresql://reader:{passwords['reader']}@127.0.0.1:{port}/rentals",
             revoked=f"postgresql://former:{passwords['former']}@127.0.0.1:{port}/rentals",
+            noinherit_member=f"postgresql://agent:{passwords['agent']}@127.0.0.1:{port}/rentals",
             admin_dsn=admin_dsn,
         )
         yield server
