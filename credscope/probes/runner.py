@@ -15,7 +15,7 @@ from credscope.probes.client import ProbeClient
 from credscope.probes.guard import GuardRefusal
 from credscope.probes.registry import ProbeRegistry
 from credscope.probes.settings import ProbeSettings
-from credscope.scope.core import with_severity
+from credscope.scope.core import potential_actions, with_severity
 
 
 def verify(
@@ -70,6 +70,9 @@ def verify_one(credential: Credential, client: ProbeClient, registry: ProbeRegis
         evidence=answer.evidence,
         identity={**offline.identity, **answer.identity},
     )
+    if merged.access is Access.UNKNOWN and merged.destructive is None and not merged.potential_actions:
+        # Learnt live that it cannot be known: still what its kind could destroy, as offline inference says.
+        merged = replace(merged, potential_actions=potential_actions(provider, credential.kind))
     return with_severity(replace(credential, scope=merged))
 
 
