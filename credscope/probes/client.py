@@ -310,10 +310,12 @@ class ProviderSession:
 
     # -- AWS and databases ------------------------------------------------------------------------------------
 
-    def aws(self, access_key_id: str, secret_access_key: str, session_token: str | None = None) -> AwsSession:
+    def aws(
+        self, access_key_id: str, secret_access_key: str, session_token: str | None = None, partition: str = "aws"
+    ) -> AwsSession:
         from credscope.probes.transport_aws import AwsSession  # noqa: PLC0415
 
-        return AwsSession(self, access_key_id, secret_access_key, session_token)
+        return AwsSession(self, access_key_id, secret_access_key, session_token, partition)
 
     def sql(self, conninfo: str) -> SqlSession:
         from credscope.probes.transport_sql import SqlSession  # noqa: PLC0415

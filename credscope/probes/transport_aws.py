@@ -18,7 +18,19 @@ from credscope.probes.guard import GuardRefusal
 if TYPE_CHECKING:
     from credscope.probes.client import ProviderSession
 
-_REGION = "us-east-1"  # IAM and the global STS endpoint live here
+# AWS partitions: each has its own STS and IAM endpoints, and a key is valid in exactly one of them. A GovCloud or
+# China key sent to the global endpoint is "InvalidClientTokenId" there: it must be asked in its own partition.
+PARTITIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "aws": ("us-east-1", {"sts": "https://sts.amazonaws.com", "iam": "https://iam.amazonaws.com"}),
+    "aws-us-gov": (
+        "us-gov-west-1",
+        {"sts": "https://sts.us-gov-west-1.amazonaws.com", "iam": "https://iam.us-gov.amazonaws.com"},
+    ),
+    "aws-cn": (
+        "cn-north-1",
+        {"sts": "https://sts.cn-north-1.amazonaws.com.cn", "iam": "https://iam.cn-north-1.amazonaws.com.cn"},
+    ),
+}
 
 
 class AwsError(Exception):
@@ -32,17 +44,24 @@ class AwsError(Exception):
 
 class AwsSession:
     def __init__(
-        self, session: ProviderSession, access_key_id: str, secret_access_key: str, session_token: str | None
+        self,
+        session: ProviderSession,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None,
+        partition: str = "aws",
     ) -> None:
         self._session = session
         self._keys = (access_key_id, secret_access_key, session_token)
         self._clients: dict[str, Any] = {}
+        self.partition = partition
+        self.region, self._endpoints = PARTITIONS[partition]
 
     def endpoint_url(self, service: str) -> str:
         endpoint = self._session.endpoint
         if endpoint is not None and endpoint.overridden_by is not None:
-            return f"{endpoint.origin}{endpoint.prefix}"
-        return f"https://{service}.amazonaws.com"
+            return f"{endpoint.origin}{endpoint.prefix}"  # one test endpoint for every partition (moto: by region)
+        return self._endpoints.get(service, f"https://{service}.amazonaws.com")
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """One declared read RPC, e.g. call("sts", "GetCallerIdentity"); AWS errors come back as AwsError."""
@@ -107,7 +126,7 @@ class AwsSession:
         core.set_config_variable("credentials_file", os.devnull)
         timeout = self._session.settings.timeout
         config = Config(
-            region_name=_REGION,
+            region_name=self.region,
             connect_timeout=timeout,
             read_timeout=timeout,
             retries={"max_attempts": 1 + self._session.settings.max_retries, "mode": "standard"},
@@ -116,7 +135,7 @@ class AwsSession:
         key_id, secret, token = self._keys
         client = core.create_client(
             service,
-            region_name=_REGION,
+            region_name=self.region,
             endpoint_url=url,
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
