@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 from servers.http import FakeServer, Responder
-from servers.openapi import Answer, SchemaFake
+from servers.openapi import Answer, SchemaFake, track, undocumented_fields
+from servers.openapi import description as description_of
 
 from credscope.catalogue import Catalogue, builtin_provider_dir, load_provider
 from credscope.model import Access, Credential, Location, Reach, Scope, ScopeSource, fingerprint_of
+from credscope.probes.client import Answer as ClientAnswer
+from credscope.probes.client import ProviderSession
 from credscope.probes.registry import ProbeRegistry
 from credscope.probes.runner import verify
 from credscope.probes.settings import ProbeSettings
@@ -66,8 +69,43 @@ def _verified(
     location = Location(path=".env", line=2, column=1, reach=Reach.TRACKED, context={"name": "TOKEN"})
     credential = Credential(fingerprint_of(secret), provider, kind, "rule", secret, (location,), parts=parts or {})
     settings = ProbeSettings(timeout=5, endpoints={provider: server.url})
-    [checked], _ = verify([credential], catalogue, settings, ProbeRegistry())
+    reads: list[tuple[str, int, set[str]]] = []
+    original = ProviderSession._send
+
+    def send(self: ProviderSession, method: str, path: str, *args: Any) -> ClientAnswer:
+        answer = original(self, method, path, *args)
+        seen: set[str] = set()
+        reads.append((path, answer.status, seen))
+        return _Read(answer.status, answer.headers, answer.body, seen)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ProviderSession, "_send", send)
+        [checked], _ = verify([credential], catalogue, settings, ProbeRegistry())
+    # Every field the probe read from an answer is one the description (or the answer's named schema) describes.
+    spec = description_of(description or provider)
+    for path, status, seen in reads:
+        operation = spec.operation("GET", path)
+        answer = routes.get(path)
+        if operation is None or answer is None:
+            continue
+        documented = spec.response_schema(operation, status)
+        schema = spec.schema(answer.described_by) if answer.described_by else (documented or (None, None))[1]
+        if schema is not None:
+            fake.violations.extend(
+                f"GET {path} → {status}: reads undescribed {f}" for f in undocumented_fields(spec, schema, seen)
+            )
     return checked.scope, fake
+
+
+class _Read(ClientAnswer):
+    """The probe client's answer, whose JSON records what the probe reads."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: bytes, seen: set[str]) -> None:
+        super().__init__(status, headers, body)
+        object.__setattr__(self, "_seen", seen)
+
+    def json(self) -> Any:
+        return track(super().json(), "", self._seen)  # type: ignore[attr-defined]
 
 
 # -- 1. Cloudflare account-owned tokens --------------------------------------------------------------------------

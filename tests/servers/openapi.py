@@ -158,3 +158,81 @@ class SchemaFake:
             self.violations.append(f"{where}: the description {what}; say which schema shapes it")
             return
         self.violations.extend(f"{where}: {error}" for error in spec.validate(schema, answer.body))
+
+
+# -- what a probe reads from the answers ---------------------------------------------------------------------------
+
+
+class _Tracked(dict[str, Any]):
+    """A JSON object that records every key a probe looks up (get, [], in), as a dotted path with [] for items."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, seen: set[str]) -> None:
+        super().__init__(data)
+        self._path = path
+        self._seen = seen
+
+    def _note(self, key: object) -> str:
+        field_path = f"{self._path}.{key}" if self._path else str(key)
+        self._seen.add(field_path)
+        return field_path
+
+    def __getitem__(self, key: str) -> Any:
+        return track(super().__getitem__(key), self._note(key), self._seen)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        field_path = self._note(key)
+        return track(super().get(key), field_path, self._seen) if key in self.keys() else default
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)
+        return super().__contains__(key)
+
+
+def track(value: Any, path: str, seen: set[str]) -> Any:
+    if isinstance(value, dict):
+        return _Tracked(value, path, seen)
+    if isinstance(value, list):
+        return [track(item, f"{path}[]", seen) for item in value]
+    return value
+
+
+def undocumented_fields(spec: Description, schema: Any, fields: set[str]) -> list[str]:
+    """The field paths read that the schema does not describe (a map's own keys, additionalProperties, are fine)."""
+    return sorted(f for f in fields if not _describes(spec, schema, _split(f)))
+
+
+def _split(field_path: str) -> list[str]:
+    parts: list[str] = []
+    for piece in field_path.split("."):
+        name, brackets = piece.split("[", 1)[0], piece.count("[]")
+        parts.append(name)
+        parts.extend(["[]"] * brackets)
+    return parts
+
+
+def _describes(spec: Description, schema: Any, parts: list[str], depth: int = 0) -> bool:
+    schema = spec._deref(schema)
+    if not parts:
+        return True
+    if not isinstance(schema, Mapping) or depth > 40:
+        return False
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        if any(_describes(spec, branch, parts, depth + 1) for branch in schema.get(combinator, [])):
+            return True
+    head, rest = parts[0], parts[1:]
+    if head == "[]":
+        return "items" in schema and _describes(spec, schema["items"], rest, depth + 1)
+    properties = schema.get("properties") or {}
+    if head in properties:
+        return _describes(spec, properties[head], rest, depth + 1)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, Mapping):
+        return _describes(spec, extra, rest, depth + 1)
+    # A free-form object (Cloudflare types a token's details and an account list as bare `object`s): the
+    # description allows any field there and names none, so a read cannot contradict it.
+    free_form = (
+        schema.get("type") == "object"
+        and not properties
+        and not any(schema.get(c) for c in ("allOf", "oneOf", "anyOf"))
+    )
+    return free_form and extra is not False

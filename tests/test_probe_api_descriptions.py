@@ -1,0 +1,72 @@
+"""Every REST request a probe can send exists in its provider's own API description (tests/data/openapi).
+
+A probe sends only what its provider's YAML declares as reads (the guard refuses the rest before sending), so the
+declared reads are the requests a probe can send: each must be a GET the description documents. The fields each
+probe reads from the answers are checked against the same descriptions by tests/test_probe_verdicts.py, whose
+fakes answer from them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from servers.openapi import DATA, description
+
+from credscope.catalogue import builtin_provider_dir, load_provider
+
+DESCRIBED = sorted(path.name.removesuffix(".openapi.json") for path in DATA.glob("*.openapi.json"))
+
+
+def test_descriptions_say_where_they_come_from() -> None:
+    for name in DESCRIBED:
+        source = json.loads((DATA / f"{name}.openapi.json").read_text())["x-credscope-source"]
+        assert {"repository", "path", "date"} <= set(source), name
+        assert "commit" in source or "via" in source, name
+
+
+@pytest.mark.parametrize("provider", DESCRIBED)
+def test_every_declared_read_is_a_documented_operation(provider: str) -> None:
+    spec = description(provider)
+    reads = load_provider(builtin_provider_dir() / f"{provider}.yaml").reads
+    assert reads
+    for read in reads:
+        method, path = read.split()[:2]
+        assert method == "GET", read
+        # A path parameter is one segment: send a sample value, as a probe would.
+        concrete = re.sub(r"\{[^/]+\}", "sample", path)
+        operation = spec.operation(method, concrete)
+        assert operation is not None, f"{provider}: {read} is not in its API description"
+        assert "200" in operation.spec.get("responses", {}), read
+
+
+def test_declared_reads_map_to_the_expected_operations() -> None:
+    """The mapping, written out: a changed YAML or description shows here first."""
+    mapped = {
+        provider: sorted(
+            f"{read} → {description(provider).operation('GET', re.sub(r'{[^/]+}', 'sample', read.split()[1])).template}"  # type: ignore[union-attr]
+            for read in load_provider(builtin_provider_dir() / f"{provider}.yaml").reads
+        )
+        for provider in DESCRIBED
+    }
+    assert mapped == {
+        "cloudflare": [
+            "GET /client/v4/accounts → /accounts",
+            "GET /client/v4/accounts/{account_id}/tokens/verify → /accounts/{account_id}/tokens/verify",
+            "GET /client/v4/accounts/{account_id}/tokens/{id} → /accounts/{account_id}/tokens/{token_id}",
+            "GET /client/v4/user/tokens/verify → /user/tokens/verify",
+            "GET /client/v4/user/tokens/{id} → /user/tokens/{token_id}",
+        ],
+        "github": [
+            "GET /installation/repositories → /installation/repositories",
+            "GET /user → /user",
+            "GET /user/installations → /user/installations",
+        ],
+        "openai": ["GET /v1/models → /models", "GET /v1/organization/projects → /organization/projects"],
+        "vercel": [
+            "GET /v2/teams → /v2/teams",
+            "GET /v2/user → /v2/user",
+            "GET /v5/user/tokens/current → /v5/user/tokens/{tokenId}",
+        ],
+    }
