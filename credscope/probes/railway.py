@@ -1,54 +1,69 @@
-"""Railway: tell account, workspace and project tokens apart with read-only queries, then list what each reaches.
+"""Railway: tell account, workspace and project tokens apart with read-only queries, then judge what each reaches.
 
 `me` answers only account (and OAuth/CLI session) tokens, `apiToken { workspaces }` account and workspace
-tokens, `projectToken` (sent in the Project-Access-Token header) only project tokens. Variables are never read:
-the YAML forbids the fields that return them, and the guard refuses any document that names one.
+tokens, `projectToken` (sent in the Project-Access-Token header) only project tokens. A user's power is their
+workspace role *and* their project roles: a workspace Member or Viewer is ADMIN of the projects they created or
+were given, and projects shared one by one live under `externalWorkspaces`. What cannot be read is said, and
+makes the verdict unknown rather than safe. Variables and tokens are never read: the YAML forbids the fields
+that return them, and the guard refuses any document that names one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from credscope.model import Access, Credential, Scope
-from credscope.probes.base import NotProbed, bearer, json_object, limited, queried, revoked, unexpected
+from credscope.probes.base import NotProbed, bearer, limited, queried, revoked, unexpected
 from credscope.probes.client import ProviderSession
-
-ME = "query CredscopeMe { me { id email name } }"
-API_TOKEN = "query CredscopeApiToken { apiToken { workspaces { id name } } }"
-PROJECT_TOKEN = (
-    "query CredscopeProjectToken { projectToken { projectId environmentId"
-    " project { id name } environment { id name } } }"
+from credscope.probes.railway_reach import (
+    API_TOKEN,
+    ME,
+    MEMBERS,
+    PROJECT_TOKEN,
+    WORKSPACES,
+    Listing,
+    Project,
+    Reader,
+    Reply,
+    at,
+    dicts,
+    text,
 )
-_PROJECT_FIELDS = """
-  id name
-  environments { edges { node { id name volumeInstances { edges { node { volumeId } } } } } }
-  services { edges { node { id name } } }
-  volumes { edges { node { id name } } }
-"""
-WORKSPACES = "query CredscopeWorkspaces { me { workspaces { id name } } }"
-WORKSPACE = (
-    "query CredscopeWorkspace($id: String!) { workspace(workspaceId: $id) { id name"
-    " projects(first: 100) { edges { node {" + _PROJECT_FIELDS + "} } } } }"
-)
-# Apart from the reach, so that a workspace whose member list is hidden still shows what the token reaches.
-MEMBERS = "query CredscopeMembers($id: String!) { workspace(workspaceId: $id) { members { email role } } }"
-PROJECT = "query CredscopeProject($id: String!) { project(id: $id) {" + _PROJECT_FIELDS + "} }"
 
 _DENIED = ("not authorized", "unauthorized", "invalid token", "token not found", "authentication")
+_ORDER = (Access.NONE, Access.READ, Access.WRITE, Access.ADMIN)
 
 
-@dataclass(frozen=True)
-class _Project:
-    name: str
-    environments: tuple[str, ...]
-    services: tuple[str, ...]
-    volumes: tuple[tuple[str, tuple[str, ...]], ...]  # volume name, environments holding an instance
+@dataclass
+class _Verdict:
+    """What the answers add up to; `unknown` holds what could not be read, which keeps the verdict from
+    being lower than the token's kind could be."""
+
+    ceiling: Access  # the most its kind can be: admin for Bearer tokens, write for a project token
+    access: Access = Access.READ  # the token works, so it reads at least
+    actions: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def at_least(self, access: Access) -> None:
+        self.access = max(self.access, access, key=_ORDER.index)
+
+    def cannot_read(self, what: str) -> None:
+        self.unknown.append(what)
+
+    def scope(self, identity: Mapping[str, str]) -> Scope:
+        access = self.access
+        if self.unknown and access is not self.ceiling:
+            access = Access.UNKNOWN  # some part could raise it: the parts read are a floor, not the answer
+        # What could not be read comes last and is never cut off by a long list of what could.
+        evidence = (*limited(self.evidence), *limited((f"unknown: {what}" for what in self.unknown), 10))
+        scope = queried(access, limited(self.actions), evidence, identity)
+        # Nothing named and something unread: whether it can destroy is unknown, not "no".
+        return scope if self.actions or not self.unknown else replace(scope, destructive=None)
 
 
 def probe(credential: Credential, session: ProviderSession) -> Scope:
-    token = credential.secret
     if credential.kind == "oauth-token" and any(
         loc.context.get("field") == "refreshToken" for loc in credential.locations
     ):
@@ -60,169 +75,191 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
     )
     denials: list[str] = []
     for attempt in order:
-        scope = attempt(session, token, denials)
+        scope = attempt(credential, session, denials)
         if scope is not None:
             return scope
     raise revoked("Railway refused the token as account, workspace and project token: " + "; ".join(denials))
 
 
-def _query(
-    session: ProviderSession,
-    document: str,
-    headers: Mapping[str, str],
-    operation: str,
-    variables: Mapping[str, Any] | None = None,
-) -> tuple[Any, str | None]:
-    """(data, None) on success, (None, reason) when Railway refuses this token for this query."""
-    answer = session.graphql(document, headers, variables, operation=operation)
-    if answer.status in (401, 403):
-        return None, f"{operation}: HTTP {answer.status}"
-    if answer.status != 200:
-        raise unexpected(answer, operation)
-    body = json_object(answer, operation)
-    errors = body.get("errors") or []
-    data = body.get("data")
-    if errors:
-        message = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict)) or "error"
-        if any(word in message.lower() for word in _DENIED) or not data:
-            return None, f"{operation}: {message}"
-    return data, None
-
-
-def _as_account(session: ProviderSession, token: str, denials: list[str]) -> Scope | None:
-    data, denied = _query(session, ME, bearer(token), "CredscopeMe")
-    me = (data or {}).get("me")
-    if not isinstance(me, dict):
-        denials.append(denied or "me: no user")
-        return None
-    listed, _ = _query(session, WORKSPACES, bearer(token), "CredscopeWorkspaces")
-    workspaces = _list(((listed or {}).get("me") or {}).get("workspaces"))
-    email = str(me.get("email") or me.get("name") or me.get("id") or "")
-    identity = {"token": "account", "user": email}
-    return _workspace_scope(session, token, workspaces, identity, "account token", email)
-
-
-def _as_workspace(session: ProviderSession, token: str, denials: list[str]) -> Scope | None:
-    data, denied = _query(session, API_TOKEN, bearer(token), "CredscopeApiToken")
-    workspaces = _list(((data or {}).get("apiToken") or {}).get("workspaces"))
-    if not workspaces:
-        denials.append(denied or "apiToken: no workspace")
-        return None
-    identity = {"token": "workspace", "workspace": ", ".join(str(w.get("name", "")) for w in workspaces)}
-    return _workspace_scope(session, token, workspaces, identity, "workspace token", None)
-
-
-def _as_project(session: ProviderSession, token: str, denials: list[str]) -> Scope | None:
-    headers = {"Project-Access-Token": token}
-    data, denied = _query(session, PROJECT_TOKEN, headers, "CredscopeProjectToken")
-    info = (data or {}).get("projectToken")
-    if not isinstance(info, dict):
-        denials.append(denied or "projectToken: no project")
-        return None
-    project_id = str(info.get("projectId") or (info.get("project") or {}).get("id") or "")
-    environment = str((info.get("environment") or {}).get("name") or info.get("environmentId") or "")
-    found, _ = _query(session, PROJECT, headers, "CredscopeProject", {"id": project_id})
-    project = _project((found or {}).get("project") or info.get("project") or {"name": project_id})
-    identity = {"token": "project", "project": project.name, "environment": environment}
-    actions: list[str] = []
-    evidence = [f"Railway answered projectToken: a project token for {project.name} ({environment})"]
-    for service in project.services:
-        actions.append(f"railway:serviceDelete {service} ({project.name}, {environment})")
-        evidence.append(f"can delete service {service} in project {project.name} ({environment})")
-    for volume, environments in project.volumes:
-        if environment in environments or not environments:
-            actions.append(f"railway:environmentPatchCommit volume {volume} isDeleted ({project.name}, {environment})")
-            evidence.append(f"can delete volume {volume} in project {project.name} ({environment})")
-    evidence.append("a project token cannot delete the project or other environments")
-    return queried(Access.WRITE, limited(actions), limited(evidence), identity, destructive=bool(actions) or None)
-
-
-def _workspace_scope(
-    session: ProviderSession,
-    token: str,
-    workspaces: Sequence[Mapping[str, Any]],
-    identity: dict[str, str],
-    what: str,
-    email: str | None,
-) -> Scope:
-    actions: list[str] = []
-    evidence = [f"Railway answered {'me' if email is not None else 'apiToken'}: an {what}"]
-    if email is None:
-        evidence[0] = f"Railway answered apiToken but not me: a {what}"
-    access = Access.READ
-    for workspace in workspaces:
-        data, denied = _query(session, WORKSPACE, bearer(token), "CredscopeWorkspace", {"id": str(workspace.get("id"))})
-        details = (data or {}).get("workspace") or {}
-        name = str(details.get("name") or workspace.get("name") or workspace.get("id"))
-        if denied and not details:
-            # Listing is refused but the token works: as wide as the kind can be, and said so.
-            evidence.append(f"workspace {name}: its projects could not be listed ({denied}); taken as Admin")
-            access = Access.ADMIN
-            continue
-        role = "ADMIN" if email is None else _member_role(session, token, str(workspace.get("id")), email)
-        if role in ("ADMIN", None):
-            access = Access.ADMIN
-            why = "the token's user is ADMIN" if role else "the role cannot be read; taken as Admin"
-            if email is None:
-                why = "a workspace token reaches every resource of its workspace"
-            evidence.append(f"workspace {name}: {why}")
-            for project in _projects(details):
-                actions.append(f"railway:projectDelete {project.name}")
-                evidence.append(f"can delete project {project.name} (workspace {name})")
-                for volume, environments in project.volumes:
-                    places = ", ".join(environments or project.environments)
-                    actions.append(f"railway:volumeDelete {volume} ({project.name})")
-                    evidence.append(f"can delete volume {volume} in project {project.name} ({places})")
-                    if len(environments) > 1:
-                        evidence.append(
-                            f"volume {volume} is shared by {places}: volumeDelete takes no environment and removes"
-                            " it, with its backups, from all of them"
-                        )
-                for service in project.services:
-                    actions.append(f"railway:serviceDelete {service} ({project.name})")
-        elif role == "MEMBER":
-            access = Access.WRITE if access is Access.READ else access
-            evidence.append(f"workspace {name}: MEMBER — can change services and variables, not delete them")
-        else:
-            evidence.append(f"workspace {name}: {role} — read only")
-    if not workspaces:
-        evidence.append("the token reaches no workspace")
-    return queried(access, limited(actions), limited(evidence), identity)
-
-
-def _member_role(session: ProviderSession, token: str, workspace_id: str, email: str) -> str | None:
-    """The token's user's role in a workspace (ADMIN, MEMBER, VIEWER), or None when it cannot be read."""
-    data, _ = _query(session, MEMBERS, bearer(token), "CredscopeMembers", {"id": workspace_id})
-    for member in _list(((data or {}).get("workspace") or {}).get("members")):
-        if str(member.get("email", "")).lower() == email.lower():
-            return str(member.get("role", "")).upper() or None
+def _classify(reply: Reply, key: str, denials: list[str]) -> Mapping[str, object] | None:
+    """The object a classifying query returned, or None (and why, in `denials`) when Railway refused the token."""
+    if reply.answer.status not in (200, 401, 403):
+        raise unexpected(reply.answer, reply.errors or key)
+    found = (reply.data or {}).get(key)
+    if isinstance(found, dict) and not (reply.errors and any(w in reply.errors.lower() for w in _DENIED)):
+        return found
+    denials.append(reply.errors or f"{key}: no answer")
     return None
 
 
-def _projects(workspace: Mapping[str, Any]) -> list[_Project]:
-    return [_project(edge.get("node") or {}) for edge in _list((workspace.get("projects") or {}).get("edges"))]
-
-
-def _project(node: Mapping[str, Any]) -> _Project:
-    environments: list[str] = []
-    holders: dict[str, list[str]] = {}
-    for env in _nodes(node.get("environments")):
-        env_name = str(env.get("name", ""))
-        environments.append(env_name)
-        for instance in _nodes(env.get("volumeInstances")):
-            holders.setdefault(str(instance.get("volumeId")), []).append(env_name)
-    volumes = tuple(
-        (str(v.get("name") or v.get("id")), tuple(holders.get(str(v.get("id")), ())))
-        for v in _nodes(node.get("volumes"))
+def _as_account(credential: Credential, session: ProviderSession, denials: list[str]) -> Scope | None:
+    reader = Reader(session, bearer(credential.secret))
+    me = _classify(reader.ask(ME, "CredscopeMe"), "me", denials)
+    if me is None:
+        return None
+    user_id, email = str(me.get("id") or ""), str(me.get("email") or me.get("name") or me.get("id") or "")
+    oauth = credential.kind == "oauth-token"
+    verdict = _Verdict(Access.ADMIN)
+    verdict.evidence.append(
+        "Railway answered me: an OAuth token; it acts with its user's roles, capped by the scopes granted"
+        if oauth
+        else "Railway answered me: an account token"
     )
-    services = tuple(str(s.get("name") or s.get("id")) for s in _nodes(node.get("services")))
-    return _Project(str(node.get("name") or node.get("id") or "?"), tuple(environments), services, volumes)
+    listed = reader.ask(WORKSPACES, "CredscopeWorkspaces")
+    member_of = at(listed.data, "me", "workspaces")
+    if isinstance(member_of, list):
+        for workspace in dicts(member_of):
+            _user_workspace(reader, verdict, workspace, user_id, email)
+    else:
+        verdict.cannot_read(f"the workspaces of {email} ({listed.errors})")
+    shared, refused = reader.external()
+    for workspace_name, listing in shared:
+        for project in listing.projects:
+            _shared_project(verdict, project, workspace_name, user_id, email)
+    if refused:
+        verdict.cannot_read(f"the projects shared with {email} outside their workspaces ({refused})")
+    if member_of == [] and not shared and not refused:
+        verdict.evidence.append("the token reaches no workspace and no project")
+    return verdict.scope({"token": "oauth" if oauth else "account", "user": email})
 
 
-def _nodes(connection: Any) -> list[Mapping[str, Any]]:
-    edges = connection.get("edges") if isinstance(connection, dict) else None
-    return [edge["node"] for edge in _list(edges) if isinstance(edge.get("node"), dict)]
+def _as_workspace(credential: Credential, session: ProviderSession, denials: list[str]) -> Scope | None:
+    reader = Reader(session, bearer(credential.secret))
+    context = _classify(reader.ask(API_TOKEN, "CredscopeApiToken"), "apiToken", denials)
+    workspaces = dicts((context or {}).get("workspaces"))
+    if not workspaces:
+        if context is not None:
+            denials.append("apiToken: no workspace")
+        return None
+    verdict = _Verdict(Access.ADMIN, Access.ADMIN)
+    verdict.evidence.append("Railway answered apiToken but not me: a workspace token")
+    for workspace in workspaces:
+        name = text(workspace, "name", "id")
+        verdict.evidence.append(f"workspace {name}: a workspace token reaches every resource of its workspace")
+        listing = reader.workspace_projects(str(workspace.get("id") or ""), with_roles=False)
+        _can_delete_all(verdict, listing, name)
+    names = ", ".join(text(w, "name", "id") for w in workspaces)
+    return verdict.scope({"token": "workspace", "workspace": names})
 
 
-def _list(value: Any) -> list[Mapping[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+def _as_project(credential: Credential, session: ProviderSession, denials: list[str]) -> Scope | None:
+    reader = Reader(session, {"Project-Access-Token": credential.secret})
+    info = _classify(reader.ask(PROJECT_TOKEN, "CredscopeProjectToken"), "projectToken", denials)
+    if info is None:
+        return None
+    project_node, environment_node = info.get("project"), info.get("environment")
+    project_id = str(info.get("projectId") or "")
+    environment_id = str(info.get("environmentId") or "")
+    project = text(project_node, "name", "id") if isinstance(project_node, dict) else project_id
+    environment = text(environment_node, "name", "id") if isinstance(environment_node, dict) else environment_id
+    verdict = _Verdict(Access.WRITE, Access.WRITE)
+    verdict.evidence.append(f"Railway answered projectToken: a project token for {project} ({environment})")
+    # Only its own environment: asking for the project's other environments is refused, and blanks the answer.
+    services, refused_services = reader.environment_services(project_id, environment_id)
+    for service in services:
+        verdict.actions.append(f"railway:serviceDelete {service} ({project}, {environment})")
+        verdict.evidence.append(f"can delete service {service} in project {project} ({environment})")
+    if refused_services:
+        verdict.cannot_read(f"the services of {project} ({environment}) ({refused_services})")
+    volumes, refused_volumes = reader.environment_volumes(project_id, environment_id)
+    for _, volume in volumes:
+        verdict.actions.append(f"railway:environmentPatchCommit volume {volume} isDeleted ({project}, {environment})")
+        verdict.evidence.append(f"can delete volume {volume} in project {project} ({environment})")
+    if refused_volumes:
+        verdict.cannot_read(f"the volumes of {project} ({environment}) ({refused_volumes})")
+    if not (services or volumes or verdict.unknown):
+        verdict.evidence.append(f"environment {environment} holds no service and no volume")
+    verdict.evidence.append("a project token cannot delete the project or other environments")
+    return verdict.scope({"token": "project", "project": project, "environment": environment})
+
+
+def _user_workspace(
+    reader: Reader, verdict: _Verdict, workspace: Mapping[str, object], user_id: str, email: str
+) -> None:
+    """A workspace the user belongs to: their workspace role, then their role in each of its projects."""
+    workspace_id, name = str(workspace.get("id") or ""), text(workspace, "name", "id")
+    role = _workspace_role(reader, workspace_id, user_id, email)
+    if role in ("ADMIN", None):
+        why = "the token's user is ADMIN" if role else "the role cannot be read; taken as Admin"
+        verdict.evidence.append(f"workspace {name}: {why}")
+        verdict.at_least(Access.ADMIN)
+        _can_delete_all(verdict, reader.workspace_projects(workspace_id, with_roles=False), name)
+        return
+    if role == "MEMBER":
+        verdict.at_least(Access.WRITE)
+        verdict.evidence.append(f"workspace {name}: MEMBER — can change services and variables, not delete them")
+    else:
+        verdict.evidence.append(f"workspace {name}: {role} — read only")
+    listing = reader.workspace_projects(workspace_id, with_roles=True)
+    for project in listing.projects:
+        _project_role(verdict, project, f"project {project.name} (workspace {name})", user_id, email, role)
+    if listing.cut:
+        verdict.cannot_read(f"workspace {name}: {_rest(listing)}, and the user's role in them ({listing.cut})")
+
+
+def _shared_project(verdict: _Verdict, project: Project, workspace: str, user_id: str, email: str) -> None:
+    """A project shared with the user in a workspace they are not a member of: only the project role counts."""
+    _project_role(verdict, project, f"project {project.name} (shared from workspace {workspace})", user_id, email, None)
+
+
+def _project_role(
+    verdict: _Verdict, project: Project, where: str, user_id: str, email: str, workspace_role: str | None
+) -> None:
+    if project.members is None:
+        verdict.cannot_read(f"{where}: the user's role in it ({'; '.join(project.gaps) or 'not answered'})")
+        return
+    role = project.role_of(user_id, email)
+    if role == "ADMIN":
+        verdict.at_least(Access.ADMIN)
+        verdict.evidence.append(f"{where}: {email} is ADMIN of the project")
+        _can_delete(verdict, project, where)
+    elif role == "MEMBER":
+        verdict.at_least(Access.WRITE)
+        if workspace_role != "MEMBER":
+            verdict.evidence.append(f"{where}: MEMBER of the project — can change it, not delete it")
+    elif role == "VIEWER" and workspace_role is None:
+        verdict.evidence.append(f"{where}: VIEWER of the project — read only")
+
+
+def _can_delete_all(verdict: _Verdict, listing: Listing, workspace: str) -> None:
+    for project in listing.projects:
+        _can_delete(verdict, project, f"project {project.name} (workspace {workspace})")
+    if listing.cut:
+        verdict.cannot_read(f"workspace {workspace}: {_rest(listing)} ({listing.cut})")
+
+
+def _rest(listing: Listing) -> str:
+    return "the rest of its projects" if listing.projects else "its projects"
+
+
+def _can_delete(verdict: _Verdict, project: Project, where: str) -> None:
+    """What an ADMIN of the project (or of its workspace) can delete in it; what could not be read, said."""
+    verdict.actions.append(f"railway:projectDelete {project.name}")
+    verdict.evidence.append(f"can delete {where}")
+    for volume, environments in project.volumes:
+        places = ", ".join(environments or project.environments)
+        verdict.actions.append(f"railway:volumeDelete {volume} ({project.name})")
+        verdict.evidence.append(f"can delete volume {volume} in project {project.name} ({places})")
+        if len(environments) > 1:
+            verdict.evidence.append(
+                f"volume {volume} is shared by {places}: volumeDelete takes no environment and removes"
+                " it, with its backups, from all of them"
+            )
+    verdict.actions.extend(f"railway:serviceDelete {service} ({project.name})" for service in project.services)
+    for gap in _gaps(project):
+        verdict.cannot_read(f"{where}: {gap}")
+
+
+def _gaps(project: Project) -> Iterable[str]:
+    # Members were not asked for here: only what says what can be deleted matters.
+    return (gap for gap in project.gaps if not gap.startswith("its members"))
+
+
+def _workspace_role(reader: Reader, workspace_id: str, user_id: str, email: str) -> str | None:
+    """The user's role in a workspace (ADMIN, MEMBER, VIEWER), or None when it cannot be read."""
+    reply = reader.ask(MEMBERS, "CredscopeMembers", {"id": workspace_id})
+    workspace = (reply.data or {}).get("workspace")
+    for member in dicts(workspace.get("members") if isinstance(workspace, dict) else None):
+        if str(member.get("id") or "") == user_id or str(member.get("email", "")).lower() == email.lower():
+            return str(member.get("role", "")).upper() or None
+    return None
