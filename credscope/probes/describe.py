@@ -1,0 +1,119 @@
+"""What each probe reads, from where, what decides its verdict and what it leaves unknown: the table of
+docs/probes.md. The endpoints come from each provider's declared reads (the only requests the guard lets out); the
+words are kept here, beside the probes, and a test holds the document to this rendering and to the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from credscope.catalogue import Catalogue
+
+# provider id -> (what is read, what decides the verdict, what stays unknown and why)
+DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
+    "anthropic": (
+        "the organization (admin key); the model list (API key)",
+        "an admin key is admin; a working API key is write (spends, deletes the workspace's files); 401 is revoked",
+        "an API key's workspace permissions: not readable",
+    ),
+    "aws": (
+        "caller identity; the user's or role's attached, inline and group policies; the simulator's decisions",
+        "policy documents (wildcards, privilege escalation, deletes); simulated allows on `*` and on the resources"
+        " the policies name; a key is asked in its partition (commercial, GovCloud, China) from the region or"
+        " endpoint beside it, else in each; rejection in its known partition is revoked",
+        "a policy the key may not read (named; the rest still counts); permission boundaries and SCPs; a key every"
+        " partition rejects with no partition hint (not called revoked)",
+    ),
+    "cloudflare": (
+        "token status; the token's own policies (permission groups); the accounts it lists",
+        "user tokens verify at /user, account tokens (cfat_) at their account, whose id is kept beside the token or"
+        " listed by GET /accounts; Write/Edit groups on zones, DNS, Workers, R2 are destructive",
+        "an account token whose account is not found (the user endpoint rejects account tokens by design: never"
+        " revoked from it alone); a token that may not read its own policies; global API keys (need the email)",
+    ),
+    "digitalocean": (
+        "the account and team",
+        "a working token is live; 401 is revoked",
+        "a token's scopes: DigitalOcean does not report them to a read call",
+    ),
+    "github": (
+        "the user and the X-OAuth-Scopes header; an installation token's repositories; an app user token's"
+        " installations and their permissions",
+        "OAuth scopes (delete_repo, admin:org, repo…); for ghu_ tokens the installations' permissions, an upper"
+        " bound of what the user may do; 401 is revoked",
+        "fine-grained tokens' and installation tokens' permissions: not reported to a read call",
+    ),
+    "gitlab": (
+        "the token itself (scopes, expiry); its user (admin?); the groups and projects it reaches, with its role",
+        "scopes (api, sudo, admin_mode, write_*); Owner of a project or group with `api` can delete it; 401 is"
+        " revoked, 403 insufficient_scope is a valid token",
+        "group, project and deploy tokens (no read-only self-description); a token whose scopes do not cover /self",
+    ),
+    "huggingface": (
+        "whoami: user, organizations, the token's role and fine-grained permissions",
+        "role write or a `.write` fine-grained permission is write; 401 is revoked",
+        "what the user may write in each organization beyond the token's own permissions",
+    ),
+    "openai": (
+        "the organization's projects (admin key); the model list (other keys)",
+        "an admin key is admin; 401 with `invalid_api_key` is revoked, 401/403 'insufficient permissions … Missing"
+        " scopes' is a valid restricted key",
+        "a project or restricted key's permission setting: not readable without trying a write",
+    ),
+    "postgres": (
+        "role attributes; memberships (inherited or by SET ROLE); databases owned; table rights, the user's own and"
+        " those of roles it can SET ROLE to",
+        "superuser (or a role it can become) or CREATEROLE is admin; ownership, DELETE, TRUNCATE are destructive,"
+        " named per table; login refused is revoked",
+        "rights on objects beyond tables (functions, schemas) and in other databases than the one connected to",
+    ),
+    "railway": (
+        "see the Railway section",
+        "see the Railway section",
+        "see the Railway section",
+    ),
+    "sendgrid": (
+        "the key's own scopes",
+        "api_keys/teammates/subusers/user writes are admin, other writes write, `.delete` destructive; 401 is"
+        " revoked, 403 is a recognised key",
+        "a key that may not list its scopes (403)",
+    ),
+    "slack": (
+        "auth.test: workspace, user or bot, and the x-oauth-scopes header",
+        "admin scopes are admin, write/manage scopes write; token_revoked/invalid_auth are revoked",
+        "webhooks and app-level tokens: only testable by posting or connecting, never probed",
+    ),
+    "stripe": (
+        "the account a secret key belongs to",
+        "a working secret key is write (and the kind's destructive capabilities); 401 is revoked",
+        "a restricted key's permissions: Stripe does not report them to a read call",
+    ),
+    "supabase": (
+        "the projects a management token reaches",
+        "a working management token is admin over each project listed; 401 is revoked, 403 a recognised token",
+        "project API keys: their host comes from scanned text, so they are not probed",
+    ),
+    "vercel": (
+        "the user; the token itself (name, expiry, user or team scopes); the teams and roles it reaches",
+        "an OWNER of a team the token reaches can delete projects; 401 or 403 with invalidToken is revoked",
+        "roles in teams the token reaches but may not read (their worst case stands)",
+    ),
+}
+
+
+def render(catalogue: Catalogue) -> str:
+    """The Markdown table: one row per provider that has a probe, endpoints from its declared reads."""
+    header = (
+        "provider",
+        "what is read",
+        "endpoints (declared reads)",
+        "what decides the verdict",
+        "what stays unknown",
+    )
+    rows = ["| " + " | ".join(header) + " |", "|---|---|---|---|---|"]
+    for provider in sorted(catalogue.providers.values(), key=lambda p: p.id):
+        if provider.probe is None:
+            continue
+        read, decides, unknown = DESCRIPTIONS.get(provider.probe, ("?", "?", "?"))
+        endpoints = "<br>".join(f"`{entry}`" for entry in provider.reads)
+        rows.append(f"| {provider.name} | {read} | {endpoints} | {decides} | {unknown} |")
+    return "\n".join(rows) + "\n"
