@@ -483,3 +483,13 @@ def test_a_workspace_whose_projects_cannot_be_listed_is_not_called_harmless(rail
         "unknown: workspace Rentals Co: its projects (CredscopeWorkspaceProjectIds: Not Authorized)",
     )
     assert verified.severity.value == "critical"
+
+
+def test_the_railway_section_of_the_probes_doc_names_every_operation() -> None:
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "probes.md").read_text(encoding="utf-8")
+    section = text.split("\n## Railway\n", 1)[1].split("\n## ", 1)[0]
+    sent = {match.group(1) for document in railway_reach.DOCUMENTS if (match := re.match(r"query (\w+)", document))}
+    assert len(sent) == len(railway_reach.DOCUMENTS)  # every document is a named operation
+    assert set(re.findall(r"`(Credscope\w+)`", section)) == sent
