@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import random
+import re
 import secrets
 import string
 
@@ -244,6 +245,7 @@ def test_bundled_translations_outside_any_translation_path() -> None:
 # --- 2. values that restate their own name ------------------------------------------------------------------------
 
 RESTATES = "the value restates its name"
+ISSUER = "identifier or setting, not a secret"  # a JWT issuer is public; the name's last word says so
 CREDENTIAL_WORDS = "words naming a credential, not a secret"
 
 RESTATED = [
@@ -255,7 +257,7 @@ RESTATED = [
     ("set-password", "token", "django/contrib/auth/views.py", CREDENTIAL_WORDS),
     ("pg-password-1", "PGPASSWORD", ".env", CREDENTIAL_WORDS),
     ("updatedSmtpPassword2", "SMTP_PASSWORD", ".env", RESTATES),
-    ("n8n-token-exchange", "TOKEN_EXCHANGE_ISSUER", "dist/modules/token-exchange/token-exchange.types.js", RESTATES),
+    ("n8n-token-exchange", "TOKEN_EXCHANGE_ISSUER", "dist/modules/token-exchange/token-exchange.types.js", ISSUER),
     ("oauth2_jwt_secret", "DATA_JWT_SECRET", "homeassistant/helpers/config_entry_oauth2_flow.py", RESTATES),
     ("authentication-key", "TYPE_AUTHKEY", "nautobot/extras/choices.py", CREDENTIAL_WORDS),
     # already recognised before, kept in the table as the issue's examples
@@ -465,6 +467,156 @@ def test_front_end_environment_keeps_what_is_secret() -> None:
         # the keys beside it in context, and scope says it can only create tokens)
         ("stripe-publishable-key-live", "stripe", "publishable-key-live", 9),
     ]
+
+
+# --- 4. from application packages: names and code where a secret was expected -----------------------------------
+# (Ghost, n8n, pretix, Keystone, modoboa, localstack, CKAN, JupyterHub, Weblate and django-allauth shipped these; the
+# previews and the 40-package set are in benchmarks/labels.json.)
+
+
+def alnum(length: int = 20) -> str:
+    return gen(f"{{{{random:alnum:{length}}}}}")
+
+
+SETTING = "identifier or setting, not a secret"
+CODE = "code or identifier, not a literal"
+NOT_REAL = "the name says the value is not real (a dummy or a redaction marker)"
+TOTP_DUMMY = gen("{{random:base32:16}}")
+
+NAMED = [
+    ("members:identity", "IDENTITY_TOKEN_SCOPE", "core/server/services/members/token-service.js", SETTING),
+    ("workflow:activate", "PUBLISH_API_KEY_SCOPE", "dist/workflows/workflow.service.js", SETTING),
+    ("mcp-server-api", "API_KEY_AUDIENCE", "dist/modules/mcp/mcp-api-key.service.js", SETTING),
+    ("pretixapi.OAuthIDToken", "OAUTH2_PROVIDER_ID_TOKEN_MODEL", "src/pretix/settings.py", SETTING),
+    ("sha3_512", "invalid_password_hash_function", "keystone/tests/unit/test_password_hashing.py", SETTING),
+    ("sha512crypt", "password_scheme", "modoboa/core/api/v2/tests.py", SETTING),
+    ("env;instance", "credential_chain", "tests/unit/amazon/aws/hooks/test_duckdb.py", SETTING),
+    ("x-amazon-apigateway-api-key-source", "API_KEY_SOURCE", "localstack/services/apigateway/helpers.py", SETTING),
+    (
+        "AWS::SecretsManager-2020-07-23",
+        "SECRETSMANAGER_TRANSFORM",
+        "localstack/cloudformation/transformers.py",
+        SETTING,
+    ),
+    (
+        "Another_Category",
+        "search_token",
+        "cms/tests/test_grouper_admin.py",
+        "pagination, idempotency or CSRF token, not a credential",
+    ),
+    (TOTP_DUMMY, "DUMMY_SECRET", "homeassistant/auth/mfa_modules/totp.py", NOT_REAL),
+    # the adversary: the same values under a name that says secret, and real values under names like these
+    (TOTP_DUMMY, "TOTP_SECRET", "homeassistant/auth/mfa_modules/totp.py", None),
+    ("RANDOM", "SCOPED_API_KEY", "src/app.ts", None),
+    ("Summer_Holiday", "password", "src/app.ts", None),
+]
+
+
+@pytest.mark.parametrize(("value", "name", "path", "expected"), NAMED)
+def test_names_that_say_the_value_is_not_a_secret(value: str, name: str, path: str, expected: str | None) -> None:
+    assert why(value.replace("RANDOM", alnum(16)), name, path) == expected
+
+
+def test_oauth_scopes_audiences_and_a_redaction_marker_beside_a_real_secret() -> None:
+    """Ghost's and n8n's constants: scopes, an audience, the marker an API returns instead of the client secret."""
+    secret = alnum(32)
+    text = (
+        "const IDENTITY_TOKEN_SCOPE = 'members:identity';\n"
+        "const ENTITLEMENT_TOKEN_SCOPE = 'members:entitlements:read';\n"
+        "const API_KEY_AUDIENCE = 'mcp-server-api';\n"
+        f"exports.OIDC_CLIENT_SECRET_REDACTED_VALUE = '__n8n_CLIENT_SECRET_VALUE_{gen('{{uuid4}}')}';\n"
+        "const CREDENTIAL_RETAIN_SCOPE = 'credential:connect';\n"
+        f"const TOKEN_SIGNING_SECRET = '{secret}';\n"
+    )
+    assert found("dist/modules/sso-oidc/constants.js", text) == [("generic-secret-quoted", GENERIC, "token", 6)]
+
+
+CODE_VALUES = [
+    ("mysite.forms.MyCustomChangePasswordForm", "change_password", "docs/account/forms.rst", CODE),
+    ("ckan.tests.factories:APIToken", "api-token", "ckan/cli/generate.py", CODE),
+    ("jupyterhub.authenticators.shared:SharedPasswordAuthenticator", "shared-password", "pyproject.toml", CODE),
+    ("weblate.accounts.password-reset-scope", "PASSWORD_RESET_SCOPE_SIGNING_SALT", "weblate/accounts/flows.py", CODE),
+    ("OS-OAUTH1:access_token", "_ACCESS_TOKEN", "keystone/oauth1/core.py", CODE),
+    ("AWS::SecretsManager::Secret", "secret_type", "templates/stack.py", SETTING),
+    ("AWS::SecretsManager::Secret", "secret", "templates/stack.py", CODE),
+    ("backend_kwarg__", "secrets", "airflow/api_fastapi/core_api/services/public/config.py", CODE),
+    ("sha512crypt", "password", "modoboa/core/settings.py", "an algorithm name, not a secret"),
+    (
+        "sms_provider=ovh",
+        "sms_ovh_application_secret",
+        "modoboa/core/sms_backends/ovh.py",
+        "a setting's condition (name=value), not a secret",
+    ),
+    # the adversary: random values with dots and colons, a word password with digits
+    ("RANDOM.RANDOM", "password", "src/app.ts", None),
+    ("alice:Wonderland42", "AUTH_TOKEN", "src/app.ts", None),
+    ("RANDOM:RANDOM", "api_key", "src/app.ts", None),
+]
+
+
+@pytest.mark.parametrize(("value", "name", "path", "expected"), CODE_VALUES)
+def test_code_where_a_secret_was_expected(value: str, name: str, path: str, expected: str | None) -> None:
+    assert why(value.replace("RANDOM", alnum(12)), name, path) == expected
+
+
+def test_entry_points_in_setup_cfg_and_pyproject_beside_an_upload_password() -> None:
+    setup_cfg = (
+        "[options.entry_points]\n"
+        "ckan.plugins =\n"
+        "    expire_api_token = ckanext.expire_api_token.plugin:ExpireApiTokenPlugin\n"
+        "    example_iapitoken = ckanext.example_iapitoken.plugin:ExampleIApiTokenPlugin\n"
+        "\n"
+        "[upload]\n"
+        f"password = {alnum(24)}\n"
+    )
+    assert found("setup.cfg", setup_cfg) == [("generic-secret-unquoted", GENERIC, "password", 7)]
+    pyproject = (
+        "[project.scripts]\n"
+        'weblate = "weblate.runner:main"\n'
+        'weblate-generate-secret-key = "weblate.utils.generate_secret_key:main"\n'
+        '[project.entry-points."jupyterhub.authenticators"]\n'
+        'shared-password = "jupyterhub.authenticators.shared:SharedPasswordAuthenticator"\n'
+    )
+    assert found("pyproject.toml", pyproject) == []
+
+
+# --- 5. from application packages: values that describe themselves, and sentences ---------------------------------
+
+DESCRIBED = [
+    ("admin-token-from-tinybird", "adminToken", "core/server/data/tinybird/README.md", RESTATES),
+    ("local-stats-or-admin-token", "token", "core/server/data/tinybird/README.md", RESTATES),
+    ("mlflow-gateway-auth", "api_key", "mlflow/genai/utils/gateway_utils.py", CREDENTIAL_WORDS),
+    ("build-time-secret-key", "SECRET_KEY", "src/pretix/_build_settings.py", RESTATES),
+    ("BASE32ENCODEDSECRET", "secret", "lib/Adapters/Auth/mfa.js", RESTATES),
+    (
+        "proxy-managed",
+        "apiKey",
+        "dist/utils/ai-proxy-language-model.js",
+        "a stand-in saying the credential is supplied elsewhere",
+    ),
+    (
+        "This-is-a-fake-token__Dont-send-this-to-the-Recaptcha-service__The-Auth-Emulator-does-not-support-Recaptcha",
+        "recaptchaStoken",
+        "lib/emulator/auth/operations.js",
+        "a sentence, not a secret",
+    ),
+    (
+        "pretend-this-is-a-valid-hash",
+        "password_hash",
+        "ckan/tests/logic/action/test_create.py",
+        "a sentence, not a secret",
+    ),
+    # the adversary: the same value away from its project's files, passphrases, a word with a real secret
+    ("mlflow-gateway-auth", "api_key", "src/app/llm.py", None),
+    ("purple-monkey-dishwasher-token", "token", "src/app/settings.py", None),
+    ("correct-horse-battery-staple-tonight-moon", "passphrase", ".env", None),
+    ("proxy-RANDOM", "apiKey", "dist/utils/ai-proxy-language-model.js", None),
+]
+
+
+@pytest.mark.parametrize(("value", "name", "path", "expected"), DESCRIBED)
+def test_values_that_describe_themselves(value: str, name: str, path: str, expected: str | None) -> None:
+    assert why(value.replace("RANDOM", alnum(14)), name, path) == expected
 
 
 # --- recall: real values under every kind of name are still found ---------------------------------------------

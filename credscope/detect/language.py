@@ -1,8 +1,9 @@
 """Natural language where a credential was expected: UI labels and messages in any language, and the
 translation files that hold them (`"LABEL_PASSWORD": "Contrasenya"`, `password: Wachtwoord`).
 
-Each recogniser looks at the value or the path alone; `detect/filters/words.py` applies them to generic findings only, so
-a provider-format token (a prefix, a checksum) in a translation file is still reported.
+Each recogniser looks at the value or the path alone; `detect/filters/words.py` applies them to generic findings
+only, so a provider-format token (a prefix, a checksum) in a translation file is still reported. A sentence
+written as an identifier (`This-is-a-fake-token__Dont-send-this…`) is text too.
 """
 
 from __future__ import annotations
@@ -81,7 +82,27 @@ def natural_language(value: str) -> str | None:
         words = _SPLIT.findall(value)
         if all(_cased_like_a_word(w) for w in words) and _names_a_credential(words, prose=_is_prose(value)):
             return "a label naming a credential, not a secret"
+    if _sentence(value):
+        return "a sentence, not a secret"
     return None
+
+
+# English function words: a value holding several of them among six words or more is a sentence written as an
+# identifier (`This-is-a-fake-token__Dont-send-this-to-the-service`), not a passphrase of random words.
+_FUNCTION_WORDS = _wordset(
+    "a an the this that these is are was be been do does did dont don't not no to of in on at by for from with "
+    "it its and or but if only must should will can cannot"
+)
+_JOINED_WORDS = re.compile(r"[A-Za-z']+(?:(?:[-_ ]{1,2})[A-Za-z']+){5,40}")
+
+
+def _sentence(value: str) -> bool:
+    if not _JOINED_WORDS.fullmatch(value):
+        return False
+    words = re.split(r"[-_ ]+", value)
+    if not all(_cased_like_a_word(w) for w in words):
+        return False
+    return sum(1 for w in words if w.lower() in _FUNCTION_WORDS) >= 2
 
 
 def _is_prose(value: str) -> bool:

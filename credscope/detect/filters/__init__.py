@@ -6,9 +6,9 @@ but the name to go on; a provider-specific format (a prefix, a checksum) is trus
 that a real generated token is never dropped (the provider examples prove it).
 
 One module per concern: documented examples and placeholders (`examples`), made-up values (`fakes`), hashes
-(`hashes`), public material (`public`), and for generic values the name (`names`), code (`code`) and words
-(`words`). Some heuristics are detect-secrets' (`detect/heuristics.py` reimplements them: importing
-detect-secrets costs ~0.17 s).
+(`hashes`), public material (`public`), and for generic values the name
+(`names`), code (`code`) and words (`words`, `vocabulary`). Some heuristics are detect-secrets'
+(`detect/heuristics.py` reimplements them: importing detect-secrets costs ~0.17 s).
 """
 
 from __future__ import annotations
@@ -26,9 +26,15 @@ from credscope.detect.filters.examples import (
 )
 from credscope.detect.filters.fakes import failed_checksum, low_variety
 from credscope.detect.filters.hashes import hash_constant, lockfile_hash, password_hash
-from credscope.detect.filters.names import identifier_name, not_a_credential_token
+from credscope.detect.filters.names import identifier_name, named_not_real, not_a_credential_token
 from credscope.detect.filters.public import data_uri, public_id, public_material
-from credscope.detect.filters.words import restates_name, test_value, translation, words_not_secrets
+from credscope.detect.filters.words import (
+    restates_name,
+    supplied_elsewhere,
+    test_value,
+    translation,
+    words_not_secrets,
+)
 
 __all__ = ["FILTERS", "GENERIC_PROVIDER", "Filter", "FilterContext", "meets_entropy", "why_not_a_secret"]
 
@@ -48,12 +54,14 @@ FILTERS: tuple[Filter, ...] = (
     data_uri,
     translation,
     identifier_name,
+    named_not_real,
     words_not_secrets,
     not_a_literal,
     not_a_credential_token,
     failed_checksum,
     test_value,
     restates_name,
+    supplied_elsewhere,
 )
 
 

@@ -1,5 +1,6 @@
 """Generic values judged by the name they are assigned to: the name's last word says the value is an id, a
-path, a length or a setting, or the token it names is a cursor or a CSRF token, not a credential."""
+path, a length, a scope or a setting; the token it names is a cursor, a CSRF token or a search term; or the name
+says the value is a dummy or a redaction marker."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ _SECRET_WORDS = wordset(
     "password passwd pwd passphrase pass secret secrets token key apikey credential credentials auth"
 )
 # The last word of a name says what its value is: `client_id`, `token_type`, `password_file`, `secretName`,
-# `token_url`, `api_key_header`, `min_password_length`, `token_expires_at` hold no secret.
+# `token_url`, `api_key_header`, `min_password_length`, `token_expires_at` hold no secret; nor do OAuth scopes,
+# audiences and issuers (`IDENTITY_TOKEN_SCOPE`, `API_KEY_AUDIENCE`), the classes, models, functions and schemes
+# a setting names (`ACCESS_TOKEN_MODEL`, `password_hash_function`, `password_scheme`, `secret_generator`) and
+# where a credential comes from (`API_KEY_SOURCE`, `credential_chain`).
 _NOT_SECRET_HEADS = frozenset(
     {
         *("id", "ids", "uuid", "guid", "name", "names", "file", "files", "path", "dir", "url", "uri", "endpoint"),
@@ -21,6 +25,8 @@ _NOT_SECRET_HEADS = frozenset(
         *("description", "text", "message", "error", "selector", "xpath", "location", "arn", "schema", "index"),
         *("limit", "rotation", "usage", "input", "box", "button", "validator", "validation", "strength", "id_ref"),
         *("used", "date", "time", "timestamp", "changed", "created", "updated", "age", "reset", "required"),
+        *("scope", "scopes", "audience", "aud", "issuer", "iss", "model", "class", "function", "func", "scheme"),
+        *("generator", "backend", "handler", "strategy", "transform", "source", "chain"),
     }
 )
 
@@ -45,7 +51,7 @@ def identifier_name(ctx: FilterContext) -> str | None:
 _NOT_CREDENTIAL_TOKENS = wordset(
     "next page pagination continuation change client request creation idempotency lifecycle sync cursor "
     "csrf xsrf input output starting resume verification cancel upload update share marker notification "
-    "challenge state nonce"
+    "challenge state nonce search query"
 )
 
 
@@ -55,4 +61,15 @@ def not_a_credential_token(ctx: FilterContext) -> str | None:
     words = words_of(ctx.name)
     if "token" in words and words & _NOT_CREDENTIAL_TOKENS:
         return "pagination, idempotency or CSRF token, not a credential"
+    return None
+
+
+# Words a name uses for a value that is deliberately not real: `DUMMY_SECRET`, `FAKE_API_KEY`,
+# `OIDC_CLIENT_SECRET_REDACTED_VALUE` (what an API returns instead of the secret), `MOCK_TOKEN`, `SENTINEL`.
+_NOT_REAL = wordset("dummy fake fakes bogus mock mocked redacted masked sentinel placeholder")
+
+
+def named_not_real(ctx: FilterContext) -> str | None:
+    if ctx.provider == GENERIC_PROVIDER and ctx.name and words_of(ctx.name) & _NOT_REAL:
+        return "the name says the value is not real (a dummy or a redaction marker)"
     return None
