@@ -214,7 +214,7 @@ CASES = [
     ("postgresql://app:{{password:12}}[pL2]@db.internal:5432/app", None, "DATABASE_URL", ".env", "postgres", None),
     ("host=db user=app password={{password:12}}[pL2] dbname=app", None, "DATABASE_URL", ".env", "postgres", None),
     ("rediss://:pass@localhost", None, None, "networks.py", "redis", "placeholder"),
-    ("https://admin:admin@proxy.example.net", None, "proxy_url", "a.py", GENERIC, "test or default value"),
+    ("https://admin:admin@proxy.example.net", None, "proxy_url", "a.py", GENERIC, "a sample login on a made-up host"),
     ("Postgres-2024", None, "POSTGRES_PASSWORD", "compose.yml", GENERIC, "test or default value"),
     # test-looking values (generic rules only)
     ("test-password-123", None, "DB_PASSWORD", ".env", GENERIC, "placeholder"),

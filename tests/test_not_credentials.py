@@ -619,6 +619,126 @@ def test_values_that_describe_themselves(value: str, name: str, path: str, expec
     assert why(value.replace("RANDOM", alnum(14)), name, path) == expected
 
 
+# --- 6. from application packages: connection strings written for readers ---------------------------------------
+
+
+def test_docstring_examples_of_connection_strings_keep_only_the_real_one() -> None:
+    """Masked, placeholder, made-up-host and one-letter logins in docstrings and CLI help; the module's own
+    URI with a real password is still reported."""
+    real = alnum()
+    text = (
+        "def mask(uri: str) -> str:\n"  # 1
+        '    """Hide the password of a connection URI.\n'
+        "\n"
+        "    Examples::\n"
+        "\n"
+        "        postgresql://user:pass@host:5432/db -> postgresql://***:***@host:5432/db\n"  # 6
+        "\n"
+        "    To use a remote MySQL database instead, use something like:\n"
+        "\n"
+        "      --db='mysql://bbuser:bbpasswd@dbhost/bbdb'\n"  # 10
+        "\n"
+        '    from_url("redis://redis:SuperSecret@myredishost.com:6379")\n'  # 12
+        '    GitLab PAT: "https://oauth2:my-token@gitlab.com/org/repo.git"\n'  # 13
+        '    BitBucket Cloud: "https://x-token-auth:my-token@bitbucket.org/org/repo.git"\n'  # 14
+        "    eg. 'postgresql://a:b@x' will use the 'postgresql' backend, 'mongodb://a:b@c' the 'mongodb' one\n"  # 15
+        "    connection = mysql://examplename:somepassword@examplehost:3306/dbname\n"  # 16
+        '    """\n'
+        "\n"
+        f'DATABASE_URL = "postgresql://app:{real}@db.internal.corp:5432/app"\n'  # 19
+    )
+    assert found("src/app/cli/connections.py", text) == [("postgres-uri", "postgres", "connection-uri", 19)]
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("postgresql://***:***@host:5432/db", "masked password (a redacted example)"),
+        ("postgresql://buildbot:xxxx@127.0.0.1/buildbot", "masked password (a redacted example)"),
+        ("https://oauth2:my-token@gitlab.com/org/repo.git", "placeholder password"),
+        ("postgresql://a:b@x", "a one- or two-character password: an illustration"),
+        (
+            "mysql+pymysql://keystone:KEYSTONE_DBPASS@controller/keystone",
+            "a constant's name where the password goes (a placeholder)",
+        ),
+        (
+            "s3://ACCESSKEY:SECRETKEY@s3.amazon.com/BUCKET_NAME/sample.pdf",
+            "a constant's name where the password goes (a placeholder)",
+        ),
+        ("postgresql://scott:tiger@localhost:5432/myapp", "documented sample login"),
+        ("mysql://bbuser:bbpasswd@dbhost/bbdb", "a sample login on a made-up host"),
+        ("postgres://my-login:my-password@my-host:5432/my-schema", "placeholder password"),
+        ("postgresql://airflow:airflow@host:5432/airflow", "a sample login on a made-up host"),
+        # the adversary: real passwords in the same places, and default logins on this machine (scope calls
+        # them throw-away local values, at low severity)
+        ("postgresql://app:RANDOM@host:5432/db", None),
+        ("mysql://bbuser:RANDOM@dbhost/bbdb", None),
+        ("mysql+pymysql://keystone:RANDOM@controller/keystone", None),
+        ("mysql://root:MONKEY@db.prod.corp.net/app", None),
+        ("postgresql://scott:RANDOM@localhost:5432/myapp", None),
+        ("postgres://postgres:postgres@localhost:5432/app", None),
+        ("mysql://mysqluser:mysqluserpassword@127.0.0.1:13306/app", None),
+        ("postgresql://pguser:pguserpassword@0.0.0.0/app", None),
+        ("mysql://ghost:ghost@ghost/ghost", None),
+    ],
+)
+def test_logins_in_connection_strings(uri: str, expected: str | None) -> None:
+    scheme = re.split(r"[+:]", uri, maxsplit=1)[0]
+    provider = {"mysql": "mysql", "s3": GENERIC, "https": GENERIC}.get(scheme, "postgres")
+    assert why(uri.replace("RANDOM", alnum(16)), "DATABASE_URL", "src/app/settings.py", provider) == expected
+
+
+def test_install_guide_placeholders_and_a_configured_password() -> None:
+    """OpenStack's guides write the password to choose as a constant's name; a configured one is reported."""
+    guide = (
+        "Edit the ``/etc/keystone/keystone.conf`` file:\n"
+        "\n"
+        "   .. code-block:: ini\n"
+        "\n"
+        "      [database]\n"
+        "      # ...\n"
+        "      connection = mysql+pymysql://keystone:KEYSTONE_DBPASS@controller/keystone\n"
+    )
+    assert found("doc/source/install/keystone-install-ubuntu.rst", guide) == []
+    configured = f"[database]\nconnection = mysql+pymysql://keystone:{alnum(18)}@controller/keystone\n"
+    assert found("etc/keystone/keystone.conf", configured) == [("mysql-uri", "mysql", "connection-uri", 2)]
+
+
+def test_commented_out_sample_config_keeps_a_real_token_in_a_comment() -> None:
+    """Flask-AppBuilder's example configs comment out SQLAlchemy's scott/tiger; a token in a comment stays."""
+    github = gen("{{github:ghp}}")
+    text = (
+        'SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.path.join(basedir, "app.db")\n'
+        "# SQLALCHEMY_DATABASE_URI = 'postgresql://scott:tiger@localhost:5432/myapp'\n"
+        "# SQLALCHEMY_ECHO = True\n"
+        f'# GITHUB_TOKEN = "{github}"\n'
+        f"# SQLALCHEMY_BINDS = {{'audit': 'postgresql://scott:{alnum(16)}@db.internal.corp:5432/audit'}}\n"
+    )
+    assert found("examples/quickhowto/config.py", text) == [
+        ("github-pat-classic", "github", "personal-access-token", 4),
+        ("postgres-uri", "postgres", "connection-uri", 5),
+    ]
+
+
+def test_a_configuration_template_example_field() -> None:
+    """Airflow's config.yml documents each option with an `example:`; the option's value is reported."""
+    template = (
+        "database:\n"
+        "  options:\n"
+        "    sql_alchemy_conn_async:\n"
+        "      description: The SQLAlchemy connection string for async drivers.\n"
+        "      type: string\n"
+        "      sensitive: true\n"
+        '      example: "postgresql+asyncpg://postgres:airflow@postgres/airflow"\n'
+        "      default: ~\n"
+        "    sql_alchemy_conn:\n"
+        f'      value: "postgresql://airflow:{alnum()}@postgres/airflow"\n'
+    )
+    assert found("src/airflow/config_templates/config.yml", template) == [
+        ("postgres-uri", "postgres", "connection-uri", 10)
+    ]
+
+
 # --- recall: real values under every kind of name are still found ---------------------------------------------
 
 _NAMES = str.split(

@@ -6,7 +6,7 @@ but the name to go on; a provider-specific format (a prefix, a checksum) is trus
 that a real generated token is never dropped (the provider examples prove it).
 
 One module per concern: documented examples and placeholders (`examples`), made-up values (`fakes`), hashes
-(`hashes`), public material (`public`), and for generic values the name
+(`hashes`), public material (`public`), logins in connection strings (`uris`), and for generic values the name
 (`names`), code (`code`) and words (`words`, `vocabulary`). Some heuristics are detect-secrets'
 (`detect/heuristics.py` reimplements them: importing detect-secrets costs ~0.17 s).
 """
@@ -28,6 +28,7 @@ from credscope.detect.filters.fakes import failed_checksum, low_variety
 from credscope.detect.filters.hashes import hash_constant, lockfile_hash, password_hash
 from credscope.detect.filters.names import identifier_name, named_not_real, not_a_credential_token
 from credscope.detect.filters.public import data_uri, public_id, public_material
+from credscope.detect.filters.uris import uri_login
 from credscope.detect.filters.words import (
     restates_name,
     supplied_elsewhere,
@@ -44,6 +45,7 @@ FILTERS: tuple[Filter, ...] = (
     placeholder,
     reference,
     placeholder_login,
+    uri_login,
     encrypted,
     low_variety,
     lockfile_hash,

@@ -38,11 +38,14 @@ DOCUMENTED_EXAMPLE_FINGERPRINTS = frozenset(
     }
 )
 
-_PLACEHOLDER = re.compile(
-    r"""(?ix)
+# `your-api-key`, `mytoken`, `example_secret_value`: a phrase asking for the value.
+_PLACEHOLDER_PHRASE = r"""(?ix)
     ^(?:your|my|insert|enter|replace|put|add|paste|example|sample|dummy|fake|test|mock)[_\-\s]?
        [a-z_\-\s]*(?:key|token|secret|password|here|value)[_\-\s\d]*$
-    | ^<[^<>]+>$ | ^\[[^\[\]]+\]$ | ^\{[^{}]+\}$
+"""
+# Marks of a placeholder anywhere in a value: brackets, masks, ellipses, `changeme`, `replace-with-your-key`.
+_PLACEHOLDER_MARKS = r"""(?ix)
+    ^<[^<>]+>$ | ^\[[^\[\]]+\]$ | ^\{[^{}]+\}$
     | ^(?:changeme|change_me|change-me|password|passw0rd|secret|token|null|none|nil|undefined
          |todo|tbd|redacted|hidden|xxx+|\*+|\.+)$
     | (?:x{6,}|X{6,}|\*{4,}|_{8,}|<redacted>|redacted|placeholder|example\.com|example\.org)
@@ -51,8 +54,9 @@ _PLACEHOLDER = re.compile(
        (?:[_\-\s]?(?:with|your|the|a|an|real|actual|own|api|access|secret|auth|here)){0,8}[_\-\s]?(?:key|token|secret|password)
     | (?:^|[^a-z])(?:change[_\-]?me|replace[_\-]?me|fill[_\-]?me|not[_\-]?a[_\-]?real|do[_\-]?not[_\-]?use)(?:[^a-z]|$)
     | <[A-Z_]{3,}>
-    """
-)
+"""
+PLACEHOLDER = re.compile(f"{_PLACEHOLDER_PHRASE}|{_PLACEHOLDER_MARKS.removeprefix('(?ix)')}")
+PLACEHOLDER_MARKS = re.compile(_PLACEHOLDER_MARKS)
 _REFERENCE = re.compile(
     r"""\$\{\{|\$\{[^{}]{0,256}\}|^\$[A-Za-z_]\w*$|\{\{[^{}]{0,256}\}\}|%\([^()]{0,256}\)s|^%[A-Z_][A-Z0-9_]{2,}%$|^@[A-Za-z_]+$"""
     r"""|os\.environ|os\.getenv|process\.env|ENV\[|ENV\.fetch|System\.getenv|getenv\(|Deno\.env"""
@@ -104,7 +108,7 @@ _PLACEHOLDER_PASSWORD = re.compile(
 
 
 def placeholder(ctx: FilterContext) -> str | None:
-    if _PLACEHOLDER.search(ctx.secret) or _PLACEHOLDER_PASSWORD.search(ctx.secret):
+    if PLACEHOLDER.search(ctx.secret) or _PLACEHOLDER_PASSWORD.search(ctx.secret):
         return "placeholder"
     return None
 
