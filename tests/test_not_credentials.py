@@ -739,6 +739,74 @@ def test_a_configuration_template_example_field() -> None:
     ]
 
 
+# --- 7. from application packages: typed fakes and documentation samples of keys ------------------------------
+
+TYPED = "typed fake (alphabet runs)"
+# Pieces of a documentation sample written so, the fake typed at the keyboard, assembled here.
+INSTAGRAM_SAMPLE = "AQXNnd2hIT6z9bHFzZz2Kp1" + "ghiMz_Rtyuvw" + "XYZ123abc"
+
+
+def test_jsdoc_examples_keep_a_real_token_in_a_comment() -> None:
+    """parse-server's adapters document authData with typed fakes; a real token pasted in a comment stays."""
+    real = alnum(40)
+    text = (
+        "/**\n"  # 1
+        " * @example\n"
+        " * {\n"
+        ' *   "facebook": { "id": "1234567", "access_token": "abc123def456ghi789" },\n'  # 4
+        f' *   "instagram": {{ "id": "1234567", "access_token": "{INSTAGRAM_SAMPLE}" }},\n'  # 5
+        ' *   "mfa": { "secret": "BASE32ENCODEDSECRET", "token": "123456" },\n'  # 6
+        f' *   "github": {{ "id": "7654321", "access_token": "{real}" }}\n'  # 7
+        " * }\n"
+        " */\n"
+    )
+    assert found("lib/Adapters/Auth/index.js", text) == [("generic-secret-quoted", GENERIC, "token", 7)]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("abc123def456ghi789", TYPED),
+        (INSTAGRAM_SAMPLE, TYPED),
+        ("AbCdEf!123456", TYPED),
+        ("5678defg-5678-defg-5678-defg56", TYPED),
+        # the adversary: a person's password with one run in it, random values of every alphabet
+        ("Toto12345!", None),
+        ("Password123!", "test or default value"),
+    ],
+)
+def test_typed_fakes(value: str, expected: str | None) -> None:
+    assert why(value, "access_token", "src/auth.js") == expected
+
+
+@pytest.mark.parametrize("alphabet", ["hex", "alnum", "lower-alnum", "base64", "base64url"])
+@pytest.mark.parametrize("length", [12, 16, 24, 32, 40, 64])
+def test_random_values_are_not_typed_fakes(alphabet: str, length: int) -> None:
+    rng = random.Random(f"{alphabet}{length}")
+    values = [expand(f"{{{{random:{alphabet}:{length}}}}}", rng).text for _ in range(500)]
+    assert [v[:4] for v in values if why(v, "api_key", "src/app.ts") == TYPED] == []
+
+
+def test_documentation_samples_of_keys() -> None:
+    """django-allauth's docs: a PEM block of one word repeated, an elided certificate; real ones stay."""
+    fake_body = "\n".join(["    " + "s3cr3t" * 10 + "s3cr", "    3t" + "s3cr3t" * 10 + "s3", "    c3ts3cr3t"])
+    apple = (
+        '"settings": {\n'
+        "    # The certificate you downloaded when generating the key.\n"
+        f'    "certificate_key": """-----BEGIN PRIVATE KEY-----\n{fake_body}\n    -----END PRIVATE KEY-----\n    """\n'
+        "}\n"
+    )
+    assert found("docs/socialaccount/providers/apple.rst", apple) == []
+    saml = '"private_key": "MIID/zCCAuegAwIBAg...VGgdy+xoA==",\n'
+    assert found("docs/socialaccount/providers/saml.rst", saml) == []
+    real = gen("{{pem:pkcs8}}")
+    assert found("docs/socialaccount/providers/apple.rst", f'"certificate_key": """{real}"""\n') == [
+        ("private-key-pem", "private-key", "private-key", 1)
+    ]
+    cut = base64.b64encode(secrets.token_bytes(30)).decode()
+    assert found("config/saml.py", f'SAML_PRIVATE_KEY = "{cut}"\n') == [("generic-secret-quoted", GENERIC, "secret", 1)]
+
+
 # --- recall: real values under every kind of name are still found ---------------------------------------------
 
 _NAMES = str.split(

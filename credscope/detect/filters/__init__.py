@@ -24,7 +24,7 @@ from credscope.detect.filters.examples import (
     reference,
     unsigned_jwt,
 )
-from credscope.detect.filters.fakes import failed_checksum, low_variety
+from credscope.detect.filters.fakes import failed_checksum, low_variety, typed_fake
 from credscope.detect.filters.hashes import hash_constant, lockfile_hash, password_hash
 from credscope.detect.filters.names import identifier_name, named_not_real, not_a_credential_token
 from credscope.detect.filters.public import data_uri, public_id, public_material
@@ -61,6 +61,7 @@ FILTERS: tuple[Filter, ...] = (
     not_a_literal,
     not_a_credential_token,
     failed_checksum,
+    typed_fake,
     test_value,
     restates_name,
     supplied_elsewhere,

@@ -50,6 +50,8 @@ _PLACEHOLDER_MARKS = r"""(?ix)
          |todo|tbd|redacted|hidden|xxx+|\*+|\.+)$
     | (?:x{6,}|X{6,}|\*{4,}|_{8,}|<redacted>|redacted|placeholder|example\.com|example\.org)
     | (?:\.{3,}|…)$ | ^(?:\.{3,}|…)
+    # elided in the middle (`MIID/zCCAu…xoA==`): base64 holds no dots, so the ellipsis is where text was cut
+    | ^[A-Za-z0-9+/=_-]{2,}(?:\.{3}|…)[A-Za-z0-9+/=_-]{2,}$
     | (?:^|[^a-z])(?:your|replace|insert|enter|paste|put)
        (?:[_\-\s]?(?:with|your|the|a|an|real|actual|own|api|access|secret|auth|here)){0,8}[_\-\s]?(?:key|token|secret|password)
     | (?:^|[^a-z])(?:change[_\-]?me|replace[_\-]?me|fill[_\-]?me|not[_\-]?a[_\-]?real|do[_\-]?not[_\-]?use)(?:[^a-z]|$)

@@ -1,4 +1,5 @@
-"""Made-up values: low-variety and sequential fakes, and token shapes that fail their own checksum."""
+"""Made-up values: low-variety and sequential fakes, values typed as alphabet runs (`abc123def456`), PEM blocks
+whose body is a word repeated, and token shapes that fail their own checksum."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from credscope.detect.filters.base import GENERIC_PROVIDER, FilterContext
 
 def low_variety(ctx: FilterContext) -> str | None:
     # The random part of a token has many distinct characters; "aaaa…", "1234…", "abcabc…" do not.
+    if ctx.secret.startswith("-----BEGIN"):
+        return _repeated_pem_body(ctx.secret)
     body = _random_part(ctx.secret)
     if len(body) < 8:
         return None
@@ -22,10 +25,66 @@ def low_variety(ctx: FilterContext) -> str | None:
     return None
 
 
+def _without_prefix(secret: str) -> str:
+    """What follows a token's prefix (`sk_live_`, `ghp_`…)."""
+    return re.sub(r"^[A-Za-z]{2,8}[_-](?:(?:live|test|v\d|pat|oat|proj|tkn|pw|api\d\d|admin\d\d)[_-])?", "", secret)
+
+
 def _random_part(secret: str) -> str:
-    """What follows a token's prefix (`sk_live_`, `ghp_`…), at most the last 32 characters."""
-    body = re.sub(r"^[A-Za-z]{2,8}[_-](?:(?:live|test|v\d|pat|oat|proj|tkn|pw|api\d\d|admin\d\d)[_-])?", "", secret)
+    """What follows a token's prefix, at most the last 32 characters."""
+    body = _without_prefix(secret)
     return body[-min(len(body), 32) :]
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def typed_fake(ctx: FilterContext) -> str | None:
+    return "typed fake (alphabet runs)" if _typed_runs(_without_prefix(ctx.secret)) else None
+
+
+def _typed_runs(value: str) -> bool:
+    """`abc123def456ghi789`, `…uvwXYZ123abc`: a value people typed as runs of the alphabet and the digits. Runs
+    of three or more cover three quarters of it, or there are four of them outside hex (whose small alphabet
+    makes runs common: at 64 random hex characters, four runs come once in tens of thousands). Random values
+    never got there in millions of draws up to 64 characters, the length this judges (a PEM body or a long
+    blob has runs by chance); a person's password with one run in it (`Toto12345!`) is kept."""
+    if not 8 <= len(value) <= 64 or "://" in value:
+        return False
+    count, covered = _runs(value.lower())
+    return 4 * covered >= 3 * len(value) or (count >= 4 and not set(value) <= _HEX)
+
+
+def _runs(value: str) -> tuple[int, int]:
+    """How many ascending runs of three or more letters or digits (`abc`, `789`) there are, and their length."""
+    count = covered = 0
+    start = 0
+    for index in range(1, len(value) + 1):
+        if index < len(value) and _next_in_alphabet(value[index - 1], value[index]):
+            continue
+        if index - start >= 3:
+            count, covered = count + 1, covered + index - start
+        start = index
+    return count, covered
+
+
+def _next_in_alphabet(a: str, b: str) -> bool:
+    return ord(b) - ord(a) == 1 and a.isalnum() and b.isalnum() and a.isdigit() == b.isdigit()
+
+
+_PEM_BODY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,64}-----(.*?)-----END ", re.DOTALL)
+
+
+def _repeated_pem_body(block: str) -> str | None:
+    """A PEM block whose body is a word repeated (`s3cr3ts3cr3t…`): a docs sample, not a key. Base64 of a key
+    uses some forty distinct characters in any 64; this uses a handful."""
+    found = _PEM_BODY.match(block)
+    if found is None:
+        return None
+    body = re.sub(r"\\[rn]|\s", "", found.group(1))
+    if len(body) >= 32 and (len(set(body)) <= 8 or _periodic(body)):
+        return "low-variety fake (a PEM body that repeats a word)"
+    return None
 
 
 def _periodic(value: str) -> bool:
