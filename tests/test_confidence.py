@@ -166,3 +166,67 @@ def test_a_test_database_on_this_machine_does_not_fail_the_gate(repo: Repo, host
     (finding,) = found.values()
     assert (finding["production"], finding["severity"], finding["policy"]["failed"]) == (False, "low", False)
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        (".github/workflows/ci.yml", "        mssql+pyodbc://sa:{pw}@localhost:11433/master?driver=FreeTDS\n"),
+        ("tox.ini", "    SQLALCHEMY_DATABASE_URI = mssql+pymssql://sa:{pw}@localhost:1433/master\n"),
+        ("tox.ini", "    BROKER_URL = amqp://worker:{pw}@127.0.0.1:5672//\n"),
+    ],
+)
+def test_a_url_login_to_a_server_on_this_machine_does_not_fail_the_gate(repo: Repo, path: str, line: str) -> None:
+    """A scheme without a provider of its own (SQL Server, AMQP): the host still says it is this machine."""
+    password = token("{{random:alnum:12}}")
+    repo.write(path, line.format(pw=password))
+    repo.commit("ci")
+    code, found = _findings(repo)
+    (finding,) = found.values()
+    assert (finding["rule"], finding["production"], finding["policy"]["failed"]) == (
+        "generic-url-credentials",
+        False,
+        False,
+    )
+    assert code == 0
+    # The same login to another machine fails.
+    repo.write(path, line.format(pw=password).replace("localhost", "sql.corp.net").replace("127.0.0.1", "mq.corp.net"))
+    repo.commit("remote")
+    code, found = _findings(repo)
+    (finding,) = found.values()
+    assert (finding["production"], finding["policy"]["failed"]) == (None, True)
+    assert code == 1
+
+
+def test_a_token_in_a_json_schema_description_is_documentation(repo: Repo) -> None:
+    """Backstage's config.schema.json shows a static token in an option's description: possible, and it passes;
+    once the same token is also configured somewhere, it is likely and fails."""
+    bearer = token("{{random:base64:32}}")
+    described = (
+        '{"properties": {"auth": {"properties": {"type": {\n'
+        '  "type": "string",\n'
+        '  "description": "Tokens are passed along verbatim in the Authorization header:\\n\\n'
+        f'``` Authorization: Bearer {bearer} ```"\n'
+        "}}}}}\n"
+    )
+    repo.write("config.schema.json", described)
+    repo.commit("schema")
+    code, found = _findings(repo)
+    (schema,) = found.values()
+    assert (schema["rule"], schema["confidence"], schema["policy"]["failed"]) == (
+        "generic-bearer-token",
+        "possible",
+        False,
+    )
+    assert schema["confidence_reason"].endswith(
+        "only in documentation fields (config.schema.json: properties.auth.properties.type.description), so possible"
+    )
+    assert code == 0
+    repo.write("deploy/call.sh", f'curl -H "Authorization: Bearer {bearer}" https://backstage.corp.net/api/catalog\n')
+    repo.commit("configured")
+    code, found = _findings(repo)
+    assert {where: (f["confidence"], f["policy"]["failed"]) for where, f in found.items()} == {
+        "config.schema.json:3": ("likely", True),
+        "deploy/call.sh:1": ("likely", True),
+    }
+    assert code == 1

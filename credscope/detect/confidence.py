@@ -8,8 +8,9 @@
 
 A credential seen only in test-fixture paths (`tests/`, `fixtures/`, `__tests__`, `testdata`, `spec/`, …), or only
 in documentation and examples (`docs/`, `examples/`, `README.md`, `*.rst`, …), is at most possible, and says so:
-a fixture or a documented sample stays in the report but does not fail the default gate. A PEM block is
-certain only when its body decodes as a key.
+a fixture or a documented sample stays in the report but does not fail the default gate; so does a value only
+ever inside a documentation field of a structured file (a JSON Schema's `description`, a template's
+`example`). A PEM block is certain only when its body decodes as a key.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ def judged(credential: Credential, rule: Rule | None) -> Credential:
                 shown = ", ".join(paths[:2]) + (", …" if len(paths) > 2 else "")
                 confidence, reason = Confidence.POSSIBLE, f"{reason}; only in {where} ({shown}), so possible"
                 break
+        else:
+            fields = documentation_fields(credential.locations)
+            if fields:
+                shown = ", ".join(fields[:2]) + (", …" if len(fields) > 2 else "")
+                confidence = Confidence.POSSIBLE
+                reason = f"{reason}; only in documentation fields ({shown}), so possible"
     return replace(credential, confidence=confidence, confidence_reason=reason)
 
 
@@ -119,6 +126,22 @@ def paths_all(locations: Iterable[Location], test: Callable[[str], bool]) -> lis
     return list(dict.fromkeys(paths))
 
 
+# Fields of structured documents that hold prose and samples for readers: a JSON Schema's `description` and
+# `examples`, a configuration template's `example`, OpenAPI's `example`/`examples`.
+_DOCUMENTATION_FIELDS = frozenset({"description", "example", "examples", "help", "summary", "comment", "comments"})
+
+
+def documentation_fields(locations: Iterable[Location]) -> list[str]:
+    """The key paths when every location is inside a documentation field (`….description`); else empty."""
+    fields = []
+    for location in locations:
+        key_path = location.context.get("key_path", "")
+        if location.reach in (Reach.HOME, Reach.ENV) or key_path.rsplit(".", 1)[-1] not in _DOCUMENTATION_FIELDS:
+            return []
+        fields.append(f"{location.path}: {key_path}")
+    return list(dict.fromkeys(fields))
+
+
 def is_example_path(path: str) -> bool:
     parts = path.replace("\\", "/").split("/")
     return any(part.lower() in _EXAMPLE_DIRS for part in parts[:-1]) or bool(_DOC_FILE.search(parts[-1]))
@@ -130,7 +153,9 @@ _PEM_HEADER_LINE = re.compile(r"^[ \t]*[\w-]+:.*$", re.MULTILINE)  # Proc-Type:,
 
 def pem_body_decodes(block: str) -> bool:
     """Whether a PEM block's body is base64 of a key: DER (an ASN.1 SEQUENCE), an OpenSSH key, or a PGP packet."""
-    found = _PEM.search(block.replace("\\r\\n", "\n").replace("\\n", "\n"))
+    text = block.replace("\\r\\n", "\n").replace("\\n", "\n")
+    # Anchored where the block begins: a search from every `-----BEGIN` would rescan to the end each time.
+    found = _PEM.match(text, max(text.find("-----BEGIN"), 0))
     if found is None:
         return False
     body = _PEM_HEADER_LINE.sub("", found.group(2))

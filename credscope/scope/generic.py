@@ -1,7 +1,9 @@
 """Generic secrets (a password assigned to a name): the database images' superuser variables and JWT claims
-say more than the name."""
+say more than the name, and a URL's host whether its login reaches beyond this machine."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from credscope.detect.decoding import decode_jwt_claims
 from credscope.model import Scope
@@ -14,4 +16,12 @@ def infer(subject: Subject) -> Scope:
         return databases.infer(subject)
     if decode_jwt_claims(subject.credential.secret) is not None:
         return jwt.infer(subject)
-    return scope_from_kind(subject.credential, subject.provider)
+    scope = scope_from_kind(subject.credential, subject.provider)
+    if subject.credential.kind == "url-credentials":
+        # A login to a server on this machine (tox.ini's and CI's test databases): not production, as for the
+        # database providers' own URIs.
+        connection = databases.parse(subject.credential.secret)
+        production, note = databases.host_verdict(connection.host) if connection else (None, "")
+        if production is False:
+            return replace(scope, production=False, evidence=(note, *scope.evidence))
+    return scope
