@@ -1,5 +1,6 @@
 """Railway: account, workspace and project tokens are all bare UUIDs, so the name, header or file tells them
-apart; legacy `rw_Fe26.2` sessions carry their expiry; OAuth tokens come from the CLI's config file."""
+apart; legacy `rw_Fe26.2` sessions carry their expiry; OAuth tokens come from the CLI's config file, where any
+token under `user` is the CLI's account-level login."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def infer(subject: Subject) -> Scope:
 
 def _how_named(subject: Subject) -> tuple[str, ...]:
     """Why this UUID is taken for this kind of token: the name, header or file it came from."""
+    login = _cli_login(subject)
+    if login is not None and subject.credential.kind == "account-token":
+        return (login,)
     found: list[str] = []
     for name in names(subject.credential):
         lowered = name.lower()
@@ -54,6 +58,20 @@ def _how_named(subject: Subject) -> tuple[str, ...]:
     if subject.credential.kind == "account-token":
         found.append("account and workspace tokens look alike; only a live query (query { me }) tells them apart")
     return tuple(found)
+
+
+def _cli_login(subject: Subject) -> str | None:
+    """Why a value in the Railway CLI's config file is an account-level login, whatever its format."""
+    for location in subject.credential.locations:
+        key = location.context.get("key_path", "")
+        if location.context.get("store") == "railway-config" and key.startswith("user."):
+            linked = location.context.get("linked_projects")
+            return (
+                f"{key} in the Railway CLI config ({location.path}): the CLI sends it as its Bearer token, with its"
+                " user's account-wide power (a workspace or project token is never kept there)"
+                + (f"; directories are linked there to {linked}" if linked else "")
+            )
+    return None
 
 
 def _legacy_session(subject: Subject) -> Scope:

@@ -15,6 +15,25 @@ from credscope.model import Document
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A value that the store's format says is a credential of `provider`, whatever a rule made of it.
+
+    The tool that wrote the store sends it there (the Railway CLI sends `user.token` as its Bearer token), so
+    the store's word beats a generic rule's; `rule` is the catalogue rule that stands for this kind. When the
+    catalogue has no such rule the value is still reported, as a generic `fallback` kind with the store's
+    context.
+    """
+
+    line: int
+    value: str
+    name: str  # the key it sits under, as the store writes it (`user.token`, `auth-contexts.work`)
+    provider: str
+    kind: str
+    rule: str
+    fallback: str = "token"  # the generic kind when the catalogue lacks the rule
+
+
+@dataclass(frozen=True)
 class Entry:
     """Lines `first`..`last` (1-based, inclusive) of a store, what they are about, and in-place rewrites."""
 
@@ -22,6 +41,7 @@ class Entry:
     last: int
     hints: Mapping[str, str]
     rewrites: Mapping[int, str] = field(default_factory=dict)  # line -> replacement (one line)
+    claims: tuple[Claim, ...] = ()
 
 
 # A parser reads a store's text and returns its entries; it raises ValueError for malformed input.
