@@ -58,6 +58,13 @@ def test_declared_reads_map_to_the_expected_operations() -> None:
             "GET /client/v4/user/tokens/verify → /user/tokens/verify",
             "GET /client/v4/user/tokens/{id} → /user/tokens/{token_id}",
         ],
+        "digitalocean": [
+            "GET /v2/account → /v2/account",
+            "GET /v2/databases → /v2/databases",
+            "GET /v2/droplets → /v2/droplets",
+            "GET /v2/projects → /v2/projects",
+            "GET /v2/volumes → /v2/volumes",
+        ],
         "github": [
             "GET /installation/repositories → /installation/repositories",
             "GET /user → /user",

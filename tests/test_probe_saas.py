@@ -247,8 +247,8 @@ CASES = [
         {"/v1/models": (200, {"data": []})},
         Access.UNKNOWN,
         None,
-        "the key works (GET /v1/models); whether it may also delete files and assistants is not readable without"
-        " trying a write",
+        "unknown: the provider does not reveal this without a write (its permission setting (All, Restricted, Read"
+        " only): whether it may write or delete files, assistants, vector stores)",
     ),
     Case(
         "anthropic",

@@ -259,7 +259,8 @@ def test_openai_restricted_key_without_models_read_is_valid_not_revoked(fake_ser
     assert scope.scope_source is ScopeSource.QUERIED
     assert scope.evidence == (
         "GET /v1/models: HTTP 401, insufficient permissions — a valid restricted key (it lacks api.model.read)",
-        "what else it may do (write or delete files, assistants, vector stores) is not readable without trying a write",
+        "unknown: the provider does not reveal this without a write (its permission setting (All, Restricted, Read"
+        " only): whether it may write or delete files, assistants, vector stores)",
     )
 
 

@@ -68,6 +68,16 @@ def undetermined(evidence: Iterable[str], identity: Mapping[str, str] | None = N
     )
 
 
+# What a probe says when the provider keeps a credential's permissions to itself: no read reveals them, and credscope
+# never tries a write to find out. The runner then ranks the credential by its kind's worst case.
+NOT_REVEALED = "unknown: the provider does not reveal this without a write"
+
+
+def unrevealed(what: str, evidence: Iterable[str], identity: Mapping[str, str] | None = None) -> Scope:
+    """The credential works, but `what` (its permissions, whether it may delete) no read-only call reveals."""
+    return undetermined([*evidence, f"{NOT_REVEALED} ({what})"], identity)
+
+
 def revoked(reason: str) -> ProbeFailure:
     return ProbeFailure(reason, Access.NONE)
 

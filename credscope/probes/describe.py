@@ -31,9 +31,11 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         " revoked from it alone); a token that may not read its own policies; global API keys (need the email)",
     ),
     "digitalocean": (
-        "the account and team",
-        "a working token is live; 401 is revoked",
-        "a token's scopes: DigitalOcean does not report them to a read call",
+        "the account and team; the droplets, databases, volumes and projects the token may list",
+        "a working token is live and what it lists is named; 401 is revoked, 403 is a recognised token without that"
+        " read scope",
+        "whether it may delete what it lists: no call reports a token's scopes, and a read-only token lists the same"
+        " (unknown, ranked by the worst its kind can do)",
     ),
     "github": (
         "the user and the X-OAuth-Scopes header; an installation token's repositories; an app user token's"

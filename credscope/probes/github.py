@@ -4,7 +4,16 @@ installation tokens (ghs_) list their repositories instead. Fine-grained permiss
 from __future__ import annotations
 
 from credscope.model import Access, Credential, Scope
-from credscope.probes.base import NotProbed, bearer, json_object, queried, revoked, undetermined, unexpected
+from credscope.probes.base import (
+    NotProbed,
+    bearer,
+    json_object,
+    queried,
+    revoked,
+    undetermined,
+    unexpected,
+    unrevealed,
+)
 from credscope.probes.client import ProviderSession
 
 _API = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -52,7 +61,7 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
     if "x-oauth-scopes" not in answer.headers:
         evidence = [f"GET /user: authenticates as {login}; a fine-grained token, whose permissions GitHub does not"
                     " report to a read-only call"]  # fmt: skip
-        return undetermined(evidence, identity)
+        return unrevealed("a fine-grained token's repository and organization permissions", evidence, identity)
     scopes = [s.strip() for s in answer.headers["x-oauth-scopes"].split(",") if s.strip()]
     if token.startswith("ghu_") and not scopes:
         # A GitHub App user token has no OAuth scopes (GitHub may send the header empty): it acts with its app's
@@ -86,7 +95,7 @@ def _installation(session: ProviderSession, headers: dict[str, str]) -> Scope:
         f"an app installation token reaching {body.get('total_count', len(repositories))} repositories: {shown}",
         "installation permissions are not reported to a read-only call",
     ]
-    return undetermined(evidence, {"token": "installation"})
+    return unrevealed("an installation token's permissions", evidence, {"token": "installation"})
 
 
 # Installation permissions (GitHub App permission names) that hand over the account or destroy.

@@ -12,10 +12,14 @@ import re
 from typing import Any
 
 from credscope.model import Access, Credential, Scope
-from credscope.probes.base import bearer, capability_scope, get_object, undetermined
+from credscope.probes.base import bearer, capability_scope, get_object, unrevealed
 from credscope.probes.client import ProviderSession
 
 _SCOPE = r"[a-z0-9_:-]+(?:\.[a-z0-9_:-]+)*"
+_PERMISSIONS = (
+    "its permission setting (All, Restricted, Read only): whether it may write or delete files, assistants, vector"
+    " stores"
+)
 _MISSING_SCOPES = re.compile(rf"Missing scopes?:\s*({_SCOPE}(?:,\s*{_SCOPE})*)")
 
 
@@ -48,9 +52,7 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
     status, body = get_object(session, "/v1/models", headers, still_valid=missing_scopes)
     if status != 200:
         return _restricted("GET /v1/models", status, body)
-    evidence = ["the key works (GET /v1/models); whether it may also delete files and assistants is not"
-                " readable without trying a write"]  # fmt: skip
-    return undetermined(evidence, {})
+    return unrevealed(_PERMISSIONS, ["the key works (GET /v1/models)"])
 
 
 def _restricted(call: str, status: int, body: dict[str, Any]) -> Scope:
@@ -62,6 +64,4 @@ def _restricted(call: str, status: int, body: dict[str, Any]) -> Scope:
         evidence = [f"{call}: HTTP {status}, insufficient permissions — a valid restricted key ({said})"]
     else:
         evidence = [f"{call}: HTTP {status} — the key works but may not make this read: a restricted key"]
-    evidence.append("what else it may do (write or delete files, assistants, vector stores) is not readable without"
-                    " trying a write")  # fmt: skip
-    return undetermined(evidence, {})
+    return unrevealed(_PERMISSIONS, evidence)

@@ -4,7 +4,7 @@ permissions are not readable back, and publishable keys are public by design and
 from __future__ import annotations
 
 from credscope.model import Access, Credential, Scope
-from credscope.probes.base import NotProbed, bearer, capability_scope, get_object, undetermined
+from credscope.probes.base import NotProbed, bearer, capability_scope, get_object, unrevealed
 from credscope.probes.client import ProviderSession
 
 
@@ -17,7 +17,9 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
         if status == 403:
             message = str((body.get("error") or {}).get("message", ""))
             evidence.append(f"GET /v1/account refused: {message[:200]}")
-        return undetermined(evidence, {})
+        return unrevealed(
+            "a restricted key's permissions: none, read or write on each resource, deletes included", evidence
+        )
     name = (body.get("settings") or {}).get("dashboard", {}).get("display_name") or body.get("email") or body.get("id")
     identity = {"account": str(body.get("id", "")), "name": str(name or "")}
     evidence = [f"GET /v1/account: {name} ({body.get('id', '?')}), livemode keys: {credential.kind.endswith('live')}"]
