@@ -247,7 +247,7 @@ def _detect_all(
             unparsed.append(f"{document.path} ({stats.parse_error})")
         if stats.ignored_inline:
             inline[document.path] = inline.get(document.path, 0) + stats.ignored_inline
-        yield from exclusions.annotate(document, with_store_context(document, found))
+        yield from exclusions.annotate(document, with_store_context(document, found, detector.catalogue))
 
 
 class _Counter:

@@ -363,7 +363,48 @@ STORE_SEEDS: dict[str, str] = {
     ),
     "codex": '[mcp_servers.gh]\ncommand = "npx"\n[mcp_servers.gh.env]\nGITHUB_TOKEN = "{{github:ghp}}"\n',
     "shell-history": "export GH={{github:ghp}}\n: 1700000000:0;curl -u a:b x\n",
-    "railway-config": '{"user": {"token": "{{uuid4}}"}}',
+    "railway-config": '{"projects": {"/a": {"name": "a"}}, "user": {"id": "u", "token": "{{uuid4}}"}}',
+    "doctl": "access-token: {{digitalocean}}\nauth-contexts:\n  work: {{digitalocean:doo}}\n",
+    "flyctl": "access_token: {{fly}}\nsend_metrics: true\n",
+    "vercel-cli": '{"// Note": "x", "token": "{{vercel:legacy}}"}',
+    "netlify-cli": '{"users": {"u": {"email": "e", "auth": {"token": "{{netlify}}", "github": {"token": "t"}}}}}',
+    "supabase-cli": "{{supabase:pat}}\n",
+    "neonctl": '{"access_token": "{{password:40}}", "refresh_token": "r", "user_id": "u"}',
+    "terraform-credentials": '{"credentials": {"app.terraform.io": {"token": "{{terraform}}"}}}',
+    "terraformrc": 'credentials "app.terraform.io" {\n  token = "{{terraform}}"\n}\n',
+    "pulumi": '{"accessTokens": {"https://api.pulumi.com": "pul-x"}, "accounts": {"u": {"accessToken": "y"}}}',
+    "wrangler": 'oauth_token = "{{password:40}}"\napi_token = "cfut_x"\n[env]\nx = "1"\n',
+    "firebase-cli": '{"user": {"email": "e"}, "tokens": {"refresh_token": "1//0x"}, "additionalAccounts": [{}]}',
+    "stripe-cli": '[default]\naccount_id = "acct_1"\ntest_mode_api_key = "{{stripe:rk_test}}"\n',
+    "stripe-cli-keyring-file": '{"default.live_mode_api_key": "{{stripe:rk_live}}"}',
+    "vault-token": "hvs.{{password:40}}\n",
+    "cargo": '[registry]\ntoken = "cio{{password:32}}"\n[registries.internal]\ntoken = "x"\n',
+    "rubygems": "---\n:rubygems_api_key: rubygems_x\nhttps://rubygems.pkg.github.com/o: Bearer {{github:ghp}}\n",
+    "maven-settings": (
+        "<servers><server>\n<id>a</id><username>u</username>\n<password>p&amp;w</password>\n</server></servers>"
+    ),
+    "gradle-properties": "ossrhUsername=u\nossrhPassword={{password}}\n[x]\n",
+    "nuget-config": (
+        '<packageSourceCredentials>\n<a>\n<add key="Username" value="u" />\n'
+        '<add key="ClearTextPassword" value="{{password}}" />\n</a>\n</packageSourceCredentials>\n'
+    ),
+    "composer-auth": (
+        '{"http-basic": {"h": {"username": "u", "password": "p"}}, "github-oauth": {"github.com": "{{github:ghp}}"},'
+        ' "gitlab-token": {"gitlab.com": {"username": "u", "token": "t"}}, "bearer": {"h": "b"},'
+        ' "bitbucket-oauth": {"bitbucket.org": {"consumer-key": "k", "consumer-secret": "s"}}}'
+    ),
+    "gcloud-credentials-db": '{"account_id": "a", "type": "authorized_user", "refresh_token": "1//0x"}\n',
+    "gcloud-access-tokens-db": '{"account_id": "a", "access_token": "ya29.x", "token_expiry": "2026-01-01"}\n',
+    "gcloud-boto": "[Credentials]\ngs_oauth2_refresh_token = 1//0{{password:40}}\n",
+    "azure-msal-cache": (
+        '{"Account": {"k": {"home_account_id": "h", "username": "u"}}, "RefreshToken": {"r": {"secret": "s",'
+        ' "home_account_id": "h", "client_id": "c"}}, "AccessToken": {"a": {"secret": "t", "target": "x"}}}'
+    ),
+    "azure-service-principals": '[{"client_id": "c", "tenant": "t", "client_secret": "{{password}}"}]',
+    "azure-access-tokens": '[{"accessToken": "a", "refreshToken": "r", "_clientId": "c"}, {"servicePrincipalId": "s"}]',
+    "aws-sso-cache": '{"startUrl": "https://x.awsapps.com/start", "region": "us-east-1", "accessToken": "aoa"}',
+    "aws-cli-cache": '{"Credentials": {"AccessKeyId": "{{aws:asia}}", "SecretAccessKey": "{{aws-secret}}"}}',
+    "git-credentials": "https://user:{{github:ghp}}@github.com\n",
 }
 
 
@@ -414,6 +455,7 @@ def test_store_parser_raises_only_value_error(store: str) -> None:
             assert 1 <= entry.first <= max(entry.last, entry.first), entry
             assert all(isinstance(v, str) for v in entry.hints.values())
             assert all(1 <= line <= line_count for line in entry.rewrites), entry
+            assert all(1 <= claim.line <= line_count and claim.value for claim in entry.claims), entry
         # parse_store (what the sources call) never raises, whatever the parser does.
         document = Document("~/store", text.encode("utf-8", "surrogateescape"), Reach.HOME)
         errors: list[str] = []

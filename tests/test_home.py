@@ -553,14 +553,18 @@ def test_agent_configs_inside_a_repository_are_parsed_like_home_ones(tmp_path: P
 
 
 def test_symlinked_stores_are_read_through_the_link_and_broken_links_are_counted(tmp_path: Path) -> None:
-    home, dotfiles, empty = tmp_path / "home", tmp_path / "dotfiles", tmp_path / "empty"
-    (home / ".config/gh").mkdir(parents=True)
-    dotfiles.mkdir()
-    empty.mkdir()
+    """A dotfile manager links stores into place from inside the home (`~/dotfiles`): read through the link.
+    A link out of the home directory is never followed: the home scanned may not be the user's own."""
+    home, outside, empty = tmp_path / "home", tmp_path / "outside", tmp_path / "empty"
+    dotfiles = home / "dotfiles"
+    for directory in (home / ".config/gh", home / ".aws", dotfiles, outside, empty):
+        directory.mkdir(parents=True)
     oauth = token("{{github:gho}}")
     (dotfiles / "hosts.yml").write_text(f"github.com:\n    oauth_token: {oauth}\n    user: octocat\n", encoding="utf-8")
     (home / ".config/gh/hosts.yml").symlink_to(dotfiles / "hosts.yml")
     (home / ".netrc").symlink_to(tmp_path / "missing")
+    (outside / "credentials").write_text(f"[default]\naws_secret_access_key = {token('{{aws-secret}}')}\n")
+    (home / ".aws/credentials").symlink_to(outside / "credentials")
     result = run_cli("scan", str(empty), "--home", str(home), "--format", "json", "--show-secrets", "--fail-on", "none")
     report = result.json()
     findings = report["findings"]
@@ -570,7 +574,15 @@ def test_symlinked_stores_are_read_through_the_link_and_broken_links_are_counted
     ]
     stats = report["stats"]
     assert isinstance(stats, dict)
-    assert stats["skipped"] == [{"path": "~/.netrc", "reason": "broken-symlink", "detail": ""}]
+    assert stats["skipped"] == [
+        {"path": "~/.aws/credentials", "reason": "symlink-outside-home", "detail": ""},
+        {"path": "~/.netrc", "reason": "broken-symlink", "detail": ""},
+        {
+            "path": "~/dotfiles/",
+            "reason": "not-a-config-directory",
+            "detail": "not a dotfile or configuration directory",
+        },
+    ]
 
 
 def test_home_without_a_directory_means_the_users_home(tmp_path: Path) -> None:

@@ -1,121 +1,47 @@
 """The home directory: the credential stores an agent on the same machine can read, each parsed for
-what it is (AWS profiles, kube users, Docker registries, MCP servers), as `home` documents.
+what it is (AWS profiles, kube users, Docker registries, MCP servers, CLI logins), then every other small
+text file of its dotfiles and configuration directories (sources/home_walk.py), as `home` documents.
 
 The same agent-config parsers apply to the MCP configs a repository carries (`.cursor/mcp.json`, ...).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import importlib
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from credscope.model import Candidate, Document, Reach
 from credscope.sources import Source, SourceReport
+from credscope.sources.home_stores import (
+    HOME_STORES,
+    MAX_STORE_SIZE,
+    REPO_STORES,
+    Store,
+    aws_credentials,
+    repo_store_for,
+)
+from credscope.sources.home_walk import HomeWalk, WalkLimits, read_bytes
 from credscope.sources.tree import read_regular_file
 
 if TYPE_CHECKING:
-    from credscope.sources.stores import Entry, Parser
+    from credscope.catalogue import Catalogue
+    from credscope.sources.stores import Parser
 
-
-class _Deferred:
-    """A store parser imported when first called: a tree scan that meets no credential store never loads them."""
-
-    __slots__ = ("_module", "_name", "_parser")
-
-    def __init__(self, module: str, name: str) -> None:
-        self._module, self._name = module, name
-        self._parser: Callable[..., list[Entry]] | None = None
-
-    def __call__(self, text: str, **options: Any) -> list[Entry]:
-        if self._parser is None:
-            module = importlib.import_module(f"credscope.sources.stores.{self._module}")
-            self._parser = getattr(module, self._name)
-        return self._parser(text, **options)
-
-    def __repr__(self) -> str:
-        return f"credscope.sources.stores.{self._module}.{self._name}"
-
-
-aws_config = _Deferred("config_files", "aws_config")
-aws_credentials = _Deferred("config_files", "aws_credentials")
-docker_config = _Deferred("config_files", "docker_config")
-gcloud_adc = _Deferred("config_files", "gcloud_adc")
-gh_hosts = _Deferred("config_files", "gh_hosts")
-kubeconfig = _Deferred("config_files", "kubeconfig")
-netrc = _Deferred("config_files", "netrc")
-npmrc = _Deferred("config_files", "npmrc")
-pgpass = _Deferred("config_files", "pgpass")
-pypirc = _Deferred("config_files", "pypirc")
-whole_file = _Deferred("config_files", "whole_file")
-codex_toml = _Deferred("agents", "codex_toml")
-continue_yaml = _Deferred("agents", "continue_yaml")
-mcp_json = _Deferred("agents", "mcp_json")
-
-MAX_STORE_SIZE = 5 * 1024 * 1024  # history files grow; beyond this a file is not a credential store
-
-
-@dataclass(frozen=True)
-class Store:
-    """Where a store lives (a glob relative to its base directory), its id, and how to parse it."""
-
-    pattern: str
-    store: str
-    parser: Parser
-
-
-HOME_STORES: tuple[Store, ...] = (
-    Store(".aws/config", "aws-config", aws_config),
-    Store(".aws/credentials", "aws-credentials", functools.partial(aws_credentials, config={})),
-    Store(".railway/config*.json", "railway-config", whole_file),
-    Store(".pgpass", "pgpass", pgpass),
-    Store(".netrc", "netrc", netrc),
-    Store("_netrc", "netrc", netrc),
-    Store(".docker/config.json", "docker-config", docker_config),
-    Store(".kube/config", "kubeconfig", kubeconfig),
-    Store(".npmrc", "npmrc", npmrc),
-    Store(".pypirc", "pypirc", pypirc),
-    Store(".config/gh/hosts.yml", "gh-hosts", gh_hosts),
-    Store(".config/gcloud/application_default_credentials.json", "gcloud-adc", gcloud_adc),
-    Store(".bash_history", "shell-history", whole_file),
-    Store(".zsh_history", "shell-history", whole_file),
-    Store(".sh_history", "shell-history", whole_file),
-    Store(".local/share/fish/fish_history", "shell-history", whole_file),
-    Store(".cursor/mcp.json", "cursor-mcp", mcp_json),
-    Store(".config/Code/User/settings.json", "vscode-settings", mcp_json),
-    Store(".config/Code/User/mcp.json", "vscode-mcp", mcp_json),
-    Store("Library/Application Support/Code/User/settings.json", "vscode-settings", mcp_json),
-    Store("Library/Application Support/Code/User/mcp.json", "vscode-mcp", mcp_json),
-    Store(".claude.json", "claude-code", mcp_json),
-    Store(".claude/settings*.json", "claude-code-settings", mcp_json),
-    Store(".config/Claude/claude_desktop_config.json", "claude-desktop", mcp_json),
-    Store("Library/Application Support/Claude/claude_desktop_config.json", "claude-desktop", mcp_json),
-    Store(".codex/config.toml", "codex", codex_toml),
-    Store(".codeium/windsurf/mcp_config.json", "windsurf", mcp_json),
-    Store(".continue/config.json", "continue", mcp_json),
-    Store(".continue/config.yaml", "continue", continue_yaml),
-)
-
-# Agent configs a repository carries: recognised by a tree scan at any depth.
-REPO_STORES: tuple[Store, ...] = (
-    Store(".cursor/mcp.json", "cursor-mcp", mcp_json),
-    Store(".vscode/mcp.json", "vscode-mcp", mcp_json),
-    Store(".mcp.json", "claude-code-mcp", mcp_json),
-    Store(".claude/settings*.json", "claude-code-settings", mcp_json),
-    Store(".codex/config.toml", "codex", codex_toml),
-    Store(".continue/config.json", "continue", mcp_json),
-    Store(".continue/config.yaml", "continue", continue_yaml),
-)
-
-
-# What every path matching a store pattern ends with: the pattern after its last wildcard.
-_STORE_TAILS = tuple({re.split(r"[*?\[\]]", store.pattern)[-1] for store in REPO_STORES})
+__all__ = [
+    "HOME_STORES",
+    "REPO_STORES",
+    "AgentConfigSource",
+    "HomeSource",
+    "Store",
+    "default_home",
+    "repo_store_for",
+    "with_store_context",
+]
 
 
 def default_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -127,11 +53,13 @@ def default_home(environ: Mapping[str, str] | None = None) -> Path:
 
 @dataclass
 class HomeSource:
-    """Every known credential store under `home`, as `home` documents with display paths like `~/.netrc`."""
+    """Every known credential store under `home`, then every other small text file of its dotfiles and
+    configuration directories, as `home` documents with display paths like `~/.netrc`."""
 
     home: Path
     max_file_size: int = MAX_STORE_SIZE
     name: str = "home"
+    walk: WalkLimits | None = field(default_factory=WalkLimits)  # None: the known stores only
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
         home = self.home.resolve()
@@ -141,17 +69,18 @@ class HomeSource:
         from credscope.sources.stores import parse_store  # noqa: PLC0415 - see _Deferred
         from credscope.sources.stores.config_files import aws_config_profiles  # noqa: PLC0415
 
+        read: dict[tuple[int, int], str] = {}  # (device, inode) of each file read, so the walk skips it
+        handled: set[str] = set()  # every store path, read or skipped: the walk leaves them alone
         aws_profiles: dict[str, dict[str, str]] = {}
         for store in HOME_STORES:
             for absolute in _matches(home, store.pattern):
-                display = "~/" + absolute.relative_to(home).as_posix()
-                # Dotfile managers symlink stores into the home; an agent reads through the link, so do we.
-                try:
-                    target = absolute.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    report.skip(display, "broken-symlink")
+                relative = absolute.relative_to(home).as_posix()
+                handled.add(relative)
+                display = "~/" + relative
+                target = _inside(home, absolute, display, report)
+                if target is None:
                     continue
-                content = read_regular_file(target, display, self.max_file_size, report)
+                content = self._read(store, target, display, read, report)
                 if content is None:
                     continue
                 parser = store.parser
@@ -163,6 +92,61 @@ class HomeSource:
 
                 document = Document(path=display, content=content, reach=Reach.HOME, root=str(home))
                 yield parse_store(document, store.store, parser, _skipper(report, display))
+        if self.walk is not None:
+            yield from HomeWalk(home, self.walk, read, handled).documents(report)
+
+    def _read(
+        self, store: Store, target: Path, display: str, read: dict[tuple[int, int], str], report: SourceReport
+    ) -> bytes | None:
+        try:
+            info = os.stat(target)
+        except OSError:
+            info = None
+        if info is not None and (info.st_dev, info.st_ino) in read:
+            report.skip(display, "same-file", f"read as {read[(info.st_dev, info.st_ino)]}")
+            return None
+        if store.binary is None:
+            content = read_regular_file(target, display, self.max_file_size, report)
+        else:
+            content = _binary_store(store.binary, target, display, self.max_file_size, report)
+        if content is not None and info is not None:
+            read[(info.st_dev, info.st_ino)] = display
+        return content
+
+
+def _inside(home: Path, absolute: Path, display: str, report: SourceReport) -> Path | None:
+    """The file a store path names, if it lies inside the home directory once links are resolved.
+
+    Dotfile managers link stores into place (`~/.aws/credentials -> ~/dotfiles/aws/credentials`); an agent
+    reads through the link, so does this. A link out of the home directory is never followed: the home
+    being scanned may not be the user's own, and what lies outside it is not its to reveal.
+    """
+    try:
+        target = absolute.resolve(strict=True)
+    except (OSError, RuntimeError):
+        report.skip(display, "broken-symlink")
+        return None
+    if not target.is_relative_to(home):
+        report.skip(display, "symlink-outside-home")
+        return None
+    return target
+
+
+def _binary_store(render: str, target: Path, display: str, max_size: int, report: SourceReport) -> bytes | None:
+    """A binary store's bytes (read like any file, without the binary check) rendered as text by `render`."""
+    from credscope.sources.stores.spans import SpanError  # noqa: PLC0415 - see _Deferred
+
+    data = read_bytes(target, display, max_size, report)
+    if data is None:
+        return None
+    module, function = render.rsplit(".", 1)
+    renderer = getattr(importlib.import_module(f"credscope.sources.stores.{module}"), function)
+    try:
+        text: str = renderer(data, target)
+    except SpanError as error:
+        report.skip(display, "unparsed-store", str(error))
+        return None
+    return text.encode("utf-8", "surrogateescape")
 
 
 def _skipper(report: SourceReport, path: str) -> Callable[[str], None]:
@@ -179,16 +163,6 @@ def _matches(base: Path, pattern: str) -> list[Path]:
         candidate = base / pattern
         return [candidate] if candidate.is_file() or candidate.is_symlink() else []
     return sorted(path for path in base.glob(pattern) if path.is_file())
-
-
-def repo_store_for(path: str) -> Store | None:
-    """The agent-config store a tree path is, if any (`.cursor/mcp.json` at any depth)."""
-    if not path.endswith(_STORE_TAILS):
-        return None  # almost every path: no pattern's literal ending
-    for store in REPO_STORES:
-        if fnmatch.fnmatchcase(path, store.pattern) or fnmatch.fnmatchcase(path, "*/" + store.pattern):
-            return store
-    return None
 
 
 @dataclass
@@ -212,14 +186,18 @@ class AgentConfigSource:
 _PARSERS: dict[str, Parser] = {store.store: store.parser for store in (*REPO_STORES, *HOME_STORES)}
 
 
-def with_store_context(document: Document, candidates: list[Candidate]) -> list[Candidate]:
-    """Each finding in a store, with the context of the entry it sits in (profile, kube user, MCP server).
+def with_store_context(
+    document: Document, candidates: list[Candidate], catalogue: Catalogue | None = None
+) -> list[Candidate]:
+    """Each finding in a store, with the context of the entry it sits in (profile, kube user, MCP server),
+    and, given the catalogue, each value the store's format claims for a provider attributed to it
+    (stores/claims.py): found by no rule or only by a generic one, it is still that provider's credential.
 
     Runs after detection so the detector sees the store whole; the detector's own context wins where
     both say something.
     """
     store = document.hints.get("store")
-    parser = _PARSERS.get(store) if store and candidates else None
+    parser = _PARSERS.get(store) if store and (candidates or catalogue is not None) else None
     if parser is None:
         return candidates
     if store == "aws-credentials" and document.reach is Reach.HOME:
@@ -230,7 +208,12 @@ def with_store_context(document: Document, candidates: list[Candidate]) -> list[
         return candidates
     from credscope.sources.stores import context_at  # noqa: PLC0415 - see _Deferred
 
-    return [_with_hints(candidate, context_at(entries, candidate.location.line)) for candidate in candidates]
+    found = [_with_hints(candidate, context_at(entries, candidate.location.line)) for candidate in candidates]
+    if catalogue is None or not any(entry.claims for entry in entries):
+        return found
+    from credscope.sources.stores.claims import with_claims  # noqa: PLC0415 - see _Deferred
+
+    return with_claims(document, found, entries, catalogue)
 
 
 def _with_hints(candidate: Candidate, hints: dict[str, str]) -> Candidate:
