@@ -576,6 +576,90 @@ def build(home: Home) -> None:
         role_arn="arn:aws:sts::123456789012:assumed-role/Admin/dev",
     )
 
+    # The same tools' other layouts: macOS paths, legacy files, a second account.
+    mac_do = token("{{digitalocean:dop}}")
+    home.write("Library/Application Support/doctl/config.yaml", f"access-token: {mac_do}\n")
+    home.expect(
+        "doctl on macOS",
+        "Library/Application Support/doctl/config.yaml",
+        mac_do,
+        "digitalocean",
+        "personal-access-token",
+        "high",
+        1,
+    )
+    second = token("1//0{{random:base64url:99}}")
+    text = _json(
+        home,
+        ".config/configstore/firebase-tools.json",
+        {
+            "user": {"email": "dev@example.com"},
+            "tokens": {"refresh_token": firebase, "expires_at": 1767225600},
+            "additionalAccounts": [{"user": {"email": "ops@example.com"}, "tokens": {"refresh_token": second}}],
+        },
+    )
+    home.expect(
+        "firebase additional account",
+        ".config/configstore/firebase-tools.json",
+        second,
+        "gcp",
+        "refresh-token",
+        "high",
+        _line(text, second),
+        account="ops@example.com",
+    )
+    boto = token("1//0{{random:base64url:99}}")
+    home.write(
+        ".config/gcloud/legacy_credentials/dev@example.com/.boto", f"[Credentials]\ngs_oauth2_refresh_token = {boto}\n"
+    )
+    home.expect(
+        "gcloud legacy .boto",
+        ".config/gcloud/legacy_credentials/dev@example.com/.boto",
+        boto,
+        "gcp",
+        "refresh-token",
+        "high",
+        2,
+    )
+    keyring = token("{{stripe:rk_live}}")
+    text = _json(home, ".config/stripe/credentials.json", {"default.live_mode_api_key": keyring})
+    home.expect(
+        "stripe CLI keyring fallback file",
+        ".config/stripe/credentials.json",
+        keyring,
+        "stripe",
+        "restricted-key-live",
+        "high",
+        _line(text, keyring),
+        profile="default",
+    )
+    adal_refresh = token("{{random:base64url:400}}")
+    text = _json(
+        home,
+        ".azure/accessTokens.json",
+        [
+            {
+                "tokenType": "Bearer",
+                "refreshToken": adal_refresh,
+                "userId": "dev@example.com",
+                "_clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            }
+        ],
+    )
+    home.expect(
+        "azure legacy accessTokens.json",
+        ".azure/accessTokens.json",
+        adal_refresh,
+        "azure",
+        "entra-refresh-token",
+        "high",
+        _line(text, adal_refresh),
+        client_id="Azure CLI",
+    )
+    git_token = token("{{github:ghp}}")
+    home.write(".git-credentials", f"https://dev:{git_token}@github.com\n")
+    home.expect("git-credentials", ".git-credentials", git_token, "github", "personal-access-token", "high", 1)
+
 
 def _sqlite(path: Path, schema: str, rows: list[tuple[object, ...]], before: list[tuple[object, ...]] = ()) -> None:  # type: ignore[assignment]
     path.unlink()

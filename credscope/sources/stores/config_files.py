@@ -286,6 +286,6 @@ def gcloud_adc(text: str) -> list[Entry]:
 
 def whole_file(text: str) -> list[Entry]:
     """Stores read whole: shell histories (one command per line, zsh's `: time:0;` prefix included) and
-    the Railway CLI config, whose token fields the railway rules already know."""
+    `.git-credentials` (a URL with its credentials a line), whose values the rules recognise themselves."""
     del text
     return []
