@@ -70,6 +70,11 @@ def test_declared_reads_map_to_the_expected_operations() -> None:
             "GET /user → /user",
             "GET /user/installations → /user/installations",
         ],
+        "netlify": [
+            "GET /api/v1/accounts → /accounts",
+            "GET /api/v1/sites → /sites",
+            "GET /api/v1/user → /user",
+        ],
         "openai": ["GET /v1/models → /models", "GET /v1/organization/projects → /organization/projects"],
         "vercel": [
             "GET /v2/teams → /v2/teams",

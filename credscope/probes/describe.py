@@ -55,6 +55,12 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "role write or a `.write` fine-grained permission is write; 401 is revoked",
         "what the user may write in each organization beyond the token's own permissions",
     ),
+    "netlify": (
+        "the user; its teams and their owners; the sites it reaches",
+        "a personal access token acts as its user: Owner of a team is admin and may delete that team's sites (named),"
+        " a member only deploys and edits settings (write); 401 is revoked",
+        "teams the token may not list: taken as owned (their worst case)",
+    ),
     "openai": (
         "the organization's projects (admin key); the model list (other keys)",
         "an admin key is admin; 401 with `invalid_api_key` is revoked, 401/403 'insufficient permissions … Missing"

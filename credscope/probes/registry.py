@@ -30,6 +30,7 @@ BUILTIN: Mapping[str, str] = {
     "vercel": "credscope.probes.vercel:probe",
     "supabase": "credscope.probes.supabase:probe",
     "stripe": "credscope.probes.stripe:probe",
+    "netlify": "credscope.probes.netlify:probe",
 }
 
 

@@ -139,9 +139,21 @@ def probe(
             schema = spec.schema(route.described_by) if route.described_by else (documented or (None, None))[1]
             if schema is not None:
                 fake.violations.extend(
-                    f"GET {path} → {status}: reads undescribed {f}" for f in undocumented_fields(spec, schema, seen)
+                    f"GET {path} → {status}: reads undescribed {f}" for f in _undescribed(spec, schema, seen)
                 )
     return Probed(checked, fake, server.requests)
+
+
+def _undescribed(spec: Any, schema: Any, seen: set[str]) -> list[str]:
+    """Fields read that the schema does not describe; an answer that is a bare list has its items' fields as `[].x`."""
+    top = {f for f in seen if not f.startswith("[]")}
+    found = undocumented_fields(spec, schema, top)
+    listed = {f.removeprefix("[].") for f in seen if f.startswith("[].")}
+    resolved = spec._deref(schema)
+    if listed:
+        items = resolved.get("items") if isinstance(resolved, Mapping) else None
+        found += [f"[].{f}" for f in undocumented_fields(spec, items, listed)] if items else sorted(listed)
+    return found
 
 
 class _Read(ClientAnswer):
