@@ -579,8 +579,8 @@ def test_symlinked_stores_are_read_through_the_link_and_broken_links_are_counted
         {"path": "~/.netrc", "reason": "broken-symlink", "detail": ""},
         {
             "path": "~/dotfiles/",
-            "reason": "not-a-config-directory",
-            "detail": "not a dotfile or configuration directory",
+            "reason": "excluded-directory",
+            "detail": "not a dotfile or configuration directory: scan it as a tree",
         },
     ]
 

@@ -105,7 +105,7 @@ def test_caches_browser_profiles_package_stores_and_virtualenvs_are_skipped_and_
         "~/.local/share/tagged/": ("excluded-directory", "cache"),
         "~/.mozilla/": ("excluded-directory", "browser profile"),
         "~/Library/Caches/": ("excluded-directory", "cache"),
-        "~/projects/": ("not-a-config-directory", "not a dotfile or configuration directory"),
+        "~/projects/": ("excluded-directory", "not a dotfile or configuration directory: scan it as a tree"),
     }
     stats = report["stats"]
     assert isinstance(stats, dict)
@@ -115,8 +115,8 @@ def test_caches_browser_profiles_package_stores_and_virtualenvs_are_skipped_and_
     assert isinstance(configuration, dict)
     [excluded] = [s for s in configuration["suppressions"] if s["kind"] == "excluded-directory"]
     assert (excluded["subject"], excluded["count"]) == (
-        ".cache, .mozilla, Caches, app, caches, electronapp, google-chrome, node_modules, tagged",
-        9,
+        ".cache, .mozilla, Caches, app, caches, electronapp, google-chrome, node_modules, projects, tagged",
+        10,
     )
 
 

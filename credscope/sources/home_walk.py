@@ -1,11 +1,11 @@
 """The rest of a home directory: every small text file in its dotfiles and configuration directories that no
 known store parser read (`~/notes.txt`, `~/.config/<tool>/…`, `~/.ssh/…`), as `home` documents.
 
-What an agent could read but that is not configuration is left out by rule and counted in the report, as the
-tree source counts its exclusions: caches, browser profiles, package stores, virtualenvs, toolchains and other
-large trees (`excluded-directory`), directories that are not configuration (`~/projects/`: scan them as
-trees), and what goes past the limits. Symbolic links are never followed into directories nor out of the home
-directory; FIFOs, sockets and devices are never opened.
+What an agent could read but that is not configuration is left out by rule and counted in the report as
+`excluded-directory`, as the tree source counts node_modules: caches, browser profiles, package stores,
+virtualenvs, toolchains and other large trees, and directories that are not configuration (`~/projects/`: scan
+them as trees); so is what goes past the limits. Symbolic links are never followed into directories nor out of
+the home directory; FIFOs, sockets and devices are never opened.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from credscope.model import Document, Reach
 from credscope.sources import SourceReport
 from credscope.sources.home_rules import BINARY_SUFFIXES, CONFIG_ROOTS, MARKERS, SKIPPED_NAMES, SKIPPED_PATHS
 from credscope.sources.tree import read_regular_file
+
+NOT_CONFIGURATION = "not a dotfile or configuration directory: scan it as a tree"
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class HomeWalk:
             report.skip(_shown(relative + "/"), "excluded-directory", why)
             return False
         if not _configuration(relative) and not _towards_root(relative):
-            report.skip(_shown(relative + "/"), "not-a-config-directory", "not a dotfile or configuration directory")
+            report.skip(_shown(relative + "/"), "excluded-directory", NOT_CONFIGURATION)
             return False
         if relative.count("/") + 1 > self.limits.max_depth:
             report.skip(_shown(relative + "/"), "too-deep", f"more than {self.limits.max_depth} levels below home")
