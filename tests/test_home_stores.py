@@ -798,3 +798,20 @@ def test_a_planted_gcloud_database_cannot_make_the_scan_run_away(tmp_path: Path)
         "~/.config/gcloud/legacy_credentials/dev/.boto": ("binary", ""),
         "~/.config/gcloud/credentials.db": ("unparsed-store", "no credentials table"),
     }
+
+
+def test_a_claimed_value_that_is_a_placeholder_is_not_reported(tmp_path: Path) -> None:
+    """A store's word makes a value its provider's credential, not a placeholder a credential."""
+    home, empty = tmp_path / "home", tmp_path / "empty"
+    empty.mkdir()
+    stores = {
+        ".railway/config.json": {"user": {"id": "u1", "token": "${RAILWAY_TOKEN}", "accessToken": "<access token>"}},
+        ".config/netlify/config.json": {"users": {"u": {"auth": {"token": "xxxxxxxxxxxxxxxxxxxxxxxx"}}}},
+        ".config/composer/auth.json": {"http-basic": {"repo.example.net": {"username": "ci", "password": "changeme"}}},
+        ".terraform.d/credentials.tfrc.json": {"credentials": {"app.terraform.io": {"token": ""}}},
+    }
+    for relative, document in stores.items():
+        (home / relative).parent.mkdir(parents=True, exist_ok=True)
+        (home / relative).write_text(json.dumps(document, indent=2), encoding="utf-8")
+    result = run_cli("scan", str(empty), "--home", str(home), "--format", "json", "--fail-on", "none")
+    assert result.json()["findings"] == []
