@@ -31,6 +31,7 @@ class Platform:
 PLATFORMS = [
     Platform("digitalocean", "personal-access-token", "{{digitalocean:dop}}"),
     Platform("netlify", "personal-access-token", "{{netlify}}"),
+    Platform("render", "api-key", "{{render}}"),
 ]
 
 

@@ -79,6 +79,13 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "see the Railway section",
         "see the Railway section",
     ),
+    "render": (
+        "the user; its workspaces and its role in each; the services and PostgreSQL databases listed",
+        "an API key acts as its user, with no scopes: ADMIN of a workspace deletes anything in it (admin), DEVELOPER"
+        " anything outside protected environments (write, destructive), viewers and billing members only read; 401"
+        " is revoked",
+        "a role that cannot be read (taken as ADMIN); which environments are protected",
+    ),
     "sendgrid": (
         "the key's own scopes",
         "api_keys/teammates/subusers/user writes are admin, other writes write, `.delete` destructive; 401 is"

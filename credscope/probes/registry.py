@@ -31,6 +31,7 @@ BUILTIN: Mapping[str, str] = {
     "supabase": "credscope.probes.supabase:probe",
     "stripe": "credscope.probes.stripe:probe",
     "netlify": "credscope.probes.netlify:probe",
+    "render": "credscope.probes.render:probe",
 }
 
 
