@@ -32,6 +32,7 @@ PLATFORMS = [
     Platform("digitalocean", "personal-access-token", "{{digitalocean:dop}}"),
     Platform("netlify", "personal-access-token", "{{netlify}}"),
     Platform("render", "api-key", "{{render}}"),
+    Platform("heroku", "api-key", "{{heroku}}"),
 ]
 
 

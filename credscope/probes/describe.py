@@ -50,6 +50,12 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         " revoked, 403 insufficient_scope is a valid token",
         "group, project and deploy tokens (no read-only self-description); a token whose scopes do not cover /self",
     ),
+    "heroku": (
+        "the account, with the token's own scope (every answer's Oauth-Scope header); the apps it lists",
+        "global is admin (delete apps and add-ons, named); write and write-protected are write, their worst case"
+        " (deleting apps) kept; read, read-protected and identity only read; 401 is revoked",
+        "an answer without the scope header (taken as global); team app permissions beyond the scope",
+    ),
     "huggingface": (
         "whoami: user, organizations, the token's role and fine-grained permissions",
         "role write or a `.write` fine-grained permission is write; 401 is revoked",

@@ -32,6 +32,7 @@ BUILTIN: Mapping[str, str] = {
     "stripe": "credscope.probes.stripe:probe",
     "netlify": "credscope.probes.netlify:probe",
     "render": "credscope.probes.render:probe",
+    "heroku": "credscope.probes.heroku:probe",
 }
 
 
