@@ -33,6 +33,7 @@ PLATFORMS = [
     Platform("netlify", "personal-access-token", "{{netlify}}"),
     Platform("render", "api-key", "{{render}}"),
     Platform("heroku", "api-key", "{{heroku}}"),
+    Platform("terraform-cloud", "api-token", "{{terraform}}"),
 ]
 
 

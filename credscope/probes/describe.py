@@ -113,6 +113,14 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "a working management token is admin over each project listed; 401 is revoked, 403 a recognised token",
         "project API keys: their host comes from scanned text, so they are not probed",
     ),
+    "terraform-cloud": (
+        "the account (a user, or the team or organization behind a team or organization token); its organizations and"
+        " their workspaces, each with the caller's own permissions",
+        "can-queue-destroy (destroys the infrastructure) or can-destroy on a workspace, or can-destroy on an"
+        " organization, is admin and destructive, named; can-queue-apply is write; 401 is revoked",
+        "workspaces that cannot be listed (queueing destroy runs taken as allowed); Terraform Enterprise hosts (they"
+        " come from scanned text: never probed)",
+    ),
     "vercel": (
         "the user; the token itself (name, expiry, user or team scopes); the teams and roles it reaches",
         "an OWNER of a team the token reaches can delete projects; 401 or 403 with invalidToken is revoked",

@@ -33,6 +33,7 @@ BUILTIN: Mapping[str, str] = {
     "netlify": "credscope.probes.netlify:probe",
     "render": "credscope.probes.render:probe",
     "heroku": "credscope.probes.heroku:probe",
+    "terraform-cloud": "credscope.probes.terraform_cloud:probe",
 }
 
 
