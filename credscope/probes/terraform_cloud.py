@@ -26,7 +26,9 @@ def probe(credential: Credential, session: ProviderSession) -> Scope:
     account = details.get("data") or {}
     attributes = account.get("attributes") or {}
     behind = ((account.get("relationships") or {}).get("authenticated-resource") or {}).get("data") or {}
-    what = {"teams": "a team token", "organizations": "an organization token"}.get(behind.get("type"), "a user token")
+    what = {"teams": "a team token", "organizations": "an organization token"}.get(
+        str(behind.get("type")), "a user token"
+    )
     evidence = [f"GET /account/details: {attributes.get('username', '?')}, {what}"]
     status, listing = get_object(session, "/api/v2/organizations", headers, revoked_on=())
     if status != 200:
