@@ -70,6 +70,13 @@ def test_declared_reads_map_to_the_expected_operations() -> None:
             "GET /user → /user",
             "GET /user/installations → /user/installations",
         ],
+        "neon": [
+            "GET /api/v2/auth → /auth",
+            "GET /api/v2/organizations/{org_id}/members → /organizations/{org_id}/members",
+            "GET /api/v2/projects → /projects",
+            "GET /api/v2/users/me → /users/me",
+            "GET /api/v2/users/me/organizations → /users/me/organizations",
+        ],
         "netlify": [
             "GET /api/v1/accounts → /accounts",
             "GET /api/v1/sites → /sites",

@@ -34,6 +34,7 @@ PLATFORMS = [
     Platform("render", "api-key", "{{render}}"),
     Platform("heroku", "api-key", "{{heroku}}"),
     Platform("terraform-cloud", "api-token", "{{terraform}}"),
+    Platform("neon", "api-key", "{{neon}}"),
 ]
 
 

@@ -61,6 +61,15 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "role write or a `.write` fine-grained permission is write; 401 is revoked",
         "what the user may write in each organization beyond the token's own permissions",
     ),
+    "neon": (
+        "the kind of key (GET /auth); the projects it reaches; for a personal key its user and the user's role in each"
+        " organization",
+        "an organization key is admin on every project of its organization; a personal key deletes the projects of"
+        " its user's own account and, as an organization admin, the organization's (members delete branches); 401 is"
+        " revoked",
+        "a project-scoped key or one /auth does not name (its worst case: deleting the projects it reaches); a role"
+        " that cannot be read (taken as admin)",
+    ),
     "netlify": (
         "the user; its teams and their owners; the sites it reaches",
         "a personal access token acts as its user: Owner of a team is admin and may delete that team's sites (named),"

@@ -34,6 +34,7 @@ BUILTIN: Mapping[str, str] = {
     "render": "credscope.probes.render:probe",
     "heroku": "credscope.probes.heroku:probe",
     "terraform-cloud": "credscope.probes.terraform_cloud:probe",
+    "neon": "credscope.probes.neon:probe",
 }
 
 
