@@ -230,3 +230,64 @@ def test_a_token_in_a_json_schema_description_is_documentation(repo: Repo) -> No
         "deploy/call.sh:1": ("likely", True),
     }
     assert code == 1
+
+
+def test_a_key_in_a_jsdoc_example_is_documentation(repo: Repo) -> None:
+    """An SDK bundled into a CLI shows a sample key in a JSDoc @example: possible, and it passes. A key in a
+    line comment is code commented out: it keeps its confidence and fails."""
+    key = json.dumps(token("{{pem:rsa}}"))[1:-1]  # newlines written \n, as a bundler keeps a string
+    bundle = (
+        "/**\n"
+        " * Upload a custom SSL certificate for a zone.\n"
+        " *\n"
+        " * @example\n"
+        " * ```ts\n"
+        " * const certificate = await client.customCertificates.create({\n"
+        f" *   private_key: '{key}',\n"
+        " * });\n"
+        " * ```\n"
+        " */\n"
+        "class CustomCertificates extends APIResource {}\n"
+    )
+    repo.write("dist/cli.js", bundle)
+    repo.commit("bundle")
+    code, found = _findings(repo)
+    (sample,) = found.values()
+    assert (sample["rule"], sample["confidence"], sample["policy"]["failed"]) == ("private-key-pem", "possible", False)
+    assert sample["confidence_reason"].endswith("only in documentation comments (dist/cli.js:7), so possible")
+    assert code == 0
+    repo.write("src/upload.js", f"// const privateKey = '{key}';\n")
+    repo.commit("commented out")
+    code, found = _findings(repo)
+    assert {where: (f["confidence"], f["policy"]["failed"]) for where, f in found.items()} == {
+        "dist/cli.js:7": ("certain", True),
+        "src/upload.js:1": ("certain", True),
+    }
+    assert code == 1
+
+
+def test_a_providers_sighting_names_the_credential_over_a_generic_one() -> None:
+    """The same value claimed by a store (or matched by a provider's rule) in one place and matched only by a
+    generic rule elsewhere is the provider's credential, whichever was seen first."""
+    from credscope.group import group
+    from credscope.model import Candidate, Location, Reach
+
+    secret = token("{{uuid4}}")
+    generic = Candidate(
+        "generic-secret-quoted",
+        "generic",
+        "token",
+        secret,
+        Location("a/app.py", 1, 1, Reach.TRACKED, context={"name": "token"}),
+    )
+    claimed = Candidate(
+        "railway-token",
+        "railway",
+        "account-token",
+        secret,
+        Location(".railway/config.json", 9, 5, Reach.HOME, context={"name": "token", "store": "railway-config"}),
+    )
+    for order in ([generic, claimed], [claimed, generic]):
+        (credential,) = group(order)
+        assert (credential.provider, credential.kind, credential.rule) == ("railway", "account-token", "railway-token")
+        assert len(credential.locations) == 2

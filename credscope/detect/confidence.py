@@ -10,7 +10,8 @@ A credential seen only in test-fixture paths (`tests/`, `fixtures/`, `__tests__`
 in documentation and examples (`docs/`, `examples/`, `README.md`, `*.rst`, …), is at most possible, and says so:
 a fixture or a documented sample stays in the report but does not fail the default gate; so does a value only
 ever inside a documentation field of a structured file (a JSON Schema's `description`, a template's
-`example`). A PEM block is certain only when its body decodes as a key.
+`example`) or a documentation comment (a JSDoc `@example`; a `//` or `#` comment is not one). A PEM block is
+certain only when its body decodes as a key.
 """
 
 from __future__ import annotations
@@ -72,11 +73,14 @@ def judged(credential: Credential, rule: Rule | None) -> Credential:
                 confidence, reason = Confidence.POSSIBLE, f"{reason}; only in {where} ({shown}), so possible"
                 break
         else:
-            fields = documentation_fields(credential.locations)
-            if fields:
-                shown = ", ".join(fields[:2]) + (", …" if len(fields) > 2 else "")
-                confidence = Confidence.POSSIBLE
-                reason = f"{reason}; only in documentation fields ({shown}), so possible"
+            for where, places in (
+                ("documentation fields", documentation_fields(credential.locations)),
+                ("documentation comments", documentation_comments(credential.locations)),
+            ):
+                if places:
+                    shown = ", ".join(places[:2]) + (", …" if len(places) > 2 else "")
+                    confidence, reason = Confidence.POSSIBLE, f"{reason}; only in {where} ({shown}), so possible"
+                    break
     return replace(credential, confidence=confidence, confidence_reason=reason)
 
 
@@ -92,6 +96,9 @@ def _by_form(credential: Credential, rule: Rule | None) -> tuple[Confidence, str
     if rule.validate:
         return Confidence.CERTAIN, f"checksum or structure checked ({rule.validate})"
     if rule.provider != GENERIC_PROVIDER:
+        store = next((loc.context["store"] for loc in credential.locations if loc.context.get("store")), "")
+        if store:
+            return Confidence.LIKELY, f"the {store} store holds it as a {credential.provider} {credential.kind}"
         return Confidence.LIKELY, f"{credential.provider} {credential.kind} format, no checksum to check"
     strong = _strong_context(rule, credential.locations)
     if strong:
@@ -140,6 +147,17 @@ def documentation_fields(locations: Iterable[Location]) -> list[str]:
             return []
         fields.append(f"{location.path}: {key_path}")
     return list(dict.fromkeys(fields))
+
+
+def documentation_comments(locations: Iterable[Location]) -> list[str]:
+    """`path:line` of each location when every one is in a documentation comment (JSDoc's ` * @example`, marked
+    by the detector from the line: detect/comments.py); else empty."""
+    places = []
+    for location in locations:
+        if location.reach in (Reach.HOME, Reach.ENV) or location.context.get("comment") != "documentation":
+            return []
+        places.append(f"{location.path}:{location.line}")
+    return list(dict.fromkeys(places))
 
 
 def is_example_path(path: str) -> bool:

@@ -10,6 +10,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from credscope.catalogue import Catalogue, Rule
+from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.prefilter import Prefilter
@@ -173,6 +174,8 @@ class Detector:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
             context = {**where, "name": name} if name else where
+            if documentation_comment(line):
+                context = {**context, "comment": "documentation"}  # a JSDoc @example: see detect/confidence.py
             extra = {k: v for k, v in found.groupdict().items() if k != "secret" and v}
             yield Match(rule=rule, secret=secret, start=start, end=end, name=name, context={**extra, **context})
 
