@@ -83,6 +83,11 @@ def test_declared_reads_map_to_the_expected_operations() -> None:
             "GET /api/v1/user → /user",
         ],
         "openai": ["GET /v1/models → /models", "GET /v1/organization/projects → /organization/projects"],
+        "twilio": [
+            "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json → "
+            "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
+            "GET /2010-04-01/Accounts/{AccountSid}/Keys.json → /2010-04-01/Accounts/{AccountSid}/Keys.json",
+        ],
         "vercel": [
             "GET /v2/teams → /v2/teams",
             "GET /v2/user → /v2/user",

@@ -130,6 +130,14 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "workspaces that cannot be listed (queueing destroy runs taken as allowed); Terraform Enterprise hosts (they"
         " come from scanned text: never probed)",
     ),
+    "twilio": (
+        "the account's API keys (allowed to the auth token and Main keys only); its phone numbers",
+        "listing keys is the whole account (admin: keys, subaccounts, numbers, recordings); a key that may not, but"
+        " lists numbers, is a Standard key (write, releases numbers); error 20003 is revoked, any other refusal is a"
+        " recognised credential",
+        "a Restricted key's permissions (readable only with a Main key); a credential whose Account SID (or key SID)"
+        " was not found beside it is not probed",
+    ),
     "vercel": (
         "the user; the token itself (name, expiry, user or team scopes); the teams and roles it reaches",
         "an OWNER of a team the token reaches can delete projects; 401 or 403 with invalidToken is revoked",

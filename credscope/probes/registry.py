@@ -35,6 +35,7 @@ BUILTIN: Mapping[str, str] = {
     "heroku": "credscope.probes.heroku:probe",
     "terraform-cloud": "credscope.probes.terraform_cloud:probe",
     "neon": "credscope.probes.neon:probe",
+    "twilio": "credscope.probes.twilio:probe",
 }
 
 
