@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from credscope.model import Candidate, Credential, Location
 
+GENERIC_PROVIDER = "generic"  # detect/filters' name for it; not imported, so grouping loads no filter
+
 
 def group(candidates: Iterable[Candidate]) -> list[Credential]:
     by_fingerprint: dict[str, list[Candidate]] = {}
@@ -13,8 +15,17 @@ def group(candidates: Iterable[Candidate]) -> list[Credential]:
         by_fingerprint.setdefault(candidate.fingerprint, []).append(candidate)
     credentials = []
     for fingerprint, found in by_fingerprint.items():
-        # The most informative sighting names the credential: paired beats unpaired, named beats bare.
-        lead = max(found, key=lambda c: (len(c.parts), "name" in c.location.context, -c.location.line))
+        # The most informative sighting names the credential: a provider's rule (or a store's claim) beats the
+        # generic rules, paired beats unpaired, named beats bare.
+        lead = max(
+            found,
+            key=lambda c: (
+                c.provider != GENERIC_PROVIDER,
+                len(c.parts),
+                "name" in c.location.context,
+                -c.location.line,
+            ),
+        )
         parts: dict[str, str] = {}
         for candidate in found:
             parts.update(candidate.parts)
