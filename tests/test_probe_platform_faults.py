@@ -35,6 +35,7 @@ PLATFORMS = [
     Platform("heroku", "api-key", "{{heroku}}"),
     Platform("terraform-cloud", "api-token", "{{terraform}}"),
     Platform("neon", "api-key", "{{neon}}"),
+    Platform("npm", "access-token", "{{npm}}"),
     Platform("twilio", "auth-token", "{{twilio:token}}", {"account_sid": "AC" + "0123456789abcdef" * 2}),
 ]
 

@@ -76,6 +76,14 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         " a member only deploys and edits settings (write); 401 is revoked",
         "teams the token may not list: taken as owned (their worst case)",
     ),
+    "npm": (
+        "the user; the user's tokens (classic: read-only or not; granular: package and org permissions), the token"
+        " found by its key or shown prefix; the packages the user may publish",
+        "a read-only token reads; a publish token or a granular package:write may unpublish the user's packages"
+        " (named, write); org:write is admin; 401 is revoked",
+        "a token that may not list tokens, or is not found among them (unknown, its worst case); tokens of other"
+        " registries (their host comes from scanned text: never probed)",
+    ),
     "openai": (
         "the organization's projects (admin key); the model list (other keys)",
         "an admin key is admin; 401 with `invalid_api_key` is revoked, 401/403 'insufficient permissions … Missing"

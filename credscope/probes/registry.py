@@ -36,6 +36,7 @@ BUILTIN: Mapping[str, str] = {
     "terraform-cloud": "credscope.probes.terraform_cloud:probe",
     "neon": "credscope.probes.neon:probe",
     "twilio": "credscope.probes.twilio:probe",
+    "npm": "credscope.probes.npm:probe",
 }
 
 

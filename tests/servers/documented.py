@@ -106,13 +106,14 @@ def probe(
     described_by: str | None,
     authorized: Authorized | None = None,
     parts: Mapping[str, str] | None = None,
+    context: Mapping[str, str] | None = None,
     timeout: float = 5,
 ) -> Probed:
     """Assess the credential offline, as a scan does, then verify it against the fake."""
     fake = DocumentedFake(described_by, routes, authorized or bearer(secret))
     server = fake_server(fake)
     catalogue = Catalogue({provider: load_provider(builtin_provider_dir() / f"{provider}.yaml")})
-    location = Location(path=".env", line=2, column=1, reach=Reach.TRACKED, context={"name": "TOKEN"})
+    location = Location(path=".env", line=2, column=1, reach=Reach.TRACKED, context=context or {"name": "TOKEN"})
     found = Credential(fingerprint_of(secret), provider, kind, "rule", secret, (location,), parts=parts or {})
     credential = assess(found, catalogue, builtin_inferences())
     settings = ProbeSettings(timeout=timeout, endpoints={provider: server.url})
