@@ -36,6 +36,7 @@ PLATFORMS = [
     Platform("terraform-cloud", "api-token", "{{terraform}}"),
     Platform("neon", "api-key", "{{neon}}"),
     Platform("npm", "access-token", "{{npm}}"),
+    Platform("flyio", "oauth-token", "{{fly:fo1}}"),
     Platform("twilio", "auth-token", "{{twilio:token}}", {"account_sid": "AC" + "0123456789abcdef" * 2}),
 ]
 

@@ -37,6 +37,14 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "whether it may delete what it lists: no call reports a token's scopes, and a read-only token lists the same"
         " (unknown, ranked by the worst its kind can do)",
     ),
+    "flyio": (
+        "one GraphQL query: the viewer (a User, or a Macaroon) and the organizations it reaches, with its role and"
+        " their apps",
+        "a session token may destroy the apps of every organization it reaches (admin where its role is ADMIN, write"
+        " as a member), named; 401 or 'You must be authenticated' is revoked",
+        "a macaroon's caveats (org, deploy or read-only token): inside the token, not decoded here, and Fly.io answers"
+        " reads alike for all of them (unknown, its worst case)",
+    ),
     "github": (
         "the user and the X-OAuth-Scopes header; an installation token's repositories; an app user token's"
         " installations and their permissions",

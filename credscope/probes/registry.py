@@ -37,6 +37,7 @@ BUILTIN: Mapping[str, str] = {
     "neon": "credscope.probes.neon:probe",
     "twilio": "credscope.probes.twilio:probe",
     "npm": "credscope.probes.npm:probe",
+    "flyio": "credscope.probes.flyio:probe",
 }
 
 
