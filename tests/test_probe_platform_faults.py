@@ -37,6 +37,7 @@ PLATFORMS = [
     Platform("neon", "api-key", "{{neon}}"),
     Platform("npm", "access-token", "{{npm}}"),
     Platform("flyio", "oauth-token", "{{fly:fo1}}"),
+    Platform("planetscale", "oauth-token", "{{planetscale:oauth}}"),
     Platform("twilio", "auth-token", "{{twilio:token}}", {"account_sid": "AC" + "0123456789abcdef" * 2}),
 ]
 

@@ -98,6 +98,13 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         " scopes' is a valid restricted key",
         "a project or restricted key's permission setting: not readable without trying a write",
     ),
+    "planetscale": (
+        "an OAuth token's own description at auth.planetscale.com: active, scopes, expiry",
+        "delete_database… scopes are admin, other delete_… scopes destroy branches, passwords or deploy requests"
+        " (named), write_/create_/approve_ scopes write, the rest read; inactive or 401 is revoked",
+        "service tokens (they authenticate only with their id, not kept beside them), branch passwords (a MySQL host"
+        " from scanned text) and refresh tokens (using one spends it): never sent",
+    ),
     "postgres": (
         "role attributes; memberships (inherited or by SET ROLE); databases owned; table rights, the user's own and"
         " those of roles it can SET ROLE to",

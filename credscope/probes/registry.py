@@ -38,6 +38,7 @@ BUILTIN: Mapping[str, str] = {
     "twilio": "credscope.probes.twilio:probe",
     "npm": "credscope.probes.npm:probe",
     "flyio": "credscope.probes.flyio:probe",
+    "planetscale": "credscope.probes.planetscale:probe",
 }
 
 
