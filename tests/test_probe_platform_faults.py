@@ -26,6 +26,7 @@ class Platform:
     kind: str
     template: str
     parts: Mapping[str, str] = field(default_factory=dict)
+    context: Mapping[str, str] | None = None  # where it was found (a username, a registry)
 
 
 PLATFORMS = [
@@ -38,6 +39,7 @@ PLATFORMS = [
     Platform("npm", "access-token", "{{npm}}"),
     Platform("flyio", "oauth-token", "{{fly:fo1}}"),
     Platform("planetscale", "oauth-token", "{{planetscale:oauth}}"),
+    Platform("docker", "personal-access-token", "{{docker}}", context={"username": "lee"}),
     Platform("twilio", "auth-token", "{{twilio:token}}", {"account_sid": "AC" + "0123456789abcdef" * 2}),
 ]
 
@@ -69,6 +71,7 @@ def test_rate_limited_beyond_the_wait_is_unknown_not_revoked(platform: Platform,
         described_by=None,
         authorized=_any_auth,
         parts=platform.parts,
+        context=platform.context,
     )
     scope = probed.scope
     assert scope.access is Access.UNKNOWN
@@ -93,6 +96,7 @@ def test_server_errors_after_the_retries_are_unknown_not_revoked(platform: Platf
         described_by=None,
         authorized=_any_auth,
         parts=platform.parts,
+        context=platform.context,
     )
     scope = probed.scope
     assert scope.access is Access.UNKNOWN

@@ -37,6 +37,14 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "whether it may delete what it lists: no call reports a token's scopes, and a read-only token lists the same"
         " (unknown, ranked by the worst its kind can do)",
     ),
+    "docker": (
+        "what the registry's token service grants the token (pull, push) on a repository of its own namespace, asked"
+        " as `docker login` does with the username beside it",
+        "push granted is write, with deleting repositories and tags kept as its worst case; pull only is read; 401"
+        " is revoked",
+        "Read & Write against Read, Write & Delete (not readable without deleting); tokens without a username beside"
+        " them, registry logins and Swarm tokens: never sent",
+    ),
     "flyio": (
         "one GraphQL query: the viewer (a User, or a Macaroon) and the organizations it reaches, with its role and"
         " their apps",

@@ -39,6 +39,7 @@ BUILTIN: Mapping[str, str] = {
     "npm": "credscope.probes.npm:probe",
     "flyio": "credscope.probes.flyio:probe",
     "planetscale": "credscope.probes.planetscale:probe",
+    "docker": "credscope.probes.docker:probe",
 }
 
 
