@@ -58,6 +58,11 @@ def test_declared_reads_map_to_the_expected_operations() -> None:
             "GET /client/v4/user/tokens/verify → /user/tokens/verify",
             "GET /client/v4/user/tokens/{id} → /user/tokens/{token_id}",
         ],
+        "datadog": [
+            "GET /api/v1/validate → /api/v1/validate",
+            "GET /api/v2/current_user/application_keys → /api/v2/current_user/application_keys",
+            "GET /api/v2/users/{user_id}/permissions → /api/v2/users/{user_id}/permissions",
+        ],
         "digitalocean": [
             "GET /v2/account → /v2/account",
             "GET /v2/databases → /v2/databases",

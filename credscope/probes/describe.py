@@ -30,6 +30,14 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "an account token whose account is not found (the user endpoint rejects account tokens by design: never"
         " revoked from it alone); a token that may not read its own policies; global API keys (need the email)",
     ),
+    "datadog": (
+        "an API key's validity; an application key among its user's keys (by its last four characters) with its"
+        " scopes, else its user's permissions",
+        "dashboards_write and monitors_write delete dashboards and monitors, logs_delete_data deletes logs (admin),"
+        " user_access_manage is admin; other writes write; an API key only submits data",
+        "whether a refused key is live (a key of another Datadog site is refused alike: never called revoked); an"
+        " application key without its API key beside it (not sent)",
+    ),
     "digitalocean": (
         "the account and team; the droplets, databases, volumes and projects the token may list",
         "a working token is live and what it lists is named; 401 is revoked, 403 is a recognised token without that"

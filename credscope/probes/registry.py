@@ -40,6 +40,7 @@ BUILTIN: Mapping[str, str] = {
     "flyio": "credscope.probes.flyio:probe",
     "planetscale": "credscope.probes.planetscale:probe",
     "docker": "credscope.probes.docker:probe",
+    "datadog": "credscope.probes.datadog:probe",
 }
 
 
