@@ -40,6 +40,7 @@ PLATFORMS = [
     Platform("flyio", "oauth-token", "{{fly:fo1}}"),
     Platform("planetscale", "oauth-token", "{{planetscale:oauth}}"),
     Platform("docker", "personal-access-token", "{{docker}}", context={"username": "lee"}),
+    Platform("mongodb-atlas", "api-key", "{{uuid4}}", {"public_key": "qwertyui"}),
     Platform("datadog", "application-key", "{{datadog:app}}", {"api_key": "0123456789abcdef" * 2}),
     Platform("twilio", "auth-token", "{{twilio:token}}", {"account_sid": "AC" + "0123456789abcdef" * 2}),
 ]

@@ -85,6 +85,13 @@ DESCRIPTIONS: Mapping[str, tuple[str, str, str]] = {
         "role write or a `.write` fine-grained permission is write; 401 is revoked",
         "what the user may write in each organization beyond the token's own permissions",
     ),
+    "mongodb-atlas": (
+        "with HTTP Digest (public key as user): the organizations the key reaches and its own roles there",
+        "Organization Owner deletes projects and clusters (admin), Project Owner and Cluster Manager delete clusters,"
+        " read-only roles read; a digest the server rejects is revoked, any other refusal (an IP access list) is not",
+        "roles that cannot be read; a private key without its public key beside it, and service account secrets"
+        " (they must be exchanged by a POST): never sent",
+    ),
     "neon": (
         "the kind of key (GET /auth); the projects it reaches; for a personal key its user and the user's role in each"
         " organization",

@@ -41,6 +41,7 @@ BUILTIN: Mapping[str, str] = {
     "planetscale": "credscope.probes.planetscale:probe",
     "docker": "credscope.probes.docker:probe",
     "datadog": "credscope.probes.datadog:probe",
+    "mongodb-atlas": "credscope.probes.mongodb_atlas:probe",
 }
 
 
