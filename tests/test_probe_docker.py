@@ -87,6 +87,7 @@ def test_wrong_credentials_are_revoked(fake_server: StartServer) -> None:
         fake_server, "docker", "personal-access-token", secret, routes,
         described_by=None, authorized=_basic("lee", secret), context=_CONTEXT,
     )  # fmt: skip
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
     assert probed.scope.evidence == (
         "live check: GET /token: HTTP 401 — the credential is rejected (revoked, expired or invalid)",

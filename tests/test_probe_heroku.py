@@ -60,6 +60,7 @@ def test_a_global_token_may_delete_every_app(template: str, fake_server: StartSe
 def test_a_write_scope_keeps_its_worst_case(fake_server: StartServer) -> None:
     secret = token("{{heroku}}")
     probed = probe(fake_server, "heroku", "api-key", secret, _routes("write-protected"), described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.WRITE, True)
     assert scope.destructive_actions == ("heroku:apps.delete (rentals-api, rentals-web)", "heroku:addons.delete")
@@ -68,6 +69,7 @@ def test_a_write_scope_keeps_its_worst_case(fake_server: StartServer) -> None:
 def test_a_read_scope_only_reads(fake_server: StartServer) -> None:
     secret = token("{{heroku}}")
     probed = probe(fake_server, "heroku", "api-key", secret, _routes("read"), described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive, scope.destructive_actions) == (Access.READ, False, ())
     assert scope.evidence[0] == "GET /account: lee@example.invalid; Oauth-Scope: read"
@@ -79,6 +81,7 @@ def test_an_identity_token_cannot_list_apps_and_only_reads(fake_server: StartSer
     headers = {"Oauth-Scope": "identity", "Oauth-Scope-Accepted": "global read"}
     routes = {"/account": Answer(200, _ACCOUNT, headers), "/apps": Answer(403, forbidden, headers)}
     probed = probe(fake_server, "heroku", "api-key", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.READ, False)
     assert scope.evidence == ("GET /account: lee@example.invalid; Oauth-Scope: identity",)
@@ -87,6 +90,7 @@ def test_an_identity_token_cannot_list_apps_and_only_reads(fake_server: StartSer
 def test_an_answer_without_the_scope_header_is_taken_as_global(fake_server: StartServer) -> None:
     secret = token("{{heroku}}")
     probed = probe(fake_server, "heroku", "api-key", secret, _routes(None), described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.ADMIN, True)
     assert scope.evidence[-1] == "the answer does not say the token's scope: taken as global, its worst case"
@@ -96,6 +100,7 @@ def test_invalid_credentials_are_revoked(fake_server: StartServer) -> None:
     secret = token("{{heroku}}")
     routes = {"/account": Answer(401, {"id": "unauthorized", "message": "Invalid credentials provided."})}
     probed = probe(fake_server, "heroku", "api-key", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
     assert probed.scope.evidence == (
         "live check: GET /account: HTTP 401 — the credential is rejected (revoked, expired or invalid)",

@@ -88,6 +88,7 @@ def test_a_cluster_manager_deletes_clusters(fake_server: StartServer) -> None:
     private = token("{{uuid4}}")
     roles = [{"roleName": "ORG_MEMBER", "orgId": ORG}, {"roleName": "GROUP_CLUSTER_MANAGER", "groupId": "g1"}]
     probed = _check(private, fake_server, _routes(private, roles))
+    assert probed.fake.violations == []
     assert (probed.scope.access, probed.scope.destructive) == (Access.WRITE, True)
     assert probed.scope.destructive_actions == ("mongodb-atlas:clusters:delete",)
 
@@ -95,6 +96,7 @@ def test_a_cluster_manager_deletes_clusters(fake_server: StartServer) -> None:
 def test_a_read_only_key_reads(fake_server: StartServer) -> None:
     private = token("{{uuid4}}")
     probed = _check(private, fake_server, _routes(private, [{"roleName": "ORG_READ_ONLY", "orgId": ORG}]))
+    assert probed.fake.violations == []
     assert (probed.scope.access, probed.scope.destructive) == (Access.READ, False)
 
 
@@ -103,6 +105,7 @@ def test_roles_that_cannot_be_read_are_unknown(fake_server: StartServer) -> None
     routes = _routes(private, [])
     routes[f"/api/atlas/v2/orgs/{ORG}/apiKeys"] = _digest(private, Answer(403, _error(403, "USER_UNAUTHORIZED")))
     probed = _check(private, fake_server, routes)
+    assert probed.fake.violations == []
     assert (probed.scope.access, probed.scope.destructive) == (Access.UNKNOWN, None)
     assert probed.scope.evidence[-1] == "Rentals: its roles are not readable (HTTP 403)"
     assert probed.credential.severity is Severity.HIGH
@@ -111,6 +114,7 @@ def test_roles_that_cannot_be_read_are_unknown(fake_server: StartServer) -> None
 def test_a_wrong_private_key_is_revoked(fake_server: StartServer) -> None:
     private = token("{{uuid4}}")
     probed = _check(private, fake_server, _routes(token("{{uuid4}}"), []))
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
     assert probed.scope.evidence == (
         "live check: GET /api/atlas/v2/orgs: HTTP 401, UNAUTHORIZED: You are not authorized. — the public and private"
@@ -123,6 +127,7 @@ def test_an_access_list_refusal_is_unknown(fake_server: StartServer) -> None:
     routes = _routes(private, [])
     routes["/api/atlas/v2/orgs"] = _digest(private, Answer(403, _error(403, "IP_ADDRESS_NOT_ON_ACCESS_LIST")))
     probed = _check(private, fake_server, routes)
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.UNKNOWN
     assert probed.scope.evidence[0].startswith(
         "live check failed: GET /api/atlas/v2/orgs: HTTP 403, IP_ADDRESS_NOT_ON_ACCESS_LIST"

@@ -62,6 +62,7 @@ def test_a_read_only_token_found_by_its_prefix_only_reads(fake_server: StartServ
         fake_server, "npm", "access-token", secret, _routes(_tokens(_classic(secret, True, by_key=False))),
         described_by=None,
     )  # fmt: skip
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive, scope.destructive_actions) == (Access.READ, False, ())
     assert scope.evidence[-1] == "the token: classic, read-only"
@@ -78,6 +79,7 @@ def test_a_granular_token_with_org_write_is_admin(fake_server: StartServer) -> N
         "bypass_2fa": True,
     }
     probed = probe(fake_server, "npm", "access-token", secret, _routes(_tokens(entry)), described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.ADMIN, True)
     assert scope.evidence[-1] == "the token: granular 'release': package:write, org:write on org rentals"
@@ -87,6 +89,7 @@ def test_a_token_that_may_not_list_tokens_is_unknown(fake_server: StartServer) -
     secret = token("{{npm}}")
     routes = _routes(Answer(403, {"error": "granular access tokens cannot manage tokens"}))
     probed = probe(fake_server, "npm", "access-token", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.UNKNOWN, None)
     assert scope.evidence[-2:] == (
@@ -104,6 +107,7 @@ def test_a_legacy_token_npm_no_longer_honours_is_revoked(fake_server: StartServe
         fake_server, "npm", "legacy-token", secret, routes, described_by=None,
         context={"registry": "//registry.npmjs.org/"},
     )  # fmt: skip
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
     assert probed.scope.evidence == (
         "live check: GET /-/whoami: HTTP 401 — the credential is rejected (revoked, expired or invalid)",

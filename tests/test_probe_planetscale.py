@@ -51,12 +51,14 @@ def test_read_scopes_only_read(fake_server: StartServer) -> None:
     probed = probe(
         fake_server, "planetscale", "oauth-token", secret, _info("read_user read_databases"), described_by=None
     )
+    assert probed.fake.violations == []
     assert (probed.scope.access, probed.scope.destructive, probed.scope.destructive_actions) == (Access.READ, False, ())
 
 
 def test_an_inactive_token_is_revoked(fake_server: StartServer) -> None:
     secret = token("{{planetscale:oauth}}")
     probed = probe(fake_server, "planetscale", "oauth-token", secret, _info("", active=False), described_by=None)
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
     assert probed.scope.evidence == (
         "live check: GET /oauth/token/info: active is false — the token is revoked or expired",
@@ -67,6 +69,7 @@ def test_an_unauthorized_token_is_revoked(fake_server: StartServer) -> None:
     secret = token("{{planetscale:oauth}}")
     routes = {"/oauth/token/info": Answer(401, {"error": "invalid_token"})}
     probed = probe(fake_server, "planetscale", "oauth-token", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
 
 

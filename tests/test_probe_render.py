@@ -76,6 +76,7 @@ def test_a_developer_may_delete_outside_protected_environments(fake_server: Star
         fake_server, "render", "api-key", secret, _routes({"tea-prod": "DEVELOPER", "tea-docs": "WORKSPACE_VIEWER"}),
         described_by=None,
     )  # fmt: skip
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.WRITE, True)
     assert scope.destructive_actions == (
@@ -89,6 +90,7 @@ def test_a_viewer_everywhere_only_reads(fake_server: StartServer) -> None:
     secret = token("{{render}}")
     routes = _routes({"tea-prod": "WORKSPACE_VIEWER", "tea-docs": "WORKSPACE_BILLING"})
     probed = probe(fake_server, "render", "api-key", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive, scope.destructive_actions) == (Access.READ, False, ())
     assert scope.evidence[1] == "workspaces: Production (WORKSPACE_VIEWER), Docs (WORKSPACE_BILLING)"
@@ -99,6 +101,7 @@ def test_a_role_that_cannot_be_read_is_taken_as_admin(fake_server: StartServer) 
     routes = _routes({"tea-docs": "WORKSPACE_VIEWER"})
     routes["/v1/owners/tea-prod/members"] = Answer(403, {"id": "forbidden", "message": "forbidden"})
     probed = probe(fake_server, "render", "api-key", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.ADMIN, True)
     assert scope.evidence[1] == (
@@ -110,6 +113,7 @@ def test_an_unauthorized_key_is_revoked(fake_server: StartServer) -> None:
     secret = token("{{render}}")
     routes = {"/v1/users": Answer(401, {"id": "unauthorized", "message": "unauthorized"})}
     probed = probe(fake_server, "render", "api-key", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
     assert probed.scope.evidence == (
         "live check: GET /v1/users: HTTP 401 — the credential is rejected (revoked, expired or invalid)",

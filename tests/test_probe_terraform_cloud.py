@@ -78,6 +78,7 @@ def test_a_token_that_only_reads_settings_is_read_only(fake_server: StartServer)
         "/api/v2/organizations/rentals/workspaces": Answer(200, {"data": [_workspace("docs", can_read_settings=True)]}),
     }
     probed = probe(fake_server, "terraform-cloud", "api-token", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive, scope.destructive_actions) == (Access.READ, False, ())
     assert scope.evidence == (
@@ -94,6 +95,7 @@ def test_an_organization_owner_may_delete_the_organization(fake_server: StartSer
         "/api/v2/organizations/rentals/workspaces": Answer(200, {"data": []}),
     }
     probed = probe(fake_server, "terraform-cloud", "api-token", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.ADMIN, True)
     assert scope.destructive_actions == ("terraform-cloud:delete organization rentals",)
@@ -108,6 +110,7 @@ def test_workspaces_that_cannot_be_listed_keep_their_worst_case(fake_server: Sta
         "/api/v2/organizations/rentals/workspaces": Answer(404, not_found),
     }
     probed = probe(fake_server, "terraform-cloud", "api-token", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     scope = probed.scope
     assert (scope.access, scope.destructive) == (Access.ADMIN, True)
     assert scope.evidence[-1] == (
@@ -119,6 +122,7 @@ def test_an_unauthorized_token_is_revoked(fake_server: StartServer) -> None:
     secret = token("{{terraform}}")
     routes = {"/api/v2/account/details": Answer(401, {"errors": [{"status": "401", "title": "unauthorized"}]})}
     probed = probe(fake_server, "terraform-cloud", "api-token", secret, routes, described_by=None)
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.NONE
     assert probed.scope.evidence == (
         "live check: GET /api/v2/account/details: HTTP 401 — the credential is rejected (revoked, expired or invalid)",

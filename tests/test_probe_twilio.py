@@ -139,6 +139,7 @@ def test_an_auth_token_refused_without_20003_is_unknown(fake_server: StartServer
         fake_server, "twilio", "auth-token", secret, routes, described_by="twilio",
         authorized=_basic(account, secret), parts={"account_sid": account},
     )  # fmt: skip
+    assert probed.fake.violations == []
     assert probed.scope.access is Access.UNKNOWN
     assert probed.scope.evidence[0] == (
         "live check failed: GET Keys.json: HTTP 403, error 20403 — the Account SID and auth token are rejected"

@@ -17,6 +17,7 @@ from credscope.catalogue import Catalogue, builtin_provider_dir, load_provider
 from credscope.model import Credential, Location, Reach, Scope, fingerprint_of
 from credscope.probes.client import Answer as ClientAnswer
 from credscope.probes.client import ProviderSession
+from credscope.probes.guard import HttpRead, parse_reads
 from credscope.probes.registry import ProbeRegistry
 from credscope.probes.runner import verify
 from credscope.probes.settings import ProbeSettings
@@ -129,6 +130,13 @@ def probe(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ProviderSession, "_send", send)
         [checked], _ = verify([credential], catalogue, settings, ProbeRegistry())
+    # Every request that arrived is one the provider's YAML declares as a read (the guard's own rule, checked again
+    # on what the server saw).
+    declared = parse_reads(provider, catalogue.providers[provider].reads)
+    for received in server.requests:
+        path = received.path.split("?", 1)[0]
+        if not any(isinstance(r, HttpRead) and r.method == received.method and r.path.match(path) for r in declared):
+            fake.violations.append(f"{received.method} {path}: not a read {provider}.yaml declares")
     if described_by is not None:
         spec = description(described_by)
         for path, status, seen in reads:
