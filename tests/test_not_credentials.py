@@ -460,9 +460,9 @@ def test_front_end_environment_keeps_what_is_secret() -> None:
     ]
     assert found(".env.production", "\n".join(lines) + "\n") == [
         ("generic-secret-unquoted", GENERIC, "token", 3),
-        ("generic-secret-unquoted", GENERIC, "api-key", 5),
+        ("algolia-admin-key", "algolia", "admin-key", 5),  # Algolia's own provider claims its admin key
         ("generic-secret-unquoted", GENERIC, "secret", 7),
-        ("generic-secret-unquoted", GENERIC, "api-key", 8),
+        ("gcp-api-key", "gcp", "api-key", 8),  # and GCP's its AIza keys
         # Stripe's publishable key is reported as its own public kind (the catalogue's choice: it shows
         # the keys beside it in context, and scope says it can only create tokens)
         ("stripe-publishable-key-live", "stripe", "publishable-key-live", 9),
@@ -840,7 +840,8 @@ _FORMS = (
 
 
 def test_two_thousand_generated_secrets_under_varied_names_are_all_found() -> None:
-    """Property: the not-a-credential filters drop none of 2,000 generated passwords and tokens."""
+    """Property: the not-a-credential filters drop none of 2,000 generated passwords and tokens. Each is found
+    once, on its line: as a generic secret, or by the provider whose own rule claims its name (ALGOLIA_API_KEY)."""
     rng = random.Random(20240615)
     missed = []
     for _ in range(2000):
@@ -849,6 +850,6 @@ def test_two_thousand_generated_secrets_under_varied_names_are_all_found() -> No
         value = expand(template, rng).text
         document = Document(path=path, content=form.format(name=name, value=value).encode(), reach=Reach.FILE)
         hits = [(c.provider, c.location.line) for c in DETECTOR.detect(document) if c.secret == value]
-        if hits != [(GENERIC, 1)]:
+        if [line for _provider, line in hits] != [1]:
             missed.append((template, name, path, value[:3]))
     assert missed == []
