@@ -153,8 +153,11 @@ def test_windowed_rules_find_what_the_whole_text_scan_finds(text: str) -> None:
         whole = [(m.span(), m.groupdict()) for m in rule.pattern.finditer(decoded)]
         if index in windows:
             assert [(m.span(), m.groupdict()) for m in _on_lines(rule, decoded, windows[index])] == whole, rule.id
-    # Nothing is lost by leaving rules out, either: every rule the pure-Python path confirms is chosen.
-    assert set(_python_prefilter().candidates(content, "app/settings.py")) <= set(chosen)
+    # Nothing is lost by leaving rules out, either: every rule the pure-Python path confirms is chosen, but for
+    # rules that need a name where nothing in the document can give one (the detectors' results are compared
+    # below and in test_fast_path_equivalence.py).
+    left_out = set(_python_prefilter().candidates(content, "app/settings.py")) - set(chosen)
+    assert all(rules[index].requires_name for index in left_out)
 
 
 @settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -185,19 +188,36 @@ def _detector(use_hyperscan: bool) -> Detector:
     return Detector(_catalogue(), use_hyperscan=use_hyperscan)
 
 
-def test_windows_cover_lines_with_unsafe_bytes_and_map_to_characters() -> None:
+def test_windows_around_match_ends_are_in_characters() -> None:
     # Line 2 holds a match behind non-ASCII text: its byte offset is not its character offset.
     github = next(i for i, r in enumerate(_catalogue().rules) if r.id == "github-pat-classic")
     secret = expand("{{github:ghp}}").text
-    text = f"# ünïcödé header\nGITHUB_TOKEN = '{secret}'\n# plain\n"
+    text = f"# ünïcödé header\nGITHUB_TOKEN = '{secret}'\n# plain\n" + "x = 1\n" * 200
     content = text.encode()
     chosen, windows, _ = _hyperscan_prefilter().select(content, "a.py")
     assert github in chosen
-    line_start = text.index("GITHUB_TOKEN")
-    assert (line_start, text.index("# plain")) in windows[github]
-    assert (0, line_start) in windows[github]  # the non-ASCII line: Hyperscan's view of it is not trusted
+    start = text.index(secret)
+    # One window, in characters, around the match's end: not the whole text, not the whole line.
+    [(low, stop, endpos)] = windows[github]
+    assert low <= start < stop < endpos < len(text)
+    assert stop >= start + len(secret)
     found = [m.group("secret") for m in _on_lines(_catalogue().rules[github], text, windows[github])]
     assert found == [secret]
+
+
+def test_a_dense_rule_runs_only_around_its_candidates() -> None:
+    # `[A-Za-z0-9/+]{40}` with no literal: Hyperscan reports the ends of 40-character runs only (the
+    # lookarounds it cannot run are rewritten into characters it consumes), so a long base64 run is one end.
+    rules = _catalogue().rules
+    aws = next(i for i, r in enumerate(rules) if r.id == "aws-secret-access-key")
+    secret = expand("{{aws-secret}}").text
+    filler = "".join(f"line {n}: " + "QUJD" * 200 + "\n" for n in range(50))
+    text = filler + f"aws_secret_access_key = {secret}\n" + filler
+    chosen, windows, _ = _hyperscan_prefilter().select(text.encode(), "settings.cfg")
+    assert aws in chosen
+    [(low, stop, endpos)] = windows[aws]
+    assert low <= text.index(secret) < stop and endpos - low < 200
+    assert [m.group("secret") for m in _on_lines(rules[aws], text, windows[aws])] == [secret]
 
 
 def test_a_match_hyperscan_cannot_see_on_a_non_ascii_line_is_still_found() -> None:

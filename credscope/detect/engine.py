@@ -13,7 +13,7 @@ from credscope.catalogue import Catalogue, Rule
 from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
-from credscope.detect.prefilter import Prefilter
+from credscope.detect.prefilter import Prefilter, Spans
 from credscope.model import Candidate, Document, Location, Window
 
 if TYPE_CHECKING:
@@ -106,10 +106,10 @@ class Detector:
 
     def detect(self, document: Document, stats: DocumentStats | None = None) -> list[Candidate]:
         stats = stats if stats is not None else DocumentStats()
-        # Rules that may match: each pattern then runs once over the text (or over the lines Hyperscan points
-        # to), finding its matches or none.
+        # Rules that may match: each pattern then runs once over the text, or only in the windows around the
+        # match ends Hyperscan saw, finding its matches or none.
         selection = self._prefilter.select(document.content, document.path)
-        rules = [(self.rules[index], selection.lines.get(index)) for index in selection.rules]
+        rules = [(self.rules[index], selection.windows.get(index)) for index in selection.rules]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
         whole = document.window is None
@@ -142,7 +142,7 @@ class Detector:
         stats: DocumentStats,
         structure: DocumentContext | None = None,
         default_name: str | None = None,
-        lines: list[tuple[int, int]] | None = None,
+        lines: Spans | None = None,
     ) -> Iterable[Match]:
         found_all = rule.pattern.finditer(text) if lines is None else _on_lines(rule, text, lines)
         for found in found_all:
@@ -241,14 +241,21 @@ class Detector:
         return why_not_a_secret(FilterContext(secret, line, name, path, rule.id, rule.provider), self.filters)
 
 
-def _on_lines(rule: Rule, text: str, lines: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-    """The rule's matches on the given lines (whole lines, newline included, in order).
+def _on_lines(rule: Rule, text: str, windows: Spans) -> Iterator[re.Match[str]]:
+    """The rule's matches in the given windows: those starting at or after `start` and before `stop`, found by
+    a scan that sees `endpos` as the end of the text (see prefilter.Spans).
 
-    The rule's matches never touch a newline (detect/regex_shape.py), so the matches on a line are found by a
-    scan of that line alone: lookbehinds and `\\b` still see the text before it, lookaheads the newline after.
+    The prefilter chose each window so that this finds exactly what a scan of the whole text finds there:
+    whole lines for a rule whose matches never touch a newline (detect/regex_shape.py), or stretches around
+    Hyperscan's match ends for a rule whose matches are bounded. Lookbehinds and `\\b` still see the text
+    before a window.
     """
-    for start, end in lines:
-        yield from rule.pattern.finditer(text, start, end)
+    finditer = rule.pattern.finditer
+    for start, stop, endpos in windows:
+        for found in finditer(text, start, endpos):
+            if found.start() >= stop:
+                break
+            yield found
 
 
 def _named(rule: Rule, name: str | None, text: str, start: int) -> bool:

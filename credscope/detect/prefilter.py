@@ -11,9 +11,14 @@ paths compute exactly that set:
   saves), keywords are looked up with `in` and every keyword hit is confirmed with the Python regex.
 
 The detector asks for the unconfirmed set (`select`): it runs each pattern over the text once anyway, and
-for most rules only over the lines where Hyperscan saw one of their matches end (see `select` and
-detect/regex_shape.py). Hyperscan runs in two stages: rules whose patterns contain no literal (wide character
-classes, the costliest patterns for it) are scanned only in documents holding one of their keywords.
+for nearly every rule only in windows around the match ends Hyperscan reported (see `_windows`): stretches
+as wide as the rule's longest match for bounded rules, the text between two characters no match consumes
+for unbounded ones, whole lines for the rest of the line-local ones. Rules whose lookarounds Hyperscan
+cannot run are given to it with those lookarounds turned into characters it consumes (`consuming_source`),
+so that a long base64 run is one match end, not one per character. A rule that needs a name is left out of
+a document where nothing could give it one (`Prefilter._nameable`). Hyperscan runs in two stages: rules
+whose patterns hold no literal of a few characters (wide character classes, the costliest patterns for it)
+are scanned only in documents holding one of their keywords.
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
-from credscope.detect.regex_shape import line_local, literal_anchor
+from credscope.detect.regex_shape import (
+    Extent,
+    ascii_exact,
+    assertion_reach,
+    line_local,
+    literal_anchor,
+    match_extent,
+    never_consumed,
+)
 
 # Below this many bytes seen by one prefilter, the pure-Python path is cheaper than importing Hyperscan and
 # loading its database (the pre-commit case: a handful of small staged files).
@@ -34,7 +47,7 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-5"
+_CACHE_VERSION = b"credscope-prefilter-6"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -89,9 +102,9 @@ class Prefilter:
 
         With `path`, rules restricted to other paths are left out before any pattern runs.
         """
-        return self._confirmed(set(self.select(content, path).rules), content)
+        return self._confirmed(set(self.select(content, path, nameable=False).rules), content)
 
-    def select(self, content: bytes, path: str | None = None) -> Selection:
+    def select(self, content: bytes, path: str | None = None, *, nameable: bool = True) -> Selection:
         """The rules that *may* match in `content` (in rule order), where some of them may, and the literals in it.
 
         For the caller that runs each pattern itself (a search to confirm first would read the text twice for
@@ -106,22 +119,36 @@ class Prefilter:
         if engine is None:
             found = frozenset(literal for literal in self.literals if literal in content)
             return Selection(sorted(self._python_candidates(content, path)), {}, found)
-        keyword_hits, maybe_rules, ends, literal_hits, unsafe = engine.scan(content)
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namers_found = engine.scan(content)
         literals = frozenset(self.literals[index] for index in literal_hits)
         possible = self._with_keywords(keyword_hits)
         if not unsafe:
             possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
         chosen = sorted(self._for_path(possible, path))
-        windowed = [index for index in chosen if index in engine.windowed]
-        if not windowed:
+        if nameable and not unsafe and engine.namers:
+            chosen = self._nameable(chosen, engine, namers_found, content, path)
+        planned = [index for index in chosen if index in engine.plans]
+        if not planned:
             return Selection(chosen, {}, literals)
-        unsafe_lines = _unsafe_lines(content) if unsafe else set()
-        if unsafe_lines is None:
-            return Selection(chosen, {}, literals)  # too many: every rule reads the whole text
-        lines = {index: sorted(unsafe_lines | _lines_at(content, ends.get(index, ()))) for index in windowed}
-        if unsafe and not content.isascii():
-            lines = _as_characters(content, lines)
-        return Selection(chosen, lines, literals)
+        return Selection(chosen, _windows(content, planned, engine.plans, ends, unsafe), literals)
+
+    def _nameable(
+        self, chosen: list[int], engine: _HyperscanEngine, found: set[int], content: bytes, path: str | None
+    ) -> list[int]:
+        """`chosen` without the rules that accept a match only under a name (`requires_name`) when nothing in the
+        document can give one: neither their `names` nor their `near` pattern occurs anywhere in it.
+
+        Every name a match can be given is text of the document: a key, an identifier, a variable, the `name`
+        of a name/value pair, a flag, the text before the value on its line. That holds for the bytes as they
+        are (ASCII only here: no Unicode case folding) unless a format decodes escapes in names (JSON, YAML,
+        TOML, ... with a backslash in the document) or folds lines into a key (YAML): those keep every rule.
+        Hyperscan looks for each `names` pattern without its anchors, ignoring case, anywhere.
+        """
+        unnameable = [index for index in chosen if index in engine.namers and not engine.namers[index] & found]
+        if not unnameable or (path is not None and not _names_are_raw_text(path, content)):
+            return chosen
+        dropped = set(unnameable)
+        return [index for index in chosen if index not in dropped]
 
     def _for_path(self, possible: set[int], path: str | None) -> set[int]:
         if path is None:
@@ -160,20 +187,169 @@ class Prefilter:
         return [index for index in sorted(possible) if self.rules[index].pattern.search(text) is not None]
 
 
-# (start, end) spans of whole lines, newline included: where a windowed rule runs.
-Spans = list[tuple[int, int]]
+# (start, stop, endpos) in the decoded text: the rule's regex runs from `start` with `endpos` as the end of the
+# text, and only its matches starting before `stop` count. Sorted and disjoint.
+Spans = list[tuple[int, int, int]]
 
 
 class Selection(NamedTuple):
     """What one pass over a document's bytes says: see `Prefilter.select`."""
 
     rules: list[int]
-    lines: Mapping[int, Spans]
+    windows: Mapping[int, Spans]
     literals: frozenset[bytes]
 
 
-# Beyond this many lines with unsafe bytes, a document is read whole by every rule.
+class Plan(NamedTuple):
+    """How Hyperscan's match ends of one rule become the windows its regex runs in."""
+
+    extent: Extent | None  # bounded matches: a window around each end
+    exact: bool  # non-ASCII bytes cannot change its matches (regex_shape.ascii_exact)
+    # Unbounded matches: characters no match consumes, so that none crosses one (a window from the one before
+    # an end to the one after it), and how far its assertions read past what it consumes.
+    barriers: bytes = b""
+    around: int = 0
+    line_local: bool = False  # the fallback: the whole line of each end
+
+
+# A rewritten lookaround (see `consuming_source`) moves Hyperscan's match end up to this many bytes past the
+# rule's own.
+_CONSUMED = 2
+# Beyond this many lines (a line-windowed rule) or runs (a bounded one) of bytes on which Hyperscan's view may
+# differ from Python's, a rule that such bytes can affect reads the whole text.
 _MAX_UNSAFE_LINES = 64
+_MAX_UNSAFE_RUNS = 256
+_UNSAFE_RUN = re.compile(_UNSAFE_BYTES + b"+")
+
+
+def _windows(
+    content: bytes, planned: list[int], plans: Mapping[int, Plan], ends: Mapping[int, list[int]], unsafe: bool
+) -> dict[int, Spans]:
+    """For each planned rule, where its matches can be, as character spans of the decoded text.
+
+    Bounded rules (every match at most `width` characters, its assertions reading at most `around` more): a
+    match ends at one of Hyperscan's ends (its view is a superset of the rule's), so it lies in the
+    `width` characters before one; the windows are those stretches, merged. A scan from a window's start
+    finds what the scan of the whole text finds there: no match crosses into a window from outside it, and a
+    match starting before its stop reads at most `width + around` characters, all before its endpos. A rule
+    that non-ASCII bytes can affect also gets a window around every run of them (too many runs: the whole
+    text). Other rules get the whole lines holding an end, and every line holding such a byte.
+    """
+    scale = 1 if content.isascii() else 4  # characters to bytes: a UTF-8 character is at most 4 bytes
+    unsafe_runs: list[list[tuple[int, int]] | None] = [] if unsafe else [[]]  # computed once, when needed
+
+    def runs() -> list[tuple[int, int]] | None:
+        if not unsafe_runs:
+            unsafe_runs.append(_unsafe_runs(content))
+        return unsafe_runs[0]
+
+    lines: set[tuple[int, int]] | None = set() if not unsafe else None
+    spans: dict[int, list[tuple[int, int, int]]] = {}
+    for index in planned:
+        plan = plans[index]
+        found = ends.get(index, ())
+        if plan.extent is None and plan.barriers and (plan.exact or runs() is not None):
+            spans[index] = _between_barriers(content, found, plan, scale, [] if plan.exact else runs() or [])
+            continue
+        if plan.extent is None:
+            if not plan.line_local:
+                continue  # the whole text
+            if lines is None:
+                lines = _unsafe_lines(content)
+                if lines is None:
+                    lines = {(0, len(content))}  # too many: the whole text, as one line
+            spans[index] = [(start, end, end) for start, end in sorted(lines | _lines_at(content, found))]
+            continue
+        if not plan.exact and runs() is None:
+            continue  # too many runs of non-ASCII bytes: the whole text
+        back = scale * (plan.extent.width + _CONSUMED)
+        margin = scale * (plan.extent.width + plan.extent.around + _CONSUMED)
+        reach = scale * (plan.extent.width + plan.extent.around + 1)
+        stretches = [(max(0, end - back), end) for end in found]
+        if not plan.exact and runs():
+            stretches += [(max(0, low - margin), min(len(content), high + margin)) for low, high in runs() or []]
+            stretches.sort()
+        spans[index] = [(low, high, min(len(content), high + reach)) for low, high in _merged(stretches)]
+    if scale == 1:
+        return spans
+    # Moved onto characters, two windows a few bytes apart may touch: joined again, as in byte offsets.
+    return {index: _joined(windows) for index, windows in _as_characters(content, spans).items()}
+
+
+def _joined(windows: Spans) -> Spans:
+    joined: Spans = []
+    for start, stop, endpos in windows:
+        if joined and start <= joined[-1][1]:
+            last = joined[-1]
+            joined[-1] = (last[0], max(last[1], stop), max(last[2], endpos))
+        else:
+            joined.append((start, stop, endpos))
+    return joined
+
+
+def _between_barriers(
+    content: bytes, ends: Sequence[int], plan: Plan, scale: int, runs: list[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """Windows for an unbounded rule from the barriers around each match end (see `Plan`).
+
+    A match ending at `end` starts after the last barrier before it, and no match starting before a window's
+    stop consumes past the first barrier at or after it: that barrier, plus what assertions read, is the
+    window's endpos. A rule that non-ASCII bytes can affect also gets, around each run of them (`runs`), the
+    stretch from the barrier before to the barrier after (what its assertions read included). Barriers are
+    ASCII, so byte offsets of them are offsets of characters too.
+    """
+    barriers = _each_byte(plan.barriers)
+    stretches: list[tuple[int, int]] = []
+    floor = 0  # the barriers before an earlier window's stop are not looked for again
+    for end in ends:
+        # The match consumed everything from its start up to at least `end - _CONSUMED` (a rewritten lookahead may
+        # have consumed a barrier after it): the barrier before it is the last one before that.
+        before = max(floor, end - _CONSUMED)
+        low = max(floor, max(content.rfind(barrier, floor, before) for barrier in barriers) + 1)
+        if stretches and low <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((low, end))
+        floor = end
+    reach = scale * plan.around
+    for first, last in runs:
+        low = max(content.rfind(barrier, 0, max(0, first - reach)) for barrier in barriers) + 1
+        after = [found for barrier in barriers if (found := content.find(barrier, last + reach)) >= 0]
+        stretches.append((low, min(after) + 1 if after else len(content)))
+    if runs:
+        stretches.sort()
+    result = []
+    for low, stop in _merged(stretches):
+        after = [found for barrier in barriers if (found := content.find(barrier, max(0, stop - 1))) >= 0]
+        endpos = min(after) + 1 if after else len(content)
+        result.append((low, stop, min(len(content), endpos + reach + 1)))
+    return result
+
+
+def _each_byte(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+def _merged(stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted (start, end) stretches with those that overlap or touch joined."""
+    merged: list[tuple[int, int]] = []
+    for low, high in stretches:
+        if merged and low <= merged[-1][1]:
+            if high > merged[-1][1]:
+                merged[-1] = (merged[-1][0], high)
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _unsafe_runs(content: bytes) -> list[tuple[int, int]] | None:
+    """The runs of _UNSAFE_BYTES, or None when there are too many to be worth it."""
+    runs: list[tuple[int, int]] = []
+    for found in _UNSAFE_RUN.finditer(content):
+        runs.append(found.span())
+        if len(runs) > _MAX_UNSAFE_RUNS:
+            return None
+    return runs
 
 
 def _line_of(content: bytes, offset: int) -> tuple[int, int]:
@@ -212,29 +388,51 @@ def _unsafe_lines(content: bytes) -> set[tuple[int, int]] | None:
 _UNSAFE_SEARCH = re.compile(_UNSAFE_BYTES).search
 
 
-def _as_characters(content: bytes, lines: Mapping[int, Spans]) -> dict[int, Spans]:
-    """Byte spans of whole lines as character spans of the text decoded with surrogateescape.
+def _as_characters(content: bytes, spans: Mapping[int, list[tuple[int, int, int]]]) -> dict[int, Spans]:
+    """Byte offsets as character offsets of the text decoded with surrogateescape.
 
-    Lines split cleanly: a UTF-8 sequence never holds a newline byte, so the text decoded up to a line
-    boundary is the same whether the whole document is decoded or only that far.
+    A window's start moves back and its other ends forward to the start of a character, so that the text
+    decoded up to each boundary is the same whether the whole document is decoded or only that far: a window
+    only grows. (Whole lines split cleanly already: no UTF-8 sequence holds a newline byte.)
     """
-    boundaries = sorted({offset for spans in lines.values() for span in spans for offset in span})
+    boundaries: dict[int, int] = {}
+    for windows in spans.values():
+        for start, stop, endpos in windows:
+            boundaries[start] = _char_boundary(content, start, -1)
+            boundaries[stop] = _char_boundary(content, stop, 1)
+            boundaries[endpos] = _char_boundary(content, endpos, 1)
     characters: dict[int, int] = {}
     decoded = previous = 0
-    for offset in boundaries:
+    for offset in sorted(set(boundaries.values())):
         decoded += len(content[previous:offset].decode("utf-8", "surrogateescape"))
         characters[offset] = decoded
         previous = offset
-    return {index: [(characters[start], characters[end]) for start, end in spans] for index, spans in lines.items()}
+    return {
+        index: [
+            (characters[boundaries[start]], characters[boundaries[stop]], characters[boundaries[endpos]])
+            for start, stop, endpos in windows
+        ]
+        for index, windows in spans.items()
+    }
+
+
+def _char_boundary(content: bytes, offset: int, step: int) -> int:
+    """`offset`, moved by `step` off UTF-8 continuation bytes (at most 3): the start of a character."""
+    for _ in range(3):
+        if 0 < offset < len(content) and 0x80 <= content[offset] < 0xC0:
+            offset += step
+    return offset
 
 
 class _HyperscanEngine:
     """Two Hyperscan block-mode databases.
 
-    The first, run over every document: keywords, literals, an unsafe-byte probe and the windowed rules'
-    patterns (prefilter mode). The second holds the other rules' patterns: wide character classes without a
-    literal (`[A-Za-z0-9/+]{40}`), the costliest for Hyperscan and useless where none of their keywords is;
-    it runs only over documents where the first found one.
+    The first, run over every document: keywords, literals, an unsafe-byte probe and the patterns of rules
+    whose every match holds a literal of a few characters (few match ends, cheap for Hyperscan). The second
+    holds the other rules' patterns: wide character classes without a literal (`[A-Za-z0-9/+]{40}`), the
+    costliest for Hyperscan and useless where none of their keywords is; it runs only over documents where
+    the first found one. Rules with a `Plan` report every match end (their regex then runs in windows around
+    them); the others only whether they may match.
     """
 
     def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes], literals: Sequence[bytes] = ()) -> None:
@@ -259,19 +457,32 @@ class _HyperscanEngine:
             (self._rule_base + index, rule.pattern.pattern, rule.pattern.flags) for index, rule in enumerate(rules)
         ]
         fixed = list(zip(ids, expressions, flags, strict=True))
-        self._database, self._dense_database, kept, windowed = _load_or_compile(hyperscan, fixed, sources)
-        self.prefiltered = frozenset(pattern_id - self._rule_base for pattern_id in kept)
-        self._windowed_ids = frozenset(windowed) & frozenset(kept)
-        self.windowed = frozenset(pattern_id - self._rule_base for pattern_id in self._windowed_ids)
-        dense = [rules[index] for index in sorted(self.prefiltered - self.windowed)]
+        self._namer_base = self._rule_base + len(rules)
+        optional = _namer_patterns(hyperscan, rules, self._namer_base)
+        self._database, self._dense_database, layout = _load_or_compile(hyperscan, fixed, sources, optional)
+        base = self._rule_base
+        self.prefiltered = frozenset(pattern_id - base for pattern_id in layout.kept)
+        self.plans: dict[int, Plan] = {
+            pattern_id - base: _plan(rules[pattern_id - base]) for pattern_id in layout.every_match
+        }
+        self._windowed_ids = frozenset(layout.every_match)
+        dense = [rules[pattern_id - base] for pattern_id in layout.second]
         keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
         # Keyword ids whose presence calls for the second database; without keywords a dense rule always does.
         self._dense_keywords = frozenset(keyword_id[k.encode()] for rule in dense for k in rule.keywords)
         self._dense_always = any(not rule.keywords for rule in dense)
+        # For each rule that needs a name: the ids of its `names` and `near` patterns (when Hyperscan took all of
+        # them): none found in a document, no match of the rule there can be named.
+        accepted = frozenset(layout.optional)
+        self.namers: dict[int, frozenset[int]] = {}
+        for index, rule in enumerate(rules):
+            wanted = _namer_ids(rule, self._namer_base, index)
+            if wanted and wanted <= accepted:
+                self.namers[index] = wanted
 
-    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool]:
+    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, set[int]]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
-        index, sorted), literal indices found, and whether the content is unsafe."""
+        index, sorted), literal indices found, whether the content is unsafe, and the namer ids found."""
         found: set[int] = set()
         ends: dict[int, list[int]] = {}
         windowed_ids = self._windowed_ids
@@ -281,9 +492,10 @@ class _HyperscanEngine:
             self._dense_database.scan(content, match_event_handler=_collect, context=context)
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
-        rules = {i - self._rule_base for i in found if i >= self._rule_base}
+        rules = {i - self._rule_base for i in found if self._rule_base <= i < self._namer_base}
+        namers = {i for i in found if i >= self._namer_base}
         windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()}
-        return keywords, rules, windows, literals, _UNSAFE_ID in found
+        return keywords, rules, windows, literals, _UNSAFE_ID in found, namers
 
 
 def _collect(
@@ -359,19 +571,105 @@ def _compiles(hyperscan: Any, expression: bytes, flag: int) -> bool:
     return True
 
 
-def _load_or_compile(
-    hyperscan: Any, fixed: list[tuple[int, bytes, int]], sources: list[tuple[int, str, int]]
-) -> tuple[Any, Any | None, list[int], list[int]]:
-    """The two databases (the second None when empty), the ids of the rule patterns they hold (those Hyperscan
-    accepts) and the ids of the windowed ones (in the first; the others are in the second).
+_SET = r"\[(?!\^)(?:\\.|[^\\\]])+\]"
+_LEADING_LOOKBEHIND = re.compile(r"^(?P<head>(?:\(\?[aiLmsux]+\))?(?:\(\?P<\w+>)?)\(\?<!(?P<set>" + _SET + r")\)")
+_LOOKAHEAD_SET = re.compile(_SET)
 
-    A rule is windowed when its matches stay on one line and contain a literal (detect/regex_shape.py): it
-    reports every match end (few, thanks to the literal); the others report only whether they may match.
+
+class _Trailing(NamedTuple):
+    start: int  # where `(?![Y])` starts
+    set: str  # `[Y]`
+    tail: str  # the group ends after it
+
+
+def _trailing_lookahead(source: str) -> _Trailing | None:
+    """The negative lookahead of one set that ends the pattern (only group ends after it), if any."""
+    body = source.rstrip(")")  # the lookahead's own `)` went too: it is at `closing`
+    if not body.endswith("]") or body.endswith("\\]"):
+        return None
+    closing = len(body)
+    start = body.rfind("(?![", 0, closing)
+    if start < 0 or not _LOOKAHEAD_SET.fullmatch(source, start + 3, closing):
+        return None
+    return _Trailing(start, source[start + 3 : closing], source[closing + 1 :])
+
+
+def consuming_source(source: str) -> str:
+    """`source` with a leading `(?<![X])` and a trailing `(?![Y])` turned into characters Hyperscan consumes.
+
+    Hyperscan's prefilter mode drops lookarounds: `(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}` reporting every match
+    end would report one for each character of a long base64 run. As `(?:^|[^A-Za-z0-9/+])[A-Za-z0-9/+]{40}`
+    it reports one per run at most. The rewritten pattern still matches wherever the rule does (the character
+    before a match is either absent or outside the set); its ends lie at most `_CONSUMED` bytes past the rule's.
+    """
+    leading = _LEADING_LOOKBEHIND.match(source)
+    if leading is not None:
+        source = f"{leading.group('head')}(?:^|[^{leading.group('set')[1:]})" + source[leading.end() :]
+    trailing = _trailing_lookahead(source)
+    if trailing is not None:
+        source = source[: trailing.start] + f"(?:[^{trailing.set[1:]}|$){trailing.tail}"
+    return source
+
+
+# Characters to cut an unbounded rule's windows at, most frequent in code first, when no match consumes them.
+_BARRIERS = b"\n \"',;(){}<>"
+_MOST_BARRIERS = 4
+
+
+def _plan(rule: Rule) -> Plan:
+    source, flags = rule.pattern.pattern, rule.pattern.flags
+    extent, exact = match_extent(source, flags), ascii_exact(source, flags)
+    local = line_local(source, flags)
+    if extent is not None:
+        return Plan(extent, exact)
+    barriers = _plan_barriers(source, flags)[:_MOST_BARRIERS]
+    return Plan(None, exact, barriers, assertion_reach(source, flags) or 0, local)
+
+
+def _every_match(source: str, flags: int) -> bool:
+    """Whether the rule's match ends are worth collecting: its matches are bounded (windows around each end)
+    or hold a literal of a few characters (few ends), so that barriers or lines can bound its windows."""
+    if match_extent(source, flags) is not None:
+        return True
+    return bool(_plan_barriers(source, flags)) or (
+        line_local(source, flags) and literal_anchor(source, flags) >= _WINDOW_ANCHOR
+    )
+
+
+def _plan_barriers(source: str, flags: int) -> bytes:
+    """The barriers of an unbounded rule worth collecting every match end of: its matches hold a literal (few
+    ends), or are cut by lookarounds on both sides that Hyperscan consumes instead (one end per run at most)."""
+    if assertion_reach(source, flags) is None:
+        return b""
+    few_ends = literal_anchor(source, flags) >= _WINDOW_ANCHOR or (
+        _LEADING_LOOKBEHIND.match(source) is not None and _trailing_lookahead(source) is not None
+    )
+    if not few_ends:
+        return b""
+    never = never_consumed(source, flags)
+    return bytes(byte for byte in _BARRIERS if chr(byte) in never)
+
+
+class _Layout(NamedTuple):
+    kept: list[int]  # rule pattern ids Hyperscan accepts
+    every_match: list[int]  # ... of those, the ones reporting every match end
+    second: list[int]  # ... the ones in the second database
+    optional: list[int]  # the ids of the optional patterns Hyperscan accepts (in the first database)
+
+
+def _load_or_compile(
+    hyperscan: Any,
+    fixed: list[tuple[int, bytes, int]],
+    sources: list[tuple[int, str, int]],
+    optional: Sequence[tuple[int, bytes, int]] = (),
+) -> tuple[Any, Any | None, _Layout]:
+    """The two databases (the second None when empty) and which rule patterns they hold, and how.
+
     Reading every pattern's shape, checking and compiling it takes seconds: the results are kept in the user
     cache, keyed by everything that goes into them.
     """
     digest = hashlib.sha256(_CACHE_VERSION + str(getattr(hyperscan, "__version__", "")).encode())
-    for pattern_id, expression, flag in fixed:
+    for pattern_id, expression, flag in (*fixed, *optional):
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
     for pattern_id, source, python_flags in sources:
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, python_flags, source.encode()))
@@ -380,34 +678,118 @@ def _load_or_compile(
     if cached is not None:
         try:
             header, _, serialised = cached.partition(b"\n")
-            kept_part, windowed_part, first_size = header.split(b";")
+            *parts, first_size = header.split(b";")
             first, second = serialised[: int(first_size)], serialised[int(first_size) :]
-            kept_ids, windowed = [int(i) for i in kept_part.split()], [int(i) for i in windowed_part.split()]
-            return _loaded(hyperscan, first), _loaded(hyperscan, second) if second else None, kept_ids, windowed
-        except (hyperscan.error, ValueError):
+            layout = _Layout(*([int(i) for i in part.split()] for part in parts))
+            return _loaded(hyperscan, first), _loaded(hyperscan, second) if second else None, layout
+        except (hyperscan.error, ValueError, TypeError):
             pass  # torn, or written by another Hyperscan build: compile afresh
-    windowed = [
-        pattern_id
-        for pattern_id, source, python_flags in sources
-        if line_local(source, python_flags) and literal_anchor(source, python_flags) >= _WINDOW_ANCHOR
-    ]
     kept: list[tuple[int, bytes, int]] = []
+    every: list[int] = []
+    in_first: set[int] = set()
     for pattern_id, source, python_flags in sources:
-        hs_flag = _hs_flags(hyperscan, python_flags, every_match=pattern_id in windowed)
+        every_match = _every_match(source, python_flags)
+        hs_flag = _hs_flags(hyperscan, python_flags, every_match=every_match)
         if hs_flag is None:
             continue
-        expression = hyperscan_source(source).encode()
-        if _compiles(hyperscan, expression, hs_flag):
-            kept.append((pattern_id, expression, hs_flag))
-    first_database = _compiled(hyperscan, [*fixed, *(k for k in kept if k[0] in windowed)])
-    dense = [k for k in kept if k[0] not in windowed]
+        candidates = [consuming_source(source), source] if every_match else [source]
+        for candidate in dict.fromkeys(candidates):
+            expression = hyperscan_source(candidate).encode()
+            if _compiles(hyperscan, expression, hs_flag):
+                kept.append((pattern_id, expression, hs_flag))
+                if every_match:
+                    every.append(pattern_id)
+                if literal_anchor(source, python_flags) >= _WINDOW_ANCHOR:
+                    in_first.add(pattern_id)
+                break
+    accepted = [entry for entry in optional if _compiles(hyperscan, entry[1], entry[2])]
+    first_database = _compiled(hyperscan, [*fixed, *accepted, *(k for k in kept if k[0] in in_first)])
+    dense = [k for k in kept if k[0] not in in_first]
     second_database = _compiled(hyperscan, dense) if dense else None
-    kept_ids = [pattern_id for pattern_id, _, _ in kept]
+    layout = _Layout([k[0] for k in kept], every, [k[0] for k in dense], [entry[0] for entry in accepted])
     first = hyperscan.dumpb(first_database)
     second = hyperscan.dumpb(second_database) if second_database is not None else b""
-    listed = f"{' '.join(map(str, kept_ids))};{' '.join(map(str, windowed))};{len(first)}"
+    listed = ";".join(" ".join(map(str, part)) for part in layout) + f";{len(first)}"
     write_cache(name, listed.encode() + b"\n" + first + second)
-    return first_database, second_database, kept_ids, windowed
+    return first_database, second_database, layout
+
+
+def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:
+    """The ids of a rule's `names` and `near` patterns, or none when the rule does not need a name."""
+    if not rule.requires_name:
+        return frozenset()
+    ids = set()
+    if rule.names is not None:
+        ids.add(base + 2 * index)
+    if rule.near is not None:
+        ids.add(base + 2 * index + 1)
+    return frozenset(ids)
+
+
+def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tuple[int, bytes, int]]:
+    """A rule's `names` pattern as text to look for anywhere (anchors left out, any case, wide repetitions
+    open-ended) and its `near` pattern as it is, for every rule that needs a name."""
+    patterns = []
+    loose = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH
+    for index, rule in enumerate(rules):
+        if not rule.requires_name:
+            continue
+        if rule.names is not None:
+            source = hyperscan_source(unanchored_source(rule.names.pattern))
+            flag = loose | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL
+            patterns.append((base + 2 * index, source.encode(), flag))
+        if rule.near is not None:
+            flag = _hs_flags(hyperscan, rule.near.pattern.flags)
+            if flag is not None:
+                patterns.append((base + 2 * index + 1, hyperscan_source(rule.near.pattern.pattern).encode(), flag))
+    return patterns
+
+
+_ANCHORS = frozenset("^$")
+_ESCAPED_ANCHORS = frozenset("AZzbB")
+
+
+def unanchored_source(source: str) -> str:
+    """`source` with `^`, `$`, `\\A`, `\\Z`, `\\z`, `\\b` and `\\B` outside classes left out: what it matches in a
+    name, it then matches in any text holding that name."""
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            if in_class or source[index + 1 : index + 2] not in _ESCAPED_ANCHORS:
+                out.append(source[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            end = index + 1
+            end += source.startswith("^", end)
+            end += source.startswith("]", end)
+            out.append(source[index:end])
+            index, in_class = end, True
+            continue
+        elif char in _ANCHORS:
+            index += 1
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+# Formats whose parsers give names exactly as they are written (no escapes decoded, no lines folded).
+_RAW_NAME_FORMATS = frozenset({"python", "javascript", "typescript", "tsx", "go", "java", "ruby", "dotenv"})
+
+
+def _names_are_raw_text(path: str, content: bytes) -> bool:
+    """Whether every name the detector can give a match in this document is text of the document as it is."""
+    from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with such rules
+
+    parser = parser_for(path)
+    if parser is None or parser.format in _RAW_NAME_FORMATS:
+        return True
+    return parser.format != "yaml" and b"\\" not in content
 
 
 def _compiled(hyperscan: Any, patterns: list[tuple[int, bytes, int]]) -> Any:

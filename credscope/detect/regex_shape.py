@@ -18,7 +18,7 @@ Python 3.11): an internal module, so any failure to read it also means "neither"
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 try:
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -137,3 +137,194 @@ def _anchor(items: list[tuple[Any, Any]]) -> int:
         elif op in _REPEATS and av[0] >= 1:
             best = max(best, _anchor(list(av[2])))
     return best
+
+
+class Extent(NamedTuple):
+    """How far a match reaches, in characters: what a window around one of its ends must hold."""
+
+    width: int  # the most characters a match consumes
+    around: int  # the most characters its assertions (lookarounds, `\b`, `$`) read beyond what it consumes
+
+
+def match_extent(pattern: str, flags: int) -> Extent | None:
+    """The pattern's extent, or None when a match can be empty or has no bound (`\\S+`, `\\s*`)."""
+    try:
+        parsed = _p.parse(pattern, flags)
+        low, high = parsed.getwidth()
+        around = _assertion_reach(list(parsed))
+    except Exception:  # noqa: BLE001 - an internal parser's surprise only means "run over the whole text"
+        return None
+    if low == 0 or high >= _BOUNDLESS or around is None:
+        return None
+    return Extent(high, around)
+
+
+_BOUNDLESS = 1 << 24  # `re` reports an unbounded width as MAXREPEAT (less one); no rule is this wide
+
+
+def _assertion_reach(items: list[tuple[Any, Any]]) -> int | None:
+    """The characters every assertion of the pattern may read, added up (one for each zero-width anchor)."""
+    total = 0
+    for op, av in items:
+        if op in _ASSERTS:
+            _low, high = av[1].getwidth()
+            inner = _assertion_reach(list(av[1]))
+            if high >= _BOUNDLESS or inner is None:
+                return None
+            total += high + inner
+        elif op is _c.AT:
+            total += 1
+        elif op is _c.SUBPATTERN:
+            inner = _assertion_reach(list(av[-1]))
+            if inner is None:
+                return None
+            total += inner
+        elif op is _c.BRANCH:
+            for alternative in av[1]:
+                inner = _assertion_reach(list(alternative))
+                if inner is None:
+                    return None
+                total += inner
+        elif op in _REPEATS:
+            inner = _assertion_reach(list(av[2]))
+            if inner is None:
+                return None
+            # An assertion repeated reads from each repetition's position, all within the match plus its reach.
+            total += inner
+        elif op not in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY, _c.GROUPREF):
+            return None  # conditionals, atomic groups, anything unknown
+    return total
+
+
+def ascii_exact(pattern: str, flags: int) -> bool:
+    """True when no non-ASCII character (nor \\x1c-\\x1f) can be part of a match or change one.
+
+    Such a rule sees in a UTF-8 document exactly what Hyperscan's byte-level view of it sees: its matches are
+    ASCII text, and its assertions are left out of that view anyway (prefilter mode drops them). Everything
+    that can match a non-ASCII character makes a pattern inexact: `.`, negated classes, `\\w`, `\\s`, `\\d`,
+    `\\b`, and, ignoring case, `i`, `s` and `k` (`ı`, `ſ` and the Kelvin sign fold to them).
+    """
+    try:
+        parsed = _p.parse(pattern, flags)
+        return _exact(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+_FOLDING = frozenset(map(ord, "iIsSkK"))
+
+
+def _ascii_code(code: int, ignore_case: bool) -> bool:
+    return code < 0x80 and not 0x1C <= code <= 0x1F and not (ignore_case and code in _FOLDING)
+
+
+def _exact(items: list[tuple[Any, Any]], ignore_case: bool) -> bool:
+    for op, av in items:
+        if op is _c.LITERAL:
+            if not _ascii_code(av, ignore_case):
+                return False
+        elif op is _c.IN:
+            for item_op, item_av in av:
+                if item_op is _c.LITERAL:
+                    if not _ascii_code(item_av, ignore_case):
+                        return False
+                elif item_op is _c.RANGE:
+                    low, high = item_av
+                    if high >= 0x80 or (low <= 0x1F and high >= 0x1C):
+                        return False
+                    if ignore_case and any(low <= code <= high for code in _FOLDING):
+                        return False
+                else:
+                    return False  # NEGATE, CATEGORY
+        elif op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            local = (ignore_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
+            if not _exact(list(body), local):
+                return False
+        elif op is _c.BRANCH:
+            if not all(_exact(list(alternative), ignore_case) for alternative in av[1]):
+                return False
+        elif op in _REPEATS:
+            if not _exact(list(av[2]), ignore_case):
+                return False
+        elif op in _ASSERTS:
+            continue  # Hyperscan's prefilter mode leaves assertions out: its view is wider either way
+        elif op is _c.AT:
+            if av in (_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY):
+                return False
+        elif op is not _c.GROUPREF:
+            return False  # `.`, negated literals, anything unknown
+    return True
+
+
+def never_consumed(pattern: str, flags: int) -> frozenset[str]:
+    """ASCII characters no match of the pattern consumes (assertions aside): no match ever crosses one."""
+    try:
+        parsed = _p.parse(pattern, flags)
+        consumed: set[int] = set()
+        _consumed(list(parsed), bool(parsed.state.flags & re.IGNORECASE), consumed)
+    except Exception:  # noqa: BLE001
+        return frozenset()
+    return frozenset(chr(code) for code in range(0x80) if code not in consumed)
+
+
+_EVERY = frozenset(range(0x80))
+_CATEGORY_SAMPLES = {
+    _c.CATEGORY_DIGIT: re.compile(r"\d"),
+    _c.CATEGORY_NOT_DIGIT: re.compile(r"\D"),
+    _c.CATEGORY_SPACE: re.compile(r"\s"),
+    _c.CATEGORY_NOT_SPACE: re.compile(r"\S"),
+    _c.CATEGORY_WORD: re.compile(r"\w"),
+    _c.CATEGORY_NOT_WORD: re.compile(r"\W"),
+}
+
+
+def _consumed(items: list[tuple[Any, Any]], ignore_case: bool, into: set[int]) -> None:
+    for op, av in items:
+        if op is _c.LITERAL:
+            into.update(_cases(av, ignore_case))
+        elif op is _c.NOT_LITERAL or op is _c.ANY:
+            into.update(_EVERY)  # conservative: only what can be named for sure is a barrier
+        elif op is _c.IN:
+            members: set[int] = set()
+            negate = bool(av) and av[0][0] is _c.NEGATE
+            for item_op, item_av in av[1:] if negate else av:
+                if item_op is _c.LITERAL:
+                    members.update(_cases(item_av, ignore_case))
+                elif item_op is _c.RANGE:
+                    for code in range(item_av[0], min(item_av[1], 0x7F) + 1):
+                        members.update(_cases(code, ignore_case))
+                elif item_op is _c.CATEGORY and item_av in _CATEGORY_SAMPLES:
+                    sample = _CATEGORY_SAMPLES[item_av]
+                    members.update(code for code in _EVERY if sample.match(chr(code)))
+                else:
+                    members.update(_EVERY)
+            into.update(_EVERY - members if negate else members)
+        elif op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            local = (ignore_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
+            _consumed(list(body), local, into)
+        elif op is _c.BRANCH:
+            for alternative in av[1]:
+                _consumed(list(alternative), ignore_case, into)
+        elif op in _REPEATS:
+            _consumed(list(av[2]), ignore_case, into)
+        elif op in _ASSERTS or op is _c.AT or op is _c.GROUPREF:
+            continue  # assertions consume nothing; a back-reference repeats what its group consumed
+        else:
+            into.update(_EVERY)
+
+
+def _cases(code: int, ignore_case: bool) -> set[int]:
+    if not ignore_case or code >= 0x80:
+        return {code}
+    char = chr(code)
+    return {ord(char.lower()), ord(char.upper())} if char.isalpha() else {code}
+
+
+def assertion_reach(pattern: str, flags: int) -> int | None:
+    """The characters the pattern's assertions may read beyond what it consumes, or None when unbounded."""
+    try:
+        return _assertion_reach(list(_p.parse(pattern, flags)))
+    except Exception:  # noqa: BLE001
+        return None

@@ -339,26 +339,61 @@ def _named_index(parent: Any, child: Any) -> int | None:
 
 
 class _CharOffsets:
-    """Byte offsets (tree-sitter's) to character offsets (the engine's) for one text."""
+    """Byte offsets (tree-sitter's) to character offsets (the engine's) for one text.
+
+    A text that is not ASCII gets a table of the character offset at every `_STEP`-th byte (each step decoded
+    in C, snapped to the start of a character), built on first use: a lookup then decodes less than one step.
+    """
+
+    _STEP = 4096
 
     def __init__(self, text: str, data: bytes) -> None:
         self._identity = len(text) == len(data)
-        self._starts: list[int] = []
-        if not self._identity:
-            position = 0
-            for char in text:
-                self._starts.append(position)
-                position += len(char.encode("utf-8", "surrogateescape"))
-            self._starts.append(position)
+        self._text = text
+        self._data = data
+        self._bytes: list[int] = []  # byte offsets of the steps, each the start of a character
+        self._chars: list[int] = []  # ... and their character offsets
+
+    def _table(self) -> None:
+        data, position, characters = self._data, 0, 0
+        while position < len(data):
+            self._bytes.append(position)
+            self._chars.append(characters)
+            following = min(len(data), position + self._STEP)
+            while following < len(data) and 0x80 <= data[following] < 0xC0 and following - position < self._STEP + 3:
+                following += 1
+            characters += len(data[position:following].decode("utf-8", "surrogateescape"))
+            position = following
+        self._bytes.append(len(data))
+        self._chars.append(characters)
 
     def char(self, byte_offset: int) -> int:
         if self._identity:
             return byte_offset
+        if not self._bytes:
+            self._table()
         import bisect  # noqa: PLC0415
 
-        return bisect.bisect_left(self._starts, byte_offset)
+        step = bisect.bisect_right(self._bytes, byte_offset) - 1
+        base, base_char = self._bytes[step], self._chars[step]
+        count = len(self._data[base:byte_offset].decode("utf-8", "surrogateescape"))
+        if len(self._text[base_char : base_char + count].encode("utf-8", "surrogateescape")) == byte_offset - base:
+            return base_char + count
+        # Inside a character: the character after it, as a table of every character's first byte would say.
+        count, position = 0, base
+        while position < byte_offset:
+            position += len(self._text[base_char + count].encode("utf-8", "surrogateescape"))
+            count += 1
+        return base_char + count
 
     def byte(self, char_offset: int) -> int:
         if self._identity:
             return char_offset
-        return self._starts[min(char_offset, len(self._starts) - 1)]
+        if not self._bytes:
+            self._table()
+        import bisect  # noqa: PLC0415
+
+        char_offset = min(char_offset, self._chars[-1])
+        step = bisect.bisect_right(self._chars, char_offset) - 1
+        base, base_char = self._bytes[step], self._chars[step]
+        return base + len(self._text[base_char:char_offset].encode("utf-8", "surrogateescape"))
