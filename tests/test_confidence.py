@@ -264,3 +264,30 @@ def test_a_key_in_a_jsdoc_example_is_documentation(repo: Repo) -> None:
         "src/upload.js:1": ("certain", True),
     }
     assert code == 1
+
+
+def test_a_providers_sighting_names_the_credential_over_a_generic_one() -> None:
+    """The same value claimed by a store (or matched by a provider's rule) in one place and matched only by a
+    generic rule elsewhere is the provider's credential, whichever was seen first."""
+    from credscope.group import group
+    from credscope.model import Candidate, Location, Reach
+
+    secret = token("{{uuid4}}")
+    generic = Candidate(
+        "generic-secret-quoted",
+        "generic",
+        "token",
+        secret,
+        Location("a/app.py", 1, 1, Reach.TRACKED, context={"name": "token"}),
+    )
+    claimed = Candidate(
+        "railway-token",
+        "railway",
+        "account-token",
+        secret,
+        Location(".railway/config.json", 9, 5, Reach.HOME, context={"name": "token", "store": "railway-config"}),
+    )
+    for order in ([generic, claimed], [claimed, generic]):
+        (credential,) = group(order)
+        assert (credential.provider, credential.kind, credential.rule) == ("railway", "account-token", "railway-token")
+        assert len(credential.locations) == 2

@@ -96,6 +96,9 @@ def _by_form(credential: Credential, rule: Rule | None) -> tuple[Confidence, str
     if rule.validate:
         return Confidence.CERTAIN, f"checksum or structure checked ({rule.validate})"
     if rule.provider != GENERIC_PROVIDER:
+        store = next((loc.context["store"] for loc in credential.locations if loc.context.get("store")), "")
+        if store:
+            return Confidence.LIKELY, f"the {store} store holds it as a {credential.provider} {credential.kind}"
         return Confidence.LIKELY, f"{credential.provider} {credential.kind} format, no checksum to check"
     strong = _strong_context(rule, credential.locations)
     if strong:
