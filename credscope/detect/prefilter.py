@@ -47,7 +47,7 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-6"
+_CACHE_VERSION = b"credscope-prefilter-7"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -571,7 +571,7 @@ def _compiles(hyperscan: Any, expression: bytes, flag: int) -> bool:
     return True
 
 
-_SET = r"\[(?!\^)(?:\\.|[^\\\]])+\]"
+_SET = r"\[\^?(?:\\.|[^\\\]])+\]"
 _LEADING_LOOKBEHIND = re.compile(r"^(?P<head>(?:\(\?[aiLmsux]+\))?(?:\(\?P<\w+>)?)\(\?<!(?P<set>" + _SET + r")\)")
 _LOOKAHEAD_SET = re.compile(_SET)
 
@@ -604,11 +604,27 @@ def consuming_source(source: str) -> str:
     """
     leading = _LEADING_LOOKBEHIND.match(source)
     if leading is not None:
-        source = f"{leading.group('head')}(?:^|[^{leading.group('set')[1:]})" + source[leading.end() :]
+        source = f"{leading.group('head')}(?:^|{_complement(leading.group('set'))})" + source[leading.end() :]
     trailing = _trailing_lookahead(source)
     if trailing is not None:
-        source = source[: trailing.start] + f"(?:[^{trailing.set[1:]}|$){trailing.tail}"
+        source = source[: trailing.start] + f"(?:{_complement(trailing.set)}|$){trailing.tail}"
     return source
+
+
+def _asserts_membership(source: str) -> bool:
+    """Whether `consuming_source` turns a lookaround of `source` into a positive set."""
+    leading, trailing = _LEADING_LOOKBEHIND.match(source), _trailing_lookahead(source)
+    return bool(
+        (leading is not None and leading.group("set").startswith("[^"))
+        or (trailing is not None and trailing.set.startswith("[^"))
+    )
+
+
+def _complement(character_set: str) -> str:
+    """`[X]` as `[^X]`, `[^X]` as `[X]`."""
+    if character_set.startswith("[^"):
+        return "[" + character_set[2:]
+    return "[^" + character_set[1:]
 
 
 # Characters to cut an unbounded rule's windows at, most frequent in code first, when no match consumes them.
@@ -618,7 +634,9 @@ _MOST_BARRIERS = 4
 
 def _plan(rule: Rule) -> Plan:
     source, flags = rule.pattern.pattern, rule.pattern.flags
-    extent, exact = match_extent(source, flags), ascii_exact(source, flags)
+    # A lookaround of a negated set becomes a set Hyperscan must see the character in (`(?<![^\\s])` becomes
+    # `[\\s]`): a non-ASCII space there is one it cannot see, so such a rule is not exact.
+    extent, exact = match_extent(source, flags), ascii_exact(source, flags) and not _asserts_membership(source)
     local = line_local(source, flags)
     if extent is not None:
         return Plan(extent, exact)
