@@ -388,6 +388,12 @@ def write_atomically(path: Path, text: str, what: str = "report") -> None:
 
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        if path.exists() and not path.is_file():
+            # /dev/null, /dev/stdout, a FIFO: written to, never replaced by a file renamed over it (as root, a
+            # rename over /dev/null would turn the machine's /dev/null into a regular file).
+            with path.open("w", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.write(text)
+            return
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:

@@ -4,6 +4,7 @@ that writes one, and it is said before the scan runs, not after."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,22 @@ def test_a_writable_output_still_gets_the_report(planted: Repo, tmp_path: Path) 
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     findings = json.loads(target.read_text())["findings"]
     assert [(f["provider"], f["path"], f["line"]) for f in findings] == [("github", "deploy.sh", 1)]
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_to_not_replaced(planted: Repo, tmp_path: Path) -> None:
+    """`-o /dev/null` or a FIFO: the report goes into it and it stays what it was. Renamed over, as root, a
+    temporary file once turned the machine's /dev/null into a regular file."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    done = run_cli("scan", str(planted.path), "--format", "json", "-o", str(fifo), "--fail-on", "none")
+    reader.join(timeout=30)
+    assert done.exit_code == 0, done.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(received[0])["findings"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []  # no temporary file left
