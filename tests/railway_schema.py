@@ -1,4 +1,4 @@
-"""Railway's real GraphQL schema (tests/data/railway/schema.graphql) and what it says about secret values.
+"""Railway's real GraphQL schema (../shared/research/railway-schema.graphql) and what it says about secret values.
 
 `secret_fields` is the rule the Railway denial list in providers/railway.yaml is derived by; a test keeps the two
 equal, so the list follows the schema rather than someone's memory of it.
@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from graphql import GraphQLNamedType, GraphQLOutputType, GraphQLSchema
 
-SCHEMA_PATH = Path(__file__).parent / "data" / "railway" / "schema.graphql"
+# The copy in the project's research notes (printed from railwayapp/cli's src/gql/schema.json), beside every checkout.
+SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "shared" / "research" / "railway-schema.graphql"
 
 # A value of these types cannot hold a secret: flags, numbers, ids and dates.
 _NOT_TEXT = frozenset({"Boolean", "Int", "Float", "ID", "DateTime", "BigInt"})

@@ -1,5 +1,5 @@
 """Datadog's probe against a fake answering from Datadog's own OpenAPI descriptions (v1 /api/v1/validate; v2 the
-current user's application keys and a user's permissions, tests/data/openapi/datadog.openapi.json). An application
+current user's application keys and a user's permissions, see tests/descriptions.py). An application
 key is found by its last four characters; no scopes means its user's permissions; a 403 is never revoked (a key of
 another Datadog site gets the same answer)."""
 

@@ -1,5 +1,5 @@
 """Fly.io's probe against a fake that validates and executes each document against Fly.io's real GraphQL schema
-(tests/data/flyio/schema.graphql, from flyctl): a session token is judged by the organizations it reaches (every
+(tests/descriptions.py): a session token is judged by the organizations it reaches (every
 member may destroy an organization's apps), a macaroon stays unknown (its caveats decide), and only
 "You must be authenticated" (or HTTP 401) is revoked."""
 
@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from descriptions import FLYIO_SCHEMA, require_module
 from servers.flyio import FlyFake
 from servers.http import FakeServer, Responder
 
@@ -23,6 +24,8 @@ from credscope.scope.infer import assess
 from credscope.scope.registry import builtin_inferences
 
 from helpers import token
+
+require_module(FLYIO_SCHEMA)  # its fakes answer from the description
 
 pytest.importorskip("httpx")
 pytest.importorskip("graphql")
@@ -61,12 +64,13 @@ def _verify(
 
 
 def test_the_document_is_a_query_the_guard_lets_out_and_the_schema_validates() -> None:
+    from descriptions import require
     from graphql import build_schema, parse, validate
     from servers.flyio import SCHEMA
 
     [read] = parse_reads("flyio.yaml", load_provider(builtin_provider_dir() / "flyio.yaml").reads)
     check_graphql_document("flyio", QUERY, read.forbidden)  # type: ignore[union-attr]
-    assert validate(build_schema(SCHEMA.read_text()), parse(QUERY)) == []
+    assert validate(build_schema(require(SCHEMA).read_text()), parse(QUERY)) == []
     # The fields that hand out tokens and secrets are refused whatever a future document asks.
     assert {"accessTokens", "token", "secrets", "limitedAccessTokens"} <= read.forbidden  # type: ignore[union-attr]
 

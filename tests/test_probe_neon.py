@@ -1,4 +1,4 @@
-"""Neon's probe against a fake answering from Neon's own OpenAPI description (tests/data/openapi/neon.openapi.json):
+"""Neon's probe against a fake answering from Neon's own OpenAPI description (tests/descriptions.py):
 an organization key is admin on its organization's projects; a personal key acts as its user, whose role in each
 organization decides (only admins delete projects); a key of another kind keeps its worst case."""
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from descriptions import OPENAPI, require_module
 from servers.documented import StartServer, documented, item, probe
 from servers.http import Received
 from servers.openapi import Answer
@@ -15,6 +16,8 @@ from servers.openapi import Answer
 from credscope.model import Access, Severity
 
 from helpers import token
+
+require_module(OPENAPI / "neon.openapi.json")  # its fakes answer from the description
 
 pytest.importorskip("httpx")
 pytest.importorskip("openapi_schema_validator")

@@ -1,5 +1,5 @@
 """One probe, run through the real runner and probe client against a local fake that answers as its provider
-documents: from the provider's API description (tests/data/openapi) when it publishes one, else from shapes its API
+documents: from the provider's API description (tests/descriptions.py) when it publishes one, else from shapes its API
 reference gives (the scenario says so). Every request must carry the credential and be one the provider's YAML
 declares; every field the probe reads from a described answer must be one the description describes.
 """
@@ -24,7 +24,7 @@ from credscope.probes.settings import ProbeSettings
 from credscope.scope.infer import assess
 from credscope.scope.registry import builtin_inferences
 from servers.http import FakeServer, Received, Reply, Responder, json_reply
-from servers.openapi import Answer, description, track, undocumented_fields
+from servers.openapi import Answer, available, description, track, undocumented_fields
 
 StartServer = Callable[[Responder], FakeServer]
 Route = Answer | Callable[[Received], Answer]
@@ -43,7 +43,7 @@ def header(name: str, value: str) -> Authorized:
 class DocumentedFake:
     """Answers `routes` (request path, no query → Answer, or a function of the request giving one)."""
 
-    described_by: str | None  # the tests/data/openapi description, None when the provider publishes none
+    described_by: str | None  # its OpenAPI description's name (tests/descriptions.py); None: none published
     routes: Mapping[str, Route]
     authorized: Authorized
     violations: list[str] = field(default_factory=list)
@@ -58,7 +58,7 @@ class DocumentedFake:
             self.violations.append(f"{where}: the scenario has no answer for it")
             return json_reply(404, b'{"message": "Not Found"}')
         answer = route(received) if callable(route) else route
-        if self.described_by is not None:
+        if self.described_by is not None and available(self.described_by):
             self._check(received.method, path, answer)
         body = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
         return json_reply(answer.status, body, **answer.headers)
@@ -137,7 +137,7 @@ def probe(
         path = received.path.split("?", 1)[0]
         if not any(isinstance(r, HttpRead) and r.method == received.method and r.path.match(path) for r in declared):
             fake.violations.append(f"{received.method} {path}: not a read {provider}.yaml declares")
-    if described_by is not None:
+    if described_by is not None and available(described_by):
         spec = description(described_by)
         for path, status, seen in reads:
             operation = spec.operation("GET", path)

@@ -1,4 +1,4 @@
-"""A Fly.io GraphQL fake that answers from Fly.io's real schema (tests/data/flyio/schema.graphql).
+"""A Fly.io GraphQL fake that answers from Fly.io's real schema (fetched, not committed: tests/descriptions.py).
 
 Each request is parsed, validated and executed by graphql-core against that schema; the scenario gives the root
 value (plain dicts, `__typename` choosing the `Principal` a viewer is) and, optionally, fields that raise the
@@ -11,19 +11,19 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from servers.http import Received, Reply, json_reply
+from descriptions import FLYIO_SCHEMA as SCHEMA
+from descriptions import require
 
-SCHEMA = Path(__file__).resolve().parent.parent / "data" / "flyio" / "schema.graphql"
+from servers.http import Received, Reply, json_reply
 
 
 @cache
 def schema() -> Any:
     from graphql import build_schema
 
-    return build_schema(SCHEMA.read_text())
+    return build_schema(require(SCHEMA).read_text())
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""A Railway backboard fake that answers from Railway's real schema (tests/data/railway/schema.graphql).
+"""A Railway backboard fake that answers from Railway's real schema (../shared/research/railway-schema.graphql).
 
 Every request is parsed, validated and executed by graphql-core against that schema, with resolvers that apply
 Railway's documented rules (railway.md §1.3, §2): workspace roles ADMIN/MEMBER/VIEWER, project roles beside them,
