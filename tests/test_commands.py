@@ -148,6 +148,10 @@ def test_explain_reports_baseline_status_and_rejects_bad_prefixes(extra: Repo) -
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "  baseline:     in .credscope-baseline.json, accepted: staging only"
     missing = run_cli("explain", "0000000000", cwd=extra.path)
-    assert (missing.exit_code, missing.stderr) == (2, "credscope: no credential with fingerprint 0000000000… under .\n")
+    assert (missing.exit_code, missing.stderr) == (
+        2,
+        "credscope: no credential with fingerprint 0000000000… under . "
+        "(looked in the files; --history, --home and --env look further)\n",
+    )
     short = run_cli("explain", "ab1", cwd=extra.path)
     assert (short.exit_code, short.stderr) == (2, "credscope: 'ab1': give at least 6 hex digits of a fingerprint\n")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TABLE = re.compile(r"""^\s*\[\s*([^\[\]]{1,200}?)\s*\]\s*(?:[#;].*)?$""")
-_TABLE_PART = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^."'\s]+))\s*(?:\.|$)""")
+# A header's name is taken whole and stripped in code; a part starts only where the header or a '.' does (both
+# keep the patterns linear: no lazy group between two \s*, no retry inside a whitespace or name run).
+_TABLE = re.compile(r"""^\s*\[([^\[\]]{1,200})\][ \t]*(?:[#;].*)?$""")
+_TABLE_PART = re.compile(r"""(?:^|(?<=\.))[ \t]*(?:"([^"]*)"|'([^']*)'|([^."'\s]+))[ \t]*(?:\.|$)""")
 _PAIR = re.compile(r"""^\s*(?:"([^"]{1,200})"|([\w.\-]{1,200}))\s*[=:]\s*(.*?)\s*$""")
 _QUOTED = re.compile(r"""^(?:"((?:[^"\\]|\\.)*)"|'([^']*)')\s*(?:[#;].*)?$""")
 
@@ -33,7 +35,7 @@ def key_values(text: str) -> list[KeyValue]:
             continue
         table = _TABLE.match(line)
         if table is not None:
-            section = ".".join(_table_parts(table.group(1)))
+            section = ".".join(_table_parts(table.group(1).strip()))
             continue
         pair = _PAIR.match(line)
         if pair is not None:

@@ -61,7 +61,8 @@ def gem_credentials(text: str) -> list[Entry]:
 
 
 _XML_BLOCK = re.compile(r"<(server|proxy)>|</(server|proxy)>")
-_XML_FIELD = re.compile(r"<(id|username|password|passphrase|host)>\s*([^<]{1,2000}?)\s*</\1>")
+# The value is taken whole and stripped in code: a lazy group between two \s* made whitespace runs quadratic.
+_XML_FIELD = re.compile(r"<(id|username|password|passphrase|host)>([^<]{1,2000})</\1>")
 
 
 def maven_settings(text: str) -> list[Entry]:
@@ -81,7 +82,7 @@ def maven_settings(text: str) -> list[Entry]:
         if block is None:
             continue
         for found in _XML_FIELD.finditer(line):
-            value = html.unescape(found.group(2))
+            value = html.unescape(found.group(2).strip())
             if found.group(1) in ("password", "passphrase"):
                 secrets.append((number, found.group(1), value))
             else:
