@@ -43,7 +43,8 @@ def _snippets(rng: random.Random) -> list[str]:
 
 def _noise(rng: random.Random, size: int, quotes: bool = True) -> str:
     """Words, hex digests, base64 runs and punctuation; without `quotes`, safe inside a string literal."""
-    separators = [" ", ",", ";", "=", ":", "(", ")", "\n", ".", "-", "_", "/"] + (['"', "'"] if quotes else [])
+    separators = [" ", ",", ";", "=", ":", "(", ")", "\n", ".", "-", "_", "/", "\\u00e9", "\\n"]
+    separators += ['"', "'"] if quotes else []
     parts: list[str] = []
     length = 0
     while length < size:

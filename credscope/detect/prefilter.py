@@ -47,7 +47,7 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-7"
+_CACHE_VERSION = b"credscope-prefilter-8"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -628,7 +628,7 @@ def _complement(character_set: str) -> str:
 
 
 # Characters to cut an unbounded rule's windows at, most frequent in code first, when no match consumes them.
-_BARRIERS = b"\n \"',;(){}<>"
+_BARRIERS = b"\n \"',;(){}<>\\"
 _MOST_BARRIERS = 4
 
 
