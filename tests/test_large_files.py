@@ -70,12 +70,15 @@ def _findings(report: dict[str, object]) -> list[tuple[str, str, int, int]]:
     return sorted((f["rule"], f["path"], f["line"], f["column"]) for f in findings)
 
 
+# The scan's own peak is VmHWM, the high-water mark of its address space: ru_maxrss of RUSAGE_SELF carries the
+# forking parent's peak across exec (Linux keeps it in the signal struct), so under a long pytest run it reported
+# pytest's few hundred MB, not the scan's.
 _MEASURED = (
     "import resource, sys\n"
     "from credscope.cli import main\n"
     "try:\n    main()\n"
     "finally:\n"
-    "    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    own = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
     "    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
     "    sys.stderr.write(f'maxrss_kib={own} workers_kib={workers}\\n')\n"
 )
