@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,7 +16,13 @@ if TYPE_CHECKING:
     from credscope.detect.parsers import Assignment
 
 _MAX_ENCODED = 1_000_000
-_MAX_DEPTH = 2  # a Secret's `.dockerconfigjson` holding `auths` holding `auth`: two levels of decoding
+# The last-applied copy of a Secret holding `.dockerconfigjson` holding `auths` holding `auth`: three levels.
+_MAX_DEPTH = 3
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# A value that sits between quotes as it is (no control characters: binary data is not a password), and the
+# names a Secret's keys may have (`[-._a-zA-Z0-9]+`).
+_BARE_VALUE = re.compile(r"[^\s\"'`\\\x00-\x1f\x7f]{1,512}")
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
 _KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "token-data"})
 # Bytes that say a JSON or YAML document may hold such values: it is parsed even when no rule matches its text.
 ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
@@ -65,27 +72,47 @@ class Decoded:
 
 def decoded_values(assignments: Sequence[Assignment]) -> list[Decoded]:
     """Every encoded value among a document's assignments, decoded (nested encodings included)."""
-    return list(_decoded(assignments, None, 0))
+    copies = frozenset[str]()
+    if any(a.path[-1:] == (_LAST_APPLIED,) for a in assignments):
+        # `kubectl apply` keeps a copy of the Secret in this annotation: what it repeats is reported once, where
+        # the Secret holds it.
+        copies = frozenset(value for a in assignments if (value := _secret_value(a)) is not None)
+    return list(_decoded(assignments, None, 0, copies))
 
 
-def _decoded(assignments: Sequence[Assignment], outer: Decoded | None, depth: int) -> Iterator[Decoded]:
+def _decoded(
+    assignments: Sequence[Assignment], outer: Decoded | None, depth: int, copies: frozenset[str]
+) -> Iterator[Decoded]:
     for assignment in assignments:
         # Found inside a decoded value, a finding still points at the outermost encoded span.
         start, end = (outer.start, outer.end) if outer else (assignment.start, assignment.end)
         base = dict(outer.context) if outer else {}
         path = assignment.path
         within = (assignment.start, assignment.end) if outer else None
+        kind = assignment.context.get("k8s_kind")
         if len(path) == 3 and path[0] == "auths" and path[2] == "auth":
             login = _login(path[1], assignment.value)
             if login is not None:
                 context = {**base, "registry": login.registry, "username": login.username}
                 yield Decoded(login.password, start, end, "password", context, login, outer, within)
             continue
-        if len(path) == 2 and path[0] == "data" and assignment.context.get("k8s_kind") == "Secret":
-            secret_name = assignment.context.get("secret_name", "")
-            context = {**base, "secret_name": secret_name, "key": path[1]}
-            if "k8s_namespace" in assignment.context:
-                context["k8s_namespace"] = assignment.context["k8s_namespace"]
+        if kind == "SealedSecret" and path[:2] == ("spec", "encryptedData"):
+            # Encrypted for the cluster's controller: nothing in it can be read, however random it looks.
+            yield Decoded("", start, end, path[-1], base, None, outer, within)
+            continue
+        if kind == "Secret" and path == ("metadata", "annotations", _LAST_APPLIED):
+            if outer is None and assignment.value.lstrip().startswith("{"):
+                applied = Decoded(assignment.value, start, end, _LAST_APPLIED, _secret_context(assignment.context))
+                yield applied
+                yield from _nested(applied, depth, copies)
+            continue
+        if outer is not None and (text := _secret_value(assignment)) in copies:
+            # In the annotation, a value the Secret itself holds: claimed (its encoding is no secret either) and
+            # left empty, read once where the Secret holds it.
+            yield Decoded("", start, end, path[-1], base, None, outer, within)
+            continue
+        if len(path) == 2 and path[0] == "data" and kind == "Secret":
+            context = {**base, **_secret_context(assignment.context), "key": path[1]}
         elif path and path[-1] in _KUBECONFIG_DATA:
             context = {**base, "key": path[-1]}
         else:
@@ -93,13 +120,49 @@ def _decoded(assignments: Sequence[Assignment], outer: Decoded | None, depth: in
         text = _base64_text(assignment.value)
         if text is None:
             continue
-        decoded = Decoded(text, start, end, path[-1], context, None, outer, within)
-        yield decoded
-        if depth + 1 < _MAX_DEPTH and text.lstrip().startswith("{"):
+        if text.lstrip().startswith("{"):
             # `.dockerconfigjson` and friends: a JSON document inside the Secret.
-            from credscope.detect.parsers.json_format import JsonParser  # noqa: PLC0415
+            decoded = Decoded(text, start, end, path[-1], context, None, outer, within)
+            yield decoded
+            yield from _nested(decoded, depth, copies)
+        else:
+            scanned = _as_assignment(path[-1], text) if kind == "Secret" else text
+            yield Decoded(scanned, start, end, path[-1], context, None, outer, within)
 
-            yield from _decoded(JsonParser().parse(text).assignments, decoded, depth + 1)
+
+def _nested(decoded: Decoded, depth: int, copies: frozenset[str]) -> Iterator[Decoded]:
+    """The encoded values of the JSON document `decoded` holds."""
+    if depth + 1 < _MAX_DEPTH:
+        from credscope.detect.parsers.json_format import JsonParser  # noqa: PLC0415
+
+        yield from _decoded(JsonParser().parse(decoded.text).assignments, decoded, depth + 1, copies)
+
+
+def _secret_value(assignment: Assignment) -> str | None:
+    """What a Secret's `data` (decoded) or `stringData` entry holds."""
+    path = assignment.path
+    if len(path) != 2 or assignment.context.get("k8s_kind") != "Secret":
+        return None
+    if path[0] == "data":
+        return _base64_text(assignment.value)
+    return assignment.value if path[0] == "stringData" else None
+
+
+def _secret_context(context: Mapping[str, str]) -> dict[str, str]:
+    found = {"secret_name": context.get("secret_name", "")}
+    if "k8s_namespace" in context:
+        found["k8s_namespace"] = context["k8s_namespace"]
+    return found
+
+
+def _as_assignment(key: str, text: str) -> str:
+    """A decoded value as the assignment it is in the Secret (`DB_PASSWORD = "…"`), so that the rules that judge
+    a bare value by its name (generic passwords, tokens, API keys) read it as they read a settings file, and the
+    filters see the name beside it. A value with spaces or quotes (a PEM, an env file) is scanned as it is."""
+    value = text.strip()
+    if _BARE_VALUE.fullmatch(value) and _SECRET_KEY.fullmatch(key):
+        return f'{key} = "{value}"'
+    return text
 
 
 def _login(registry: str, value: str) -> RegistryLogin | None:

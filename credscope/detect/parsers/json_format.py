@@ -117,4 +117,39 @@ class JsonParser:
             document = read_json(text)
         except JsonSyntaxError as error:
             return Parsed(self.format, error=str(error))
-        return Parsed(self.format, tuple(walk([document], text, LineIndex(text))))
+        return Parsed(self.format, tuple(walk(with_nested_objects([document], text), text, LineIndex(text))))
+
+
+def with_nested_objects(documents: list[Node], text: str) -> list[Node]:
+    """The documents, each preceded by the Kubernetes objects nested in it (a `kind: List`'s items, a manifest
+    in a Helm values file) as documents of their own.
+
+    The walk gives a document's object its kind and name (a Secret's `data` is decoded by that); it visits a node
+    once, so the enclosing document then passes over what was visited this way. Innermost objects come first.
+    """
+    if "apiVersion" not in text:
+        return documents  # most JSON and YAML: no Kubernetes object anywhere
+    found: list[Node] = []
+    seen: set[int] = set()
+    for document in documents:
+        _collect_objects(document, found, seen, 0)
+        found.append(document)
+    return found
+
+
+def _collect_objects(node: Node, found: list[Node], seen: set[int], depth: int) -> None:
+    # YAML aliases make a node reachable twice: once is enough. Depth is bounded by the parsers' own limits.
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    match node:
+        case MapNode():
+            for _, child in node.items:
+                _collect_objects(child, found, seen, depth + 1)
+            if depth and isinstance(node.get("apiVersion"), Scalar) and isinstance(node.get("kind"), Scalar):
+                found.append(node)
+        case ListNode():
+            for child in node.items:
+                _collect_objects(child, found, seen, depth + 1)
+        case Scalar():
+            pass

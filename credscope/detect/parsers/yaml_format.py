@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from credscope.detect.parsers.base import LineIndex, Parsed
+from credscope.detect.parsers.json_format import with_nested_objects
 from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, walk
 from credscope.errors import yaml_problem
 
@@ -46,6 +47,7 @@ class YamlParser:
         except RecursionError:
             error = "nested too deeply"
         # Documents before the error are sound; the walk still judges values in them.
+        documents = with_nested_objects(documents, text)
         return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))), error)
 
 
