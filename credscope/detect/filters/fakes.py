@@ -4,6 +4,7 @@ whose body is a word repeated, and token shapes that fail their own checksum."""
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 
 from credscope.detect import heuristics
@@ -57,19 +58,33 @@ def _typed_runs(value: str) -> bool:
 
 def _runs(value: str) -> tuple[int, int]:
     """How many ascending runs of three or more letters or digits (`abc`, `789`) there are, and their length."""
+    steps = _steps(value)
+    if 1 not in steps:
+        return 0, 0  # most values: every check below is per pair, in Python
     count = covered = 0
-    start = 0
-    for index in range(1, len(value) + 1):
-        if index < len(value) and _next_in_alphabet(value[index - 1], value[index]):
+    # A link joins two neighbours one code point apart, both letters or digits of the same class; a run is a
+    # maximal chain of links, three characters or more.
+    length = 1
+    for index, step in enumerate(steps):
+        if step == 1 and _linked(value[index], value[index + 1]):
+            length += 1
             continue
-        if index - start >= 3:
-            count, covered = count + 1, covered + index - start
-        start = index
+        if length >= 3:
+            count, covered = count + 1, covered + length
+        length = 1
+    if length >= 3:
+        count, covered = count + 1, covered + length
     return count, covered
 
 
-def _next_in_alphabet(a: str, b: str) -> bool:
-    return ord(b) - ord(a) == 1 and a.isalnum() and b.isalnum() and a.isdigit() == b.isdigit()
+def _linked(a: str, b: str) -> bool:
+    return a.isalnum() and b.isalnum() and a.isdigit() == b.isdigit()
+
+
+def _steps(value: str) -> list[int]:
+    """The differences between neighbouring code points."""
+    codes = list(map(ord, value))
+    return list(map(operator.sub, codes[1:], codes[:-1]))
 
 
 _PEM_BODY = re.compile(r"-----BEGIN [A-Z0-9 ]{1,64}-----(.*?)-----END ", re.DOTALL)
@@ -96,24 +111,16 @@ def _periodic(value: str) -> bool:
 
 
 def _sequential(value: str) -> bool:
-    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(value)}
+    steps = set(_steps(value))
     return len(steps) == 1 and steps <= {1, -1, 0}
 
 
 def _longest_run(value: str) -> int:
     """Longest stretch of consecutive ascending or descending characters, like 1234567 or gfedcba."""
-    longest = run = 1
-    direction = 0
-    for a, b in itertools.pairwise(value):
-        step = ord(b) - ord(a)
-        if step in (1, -1) and (run == 1 or step == direction):
-            run, direction = run + 1, step
-        elif step in (1, -1):
-            run, direction = 2, step
-        else:
-            run, direction = 1, 0
-        longest = max(longest, run)
-    return longest
+    steps = _steps(value)
+    if 1 not in steps and -1 not in steps:
+        return 1  # most values
+    return max((len(list(group)) + 1 for step, group in itertools.groupby(steps) if step in (1, -1)), default=1)
 
 
 # Prefixed formats with a checksum: a value of that shape that fails it is a made-up token (a fixture, a
