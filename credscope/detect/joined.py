@@ -1,0 +1,60 @@
+"""Secrets written in a shape no rule reads in place: a private key split over string literals, behind comment
+leaders, on one line (pem_rebuild.py) or base64-encoded (`LS0tLS1CRUdJTi…`, base64 of `-----BEGIN`), and
+name/value pairs of JSON escaped inside a string (escaped_json.py). Each comes back as a small text the rules
+scan, as decode_sources' decoded values do; a finding in it points at the original span.
+
+Only documents holding one of JOINED_HINTS (found by the prefilter in its one pass) are read for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator, Sequence
+
+from credscope.detect.context import assigned_name
+from credscope.detect.decode_sources import Decoded
+from credscope.detect.escaped_json import escaped_pairs
+from credscope.detect.pem_rebuild import HEADER, MAX_BLOCK, rebuilt_blocks
+
+JOINED_HINTS = (b"-----BEGIN", b"LS0tLS1CRUdJTi", b'\\":')
+_BASE64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{16,%d}={0,2}" % (MAX_BLOCK * 4 // 3))  # noqa: UP031
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def joined_values(text: str, hints: frozenset[bytes], taken: Sequence[Decoded] = ()) -> list[Decoded]:
+    """The values the document's `hints` (those of JOINED_HINTS it holds) point at, outside the spans of the
+    values already decoded (`taken`: a Kubernetes Secret's base64 is decoded there, not twice)."""
+    found: list[Decoded] = []
+    if b"-----BEGIN" in hints:
+        found.extend(
+            Decoded(block.text, block.start, block.end, assigned_name(text, block.start), {"encoding": block.shape})
+            for block in rebuilt_blocks(text)
+        )
+    if b"LS0tLS1CRUdJTi" in hints:
+        found.extend(_base64_pems(text))
+    if b'\\":' in hints:
+        found.extend(
+            Decoded(pair.text, pair.start, pair.end, pair.name, {"encoding": "escaped JSON"})
+            for pair in escaped_pairs(text)
+        )
+    return [value for value in found if not any(t.start <= value.start and value.end <= t.end for t in taken)]
+
+
+def _base64_pems(text: str) -> Iterator[Decoded]:
+    for match in _BASE64_PEM.finditer(text):
+        start = match.start()
+        if start and text[start - 1] in _BASE64_CHARS:
+            continue  # inside a longer base64 run, not at the start of an encoded PEM
+        encoded = match.group()
+        try:
+            decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode("ascii")
+        except (binascii.Error, ValueError):
+            continue
+        if HEADER.match(decoded) is None:
+            continue  # a public key or a certificate
+        # Decoded, the block may itself be in one of the shapes above (a key pasted on one line, then encoded).
+        block = next(rebuilt_blocks(decoded), None)
+        pem = decoded if block is None else block.text
+        yield Decoded(pem, start, match.end(), assigned_name(text, start), {"encoding": "base64"})
