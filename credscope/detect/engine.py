@@ -13,6 +13,7 @@ from credscope.catalogue import Catalogue, Rule
 from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
+from credscope.detect.joined import JOINED_HINTS, joined_values
 from credscope.detect.prefilter import Prefilter, Spans
 from credscope.model import Candidate, Document, Location, Window
 
@@ -79,7 +80,7 @@ class Detector:
         self._filters = filters  # the built-in filters when None, imported on first use
         self.validators = validators if validators is not None else _default_validators()
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
-        self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS)
+        self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS + JOINED_HINTS)
 
     @property
     def filters(self) -> tuple[Filter, ...]:
@@ -114,15 +115,18 @@ class Detector:
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
         whole = document.window is None
         encoded = whole and may_hold_encoded(document.path, selection.literals)
-        if not rules and not encoded:
+        joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
+        if not rules and not encoded and not joined:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
         structure = DocumentContext(document.path, text) if whole else None
         matches = [
             m for rule, where in rules for m in self._matches(rule, text, document.path, stats, structure, lines=where)
         ]
-        if encoded and structure is not None:
-            values = decoded_values(structure.assignments)
+        values = decoded_values(structure.assignments) if encoded and structure is not None else []
+        if joined:
+            values = values + joined_values(text, joined, values)
+        if values:
             # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.
             matches = [m for m in matches if not any(v.start <= m.start and m.end <= v.end for v in values)]
             matches.extend(self._decoded_matches(values, document.path, stats))
