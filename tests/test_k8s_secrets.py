@@ -40,10 +40,10 @@ def line_of(text: str, anchor: str) -> int:
     return text[: text.index(anchor)].count("\n") + 1
 
 
-def found(detector: Detector, path: str, text: str) -> list[Row]:
+def found(detector: Detector, path: str, text: str, parse_error: str | None = None) -> list[Row]:
     stats = DocumentStats()
     candidates = detector.detect(Document(path, text.encode(), Reach.TRACKED), stats)
-    assert stats.parse_errors == 0, stats.parse_error
+    assert stats.parse_error == parse_error
     return sorted((c.rule, c.provider, c.location.path, c.location.line, c.secret.strip()) for c in candidates)
 
 
@@ -96,6 +96,24 @@ def test_secret_after_other_documents(detector: Detector, position: int) -> None
     documents = [DEPLOYMENT, CONFIG_MAP] if position == 3 else [DEPLOYMENT]
     text = "---\n".join([*documents, secret, *([] if position == 3 else [CONFIG_MAP])])
     assert found(detector, "deploy/all.yaml", text) == sorted(
+        [
+            ("github-pat-classic", "github", "deploy/all.yaml", line_of(text, b64(github)), github),
+            ("generic-secret-quoted", "generic", "deploy/all.yaml", line_of(text, b64(password)), password),
+        ]
+    )
+
+
+def test_secret_after_a_document_that_is_not_yaml(detector: Detector) -> None:
+    """A broken manifest costs only itself: the Secret after it is still read, and decoded."""
+    github, password = token("{{github:ghp}}"), token("{{random:alnum:32}}")
+    broken = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  modes: [fast, safe\n"
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-credentials\ndata:\n"
+        f"  GITHUB_TOKEN: {b64(github)}\n  DB_PASSWORD: {b64(password)}\n"
+    )
+    text = "---\n".join([DEPLOYMENT, broken, secret, CONFIG_MAP])
+    error = f"yaml: did not find expected ',' or ']' at line {line_of(text, secret) - 1}, column 1"
+    assert found(detector, "deploy/all.yaml", text, parse_error=error) == sorted(
         [
             ("github-pat-classic", "github", "deploy/all.yaml", line_of(text, b64(github)), github),
             ("generic-secret-quoted", "generic", "deploy/all.yaml", line_of(text, b64(password)), password),
@@ -200,6 +218,37 @@ data:
             ("github-pat-classic", "github", path, line_of(text, b64(pull)), github),
             ("generic-secret-quoted", "generic", path, line_of(text, b64(basic)), basic),
             ("private-key-pem", "private-key", path, line_of(text, b64(key)), key.strip()),
+        ]
+    )
+
+
+def test_helm_chart_template_with_a_hard_coded_value(detector: Detector) -> None:
+    """A chart's own template is not YAML until rendered; with its actions read as blanks, the value written into it
+    is decoded, and what the template fills in (`{{ .Values.x | b64enc }}`) is no finding."""
+    github, password = token("{{github:ghp}}"), token("{{random:alnum:32}}")
+    text = f"""\
+{{{{- if .Values.secret.create }}}}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{{{ include "shop.fullname" . }}}}
+  labels:
+    {{{{- include "shop.labels" . | nindent 4 }}}}
+type: Opaque
+data:
+  GITHUB_TOKEN: {b64(github)}
+  DB_PASSWORD: "{b64(password)}"
+  api-key: {{{{ .Values.apiKey | b64enc | quote }}}}
+  {{{{- range $key, $value := .Values.extraSecrets }}}}
+  {{{{ $key }}}}: {{{{ $value | b64enc | quote }}}}
+  {{{{- end }}}}
+{{{{- end }}}}
+"""
+    path = "charts/shop/templates/secret.yaml"
+    assert found(detector, path, text) == sorted(
+        [
+            ("github-pat-classic", "github", path, line_of(text, b64(github)), github),
+            ("generic-secret-quoted", "generic", path, line_of(text, b64(password)), password),
         ]
     )
 

@@ -7,6 +7,8 @@ harmless, and aliases stay shared nodes that the walk visits once, so an alias b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 from credscope.detect.parsers.base import LineIndex, Parsed
@@ -31,24 +33,77 @@ class YamlParser:
             loader = yaml.SafeLoader
         # Invalid UTF-8 arrives as lone surrogates, which libyaml refuses outright; U+FFFD keeps every offset.
         text = _SURROGATES.sub("\ufffd", text)
-        documents: list[Node] = []
-        error: str | None = None
-        try:
-            for root in yaml.compose_all(text, Loader=loader):
-                if root is not None:
-                    documents.append(_convert(root, {}, [0], 0))
-        except yaml.YAMLError as problem:
-            error = yaml_problem(problem)  # PyYAML's own message quotes the line, which may hold a secret
-        except UnicodeError:
-            # libyaml takes UTF-8 only: bytes that were not UTF-8 (kept as surrogates) cannot be YAML.
-            error = "not UTF-8 text"
-        except _TooLarge as reason:
-            error = str(reason)
-        except RecursionError:
-            error = "nested too deeply"
-        # Documents before the error are sound; the walk still judges values in them.
+        documents, error = _compose(text, loader)
+        if error is not None and "{{" in text:
+            # A Helm or Go template (`name: {{ include "x" . }}`) is not YAML until rendered. With its actions
+            # stood in for, character for character, the rest of it is, at the same offsets.
+            blanked = _compose(_ACTION.sub(_stand_in, text), loader)
+            if len(blanked[0]) >= len(documents):
+                documents, error = blanked
         documents = with_nested_objects(documents, text)
         return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))), error)
+
+
+def _compose(text: str, loader: Any) -> tuple[list[Node], str | None]:
+    """The documents of a YAML stream, and the first error in it. A document that is not YAML costs only itself:
+    after an error, each following document (from its `---`) is read on its own, so a Secret after a broken
+    manifest is still read."""
+    import yaml  # noqa: PLC0415
+
+    documents: list[Node] = []
+    error: str | None = None
+    try:
+        documents.extend(_stream(text, loader, 0))
+        return documents, None
+    except yaml.YAMLError as problem:
+        error = yaml_problem(problem)  # PyYAML's own message quotes the line, which may hold a secret
+        mark = getattr(problem, "problem_mark", None) or getattr(problem, "context_mark", None)
+        if mark is None:
+            return documents, error
+    except (UnicodeError, _TooLarge, RecursionError) as problem:
+        return documents, _unreadable(problem)
+    starts = [found.start() for found in _DOCUMENT_START.finditer(text, max(1, mark.index))][:_MAX_RESTARTS]
+    for start, end in pairwise([*starts, len(text)]):
+        try:
+            documents.extend(_stream(text[start:end], loader, start))
+        except yaml.YAMLError:
+            continue
+        except (UnicodeError, _TooLarge, RecursionError):
+            break
+    return documents, error
+
+
+def _stream(text: str, loader: Any, base: int) -> Iterator[Node]:
+    """Each document of `text` (which begins at `base` in the whole text) as it is read: those before an error
+    are sound."""
+    import yaml  # noqa: PLC0415
+
+    for root in yaml.compose_all(text, Loader=loader):
+        if root is not None:
+            yield _convert(root, {}, [0], 0, base)
+
+
+def _unreadable(problem: Exception) -> str:
+    if isinstance(problem, UnicodeError):
+        return "not UTF-8 text"  # libyaml takes UTF-8 only: bytes that were not (kept as surrogates) cannot be YAML
+    if isinstance(problem, RecursionError):
+        return "nested too deeply"
+    return str(problem)
+
+
+def _stand_in(action: re.Match[str]) -> str:
+    """What a template action is read as: nothing when it is alone on its line (`{{- if … }}`, `{{ toYaml … }}`),
+    else a plain word of its length (`name: {{ include … }}`, `{{ $key }}: {{ $value }}`), newlines kept."""
+    text, start, end = action.string, action.start(), action.end()
+    # Only a short stretch either side is read: a template on one long line costs no more per action.
+    before, after = text[max(0, start - _NEAR) : start], text[end : end + _NEAR]
+    alone = (
+        not before.rpartition("\n")[2].strip()
+        and ("\n" in before or start <= _NEAR)
+        and not after.partition("\n")[0].strip()
+        and ("\n" in after or end + _NEAR >= len(text))
+    )
+    return _NOT_NEWLINE.sub(" " if alone else "_", action.group())
 
 
 class _TooLarge(Exception):
@@ -56,6 +111,12 @@ class _TooLarge(Exception):
 
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# A line that starts a document; and a template action, `{{ … }}` (without braces inside: linear to find).
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+_ACTION = re.compile(r"\{\{[^{}]*\}\}")
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_NEAR = 256
+_MAX_RESTARTS = 10_000  # documents read one by one after an error: bounded, whatever the stream holds
 _FLOW = re.compile(r"[\[\]{}]")
 
 
@@ -70,8 +131,9 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
-def _convert(node: Any, done: dict[int, Node], count: list[int], depth: int) -> Node:
-    """PyYAML nodes to the shared tree; a node reached twice (an alias) becomes the same object."""
+def _convert(node: Any, done: dict[int, Node], count: list[int], depth: int, base: int) -> Node:
+    """PyYAML nodes to the shared tree; a node reached twice (an alias) becomes the same object. `base`: where in
+    the text the stream that PyYAML read begins."""
     import yaml  # noqa: PLC0415
 
     known = done.get(id(node))
@@ -88,17 +150,17 @@ def _convert(node: Any, done: dict[int, Node], count: list[int], depth: int) -> 
         done[id(node)] = mapping
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-            mapping.items.append((str(name), _convert(value, done, count, depth + 1)))
+            mapping.items.append((str(name), _convert(value, done, count, depth + 1, base)))
         result = mapping
     elif isinstance(node, yaml.SequenceNode):
         sequence = ListNode()
         done[id(node)] = sequence
-        sequence.items.extend(_convert(item, done, count, depth + 1) for item in node.value)
+        sequence.items.extend(_convert(item, done, count, depth + 1, base) for item in node.value)
         result = sequence
     else:
         # Plain scalars that resolve to numbers or booleans are not strings; quoted ones always are.
         is_string = node.tag == _STRING_TAG or bool(node.style) or not _plain_non_string(node.value)
-        result = Scalar(str(node.value), node.start_mark.index, node.end_mark.index, is_string)
+        result = Scalar(str(node.value), base + node.start_mark.index, base + node.end_mark.index, is_string)
         done[id(node)] = result
     return result
 
