@@ -153,6 +153,8 @@ class Rule:
     names: Regex | None = None
     requires_name: bool = False
     exclude_names: Regex | None = None
+    # Providers whose credentials have this rule's format too (detect/attribution.py decides between them).
+    shared_with: tuple[str, ...] = ()
     kind_by_name: tuple[tuple[Regex, str], ...] = ()
     near: Near | None = None
     entropy: float = 0.0
@@ -448,6 +450,7 @@ def _build_rule(path: Path, provider_id: str, index: int, entry: dict[str, Any])
         names=compile_("names", entry["names"]) if "names" in entry else None,
         requires_name=bool(entry.get("requires_name", False)),
         exclude_names=compile_("exclude_names", entry["exclude_names"]) if "exclude_names" in entry else None,
+        shared_with=tuple(entry.get("shared_with", [])),
         kind_by_name=tuple(
             (compile_(f"kind_by_name.{i}.names", item["names"]), item["kind"])
             for i, item in enumerate(entry.get("kind_by_name", []))

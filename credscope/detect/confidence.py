@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from credscope.catalogue import Rule
+from credscope.detect.attribution import SHARED_FORMAT
 from credscope.detect.filters import GENERIC_PROVIDER
 from credscope.model import Confidence, Credential, Location, Reach
 
@@ -85,6 +86,34 @@ def judged(credential: Credential, rule: Rule | None) -> Credential:
 
 
 def _by_form(credential: Credential, rule: Rule | None) -> tuple[Confidence, str]:
+    confidence, reason = _by_rule(credential, rule)
+    shared = _shared_with(credential.locations)
+    if shared and confidence is not Confidence.POSSIBLE:
+        # Another provider's rule takes the same value and nothing around it says whose it is: the provider is
+        # the format's owner's best guess, never certain, and the report names the others.
+        return Confidence.LIKELY, (
+            f"{credential.provider} {credential.kind} format, which {_and(shared)} keys also have, and nothing"
+            " around it (its name, a host beside it, its file) names one of them"
+        )
+    return confidence, reason
+
+
+def _shared_with(locations: Iterable[Location]) -> list[str]:
+    """The other providers whose format it is, when no location of the credential says whose it is."""
+    shared: list[str] = []
+    for location in locations:
+        names = location.context.get(SHARED_FORMAT)
+        if not names:
+            return []
+        shared.extend(name for name in names.split(", ") if name not in shared)
+    return shared
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _by_rule(credential: Credential, rule: Rule | None) -> tuple[Confidence, str]:
     if rule is None:
         return Confidence.LIKELY, "a rule of a provider directory"
     if rule.confidence is not None:

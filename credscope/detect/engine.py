@@ -10,6 +10,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from credscope.catalogue import Catalogue, Rule
+from credscope.detect.attribution import SHARED_FORMAT, Attribution, Claim
 from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
@@ -28,6 +29,7 @@ _ALONE_MARKER = re.compile(
 )
 # Generic rules (a password assigned to a name) yield to any provider-specific rule on the same span.
 GENERIC_PROVIDER = "generic"
+SHARED_FORMAT_ELSEWHERE = "another provider's credential (its name or host says so)"
 # The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
 REGISTRY_AUTH = ("docker", "registry-auth")
 
@@ -53,6 +55,8 @@ class Match:
     origin: Origin = Origin.TEXT
     # For a match in a decoded value: (which decoded value, span inside it); `start`/`end` are the encoding's.
     inner: tuple[int, int, int] | None = None
+    # How the match claims its provider (detect/attribution.py): on the same span, context beats format.
+    claim: Claim = Claim.FORMAT
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Detector:
         self.rules = catalogue.rules
         self._filters = filters  # the built-in filters when None, imported on first use
         self.validators = validators if validators is not None else _default_validators()
+        self._attribution = Attribution(catalogue)
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
         self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS + JOINED_HINTS)
 
@@ -177,11 +182,27 @@ class Detector:
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
+            verdict = self._attribution.judge(rule, secret, name, text, start, path)
+            if verdict.belongs_to is not None:
+                # Its name or a host beside it names another provider that uses the same format: that
+                # provider's rule reports it, or a generic one does; this one would name the wrong provider.
+                stats.filtered[SHARED_FORMAT_ELSEWHERE] = stats.filtered.get(SHARED_FORMAT_ELSEWHERE, 0) + 1
+                continue
             context = {**where, "name": name} if name else where
+            if verdict.shared_with:
+                context = {**context, SHARED_FORMAT: ", ".join(verdict.shared_with)}
             if documentation_comment(line):
                 context = {**context, "comment": "documentation"}  # a JSDoc @example: see detect/confidence.py
             extra = {k: v for k, v in found.groupdict().items() if k != "secret" and v}
-            yield Match(rule=rule, secret=secret, start=start, end=end, name=name, context={**extra, **context})
+            yield Match(
+                rule=rule,
+                secret=secret,
+                start=start,
+                end=end,
+                name=name,
+                context={**extra, **context},
+                claim=verdict.claim,
+            )
 
     def _decoded_matches(self, values: list[Decoded], path: str, stats: DocumentStats) -> Iterator[Match]:
         """Matches inside base64 values (Kubernetes Secret data, Docker `auth`), placed on the encoded value."""
@@ -291,13 +312,19 @@ def _placed(match: Match, decoded: Decoded, inner: tuple[int, int, int]) -> Matc
 
 
 def _drop_overlaps(matches: list[Match]) -> list[Match]:
-    """Where two rules claim overlapping text, keep the most specific claim."""
+    """Where two rules claim overlapping text, keep the most specific claim.
 
-    def priority(match: Match) -> tuple[int, int, int, int, int]:
+    A provider's rule beats a generic one, a checksum beats none, then context beats the format alone and a
+    format no other provider takes beats a shared one (detect/attribution.py), so that the catalogue's order
+    never decides whose credential a value is.
+    """
+
+    def priority(match: Match) -> tuple[int, int, int, int, int, int]:
         return (
             match.origin != Origin.TEXT,
             match.rule.provider != GENERIC_PROVIDER,
             match.rule.validate is not None,
+            match.claim,
             match.origin,
             match.end - match.start,
         )
