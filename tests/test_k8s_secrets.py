@@ -373,6 +373,31 @@ type: Opaque
     )
 
 
+def test_kubectl_dump_of_a_secret_applied_with_string_data(detector: Detector) -> None:
+    """Applied with `stringData`, the annotation's copy holds the values in plain: still the same secrets."""
+    github, password = token("{{github:ghp}}"), token("{{random:alnum:32}}")
+    applied = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"annotations": {}, "name": "web"},
+            "stringData": {"DB_PASSWORD": password, "GITHUB_TOKEN": github},
+        },
+        separators=(",", ":"),
+    )
+    text = (
+        f"apiVersion: v1\ndata:\n  DB_PASSWORD: {b64(password)}\n  GITHUB_TOKEN: {b64(github)}\nkind: Secret\n"
+        "metadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n"
+        f"      {applied}\n  name: web\ntype: Opaque\n"
+    )
+    assert found(detector, "dump/web.yaml", text) == sorted(
+        [
+            ("github-pat-classic", "github", "dump/web.yaml", line_of(text, b64(github)), github),
+            ("generic-secret-quoted", "generic", "dump/web.yaml", line_of(text, b64(password)), password),
+        ]
+    )
+
+
 # --- e. Secrets in Helm values, kustomize secretGenerator ------------------------------------------------------
 
 
