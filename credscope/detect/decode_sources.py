@@ -1,6 +1,8 @@
-"""Values that hold a secret only in encoded form: Kubernetes Secret `data`, kubeconfig `*-data` entries and
-Docker config `auths.<registry>.auth`. Each is decoded into a small text the rules scan again; findings in it
-point back at the encoded value in the original file.
+"""Values that hold a secret only in encoded form: Kubernetes Secret `data` (and the copy of a Secret that
+`kubectl apply` keeps in an annotation), kubeconfig `*-data` entries and Docker config `auths.<registry>.auth`.
+Each is decoded into a small text the rules scan again; findings in it point back at the encoded value in the
+original file. Values that cannot be read (Sealed Secrets' `encryptedData`) or were read elsewhere (the
+annotation's copies) are claimed with nothing to scan, so their encodings are not taken for secrets either.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class RegistryLogin:
 class Decoded:
     """A decoded value to scan as its own small document."""
 
-    text: str
+    text: str  # empty for a value claimed with nothing in it to read
     start: int  # the encoded value's span in the original document
     end: int
     name: str | None  # the key it was stored under: the name rules judge a bare decoded value by
