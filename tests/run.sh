@@ -26,6 +26,12 @@ fi
 CREDSCOPE_NPM_PREFIX="$(cd "$npm_prefix" 2>/dev/null && pwd || echo "$npm_prefix")"
 export CREDSCOPE_NPM_PREFIX
 
+# The providers' API descriptions the probe tests check against, from the registry packages pinned in
+# tests/data/api-descriptions.json (into tests/data/api/, which git ignores). A failed download stops the run here,
+# and under CREDSCOPE_REQUIRE_API_DESCRIPTIONS a pinned description that is missing fails its tests, never skips them.
+"$venv/bin/python" tests/fetch_descriptions.py
+export CREDSCOPE_REQUIRE_API_DESCRIPTIONS=1
+
 "$venv/bin/python" -m ruff check credscope tests
 "$venv/bin/python" -m ruff format --check credscope tests
 "$venv/bin/python" -m mypy

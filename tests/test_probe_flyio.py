@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from descriptions import FLYIO_SCHEMA, require_module
+from descriptions import FLYIO_SCHEMA, require
 from servers.flyio import FlyFake
 from servers.http import FakeServer, Responder
 
@@ -25,7 +25,7 @@ from credscope.scope.registry import builtin_inferences
 
 from helpers import token
 
-require_module(FLYIO_SCHEMA)  # its fakes answer from the description
+require("flyio", FLYIO_SCHEMA, module=True)  # its fakes answer from the description
 
 pytest.importorskip("httpx")
 pytest.importorskip("graphql")
@@ -64,13 +64,12 @@ def _verify(
 
 
 def test_the_document_is_a_query_the_guard_lets_out_and_the_schema_validates() -> None:
-    from descriptions import require
     from graphql import build_schema, parse, validate
     from servers.flyio import SCHEMA
 
     [read] = parse_reads("flyio.yaml", load_provider(builtin_provider_dir() / "flyio.yaml").reads)
     check_graphql_document("flyio", QUERY, read.forbidden)  # type: ignore[union-attr]
-    assert validate(build_schema(require(SCHEMA).read_text()), parse(QUERY)) == []
+    assert validate(build_schema(SCHEMA.read_text()), parse(QUERY)) == []
     # The fields that hand out tokens and secrets are refused whatever a future document asks.
     assert {"accessTokens", "token", "secrets", "limitedAccessTokens"} <= read.forbidden  # type: ignore[union-attr]
 

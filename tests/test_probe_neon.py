@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from descriptions import OPENAPI, require_module
+from descriptions import openapi_files, require
 from servers.documented import StartServer, documented, item, probe
 from servers.http import Received
 from servers.openapi import Answer
@@ -17,7 +17,7 @@ from credscope.model import Access, Severity
 
 from helpers import token
 
-require_module(OPENAPI / "neon.openapi.json")  # its fakes answer from the description
+require("neon", *openapi_files("neon"), module=True)  # its fakes answer from the description
 
 pytest.importorskip("httpx")
 pytest.importorskip("openapi_schema_validator")

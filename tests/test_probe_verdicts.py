@@ -417,7 +417,7 @@ def test_vercel_token_scoped_to_one_team_is_judged_by_that_team(fake_server: Sta
             "name": "ci",
             "type": "token",
             "origin": "manual",
-            "scopes": [{"type": "team", "teamId": "team_docs", "createdAt": 1632816536002}],
+            "scopes": [{"type": "team", "teamId": "team_docs", "origin": "manual", "createdAt": 1632816536002}],
             "expiresAt": 1893456000000,
             "activeAt": 1632816536002,
             "createdAt": 1632816536002,

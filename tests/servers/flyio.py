@@ -1,4 +1,5 @@
-"""A Fly.io GraphQL fake that answers from Fly.io's real schema (fetched, not committed: tests/descriptions.py).
+"""A Fly.io GraphQL fake that answers from Fly.io's real schema (flyctl's gql/schema.graphql; no registry package
+ships it, so it is used where one was put by hand: tests/descriptions.py).
 
 Each request is parsed, validated and executed by graphql-core against that schema; the scenario gives the root
 value (plain dicts, `__typename` choosing the `Principal` a viewer is) and, optionally, fields that raise the
@@ -23,7 +24,8 @@ from servers.http import Received, Reply, json_reply
 def schema() -> Any:
     from graphql import build_schema
 
-    return build_schema(require(SCHEMA).read_text())
+    require("flyio", SCHEMA)
+    return build_schema(SCHEMA.read_text())
 
 
 @dataclass

