@@ -129,11 +129,15 @@ class Detector:
             m for rule, where in rules for m in self._matches(rule, text, document.path, stats, structure, lines=where)
         ]
         values = decoded_values(structure.assignments) if encoded and structure is not None else []
-        if joined:
-            values = values + joined_values(text, joined, values)
         if values:
             # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.
             matches = [m for m in matches if not any(v.start <= m.start and m.end <= v.end for v in values)]
+        if joined:
+            # These only add: where a rule also read the text as written, the decoded reading wins the overlap
+            # (_drop_overlaps), except on a value a provider's rule read with the context around it.
+            claimed = [(m.start, m.end) for m in matches if m.rule.provider != GENERIC_PROVIDER]
+            values = values + joined_values(text, joined, values, claimed)
+        if values:
             matches.extend(self._decoded_matches(values, document.path, stats))
         if structure is not None and structure.error is not None:
             stats.parse_errors += 1
