@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +82,7 @@ def keys() -> Keys:
         "aws-secret": expand("{{aws-secret}}").text,
         "aws-key-id": expand("{{aws:akia}}").text,
         "password": expand("{{password:24}}").text,
+        "linode": secrets.token_hex(32),
     }
 
 
@@ -261,6 +263,16 @@ SHAPES = {
         "generic",
         1,
         key("password"),
+    ),
+    # ... unless a provider's rule read the value as written, by the context around it (its API host): the
+    # pair alone would say only "a generic token", and must not take the finding from the provider.
+    "escaped-json-provider-by-context": Shape(
+        "logs/requests.log",
+        lambda k: f'POST https://api.linode.com/v4/linodes body="{escaped_json({"token": k["linode"]})}"\n',
+        "linode-token",
+        "linode",
+        1,
+        key("linode"),
     ),
 }
 

@@ -23,9 +23,16 @@ _BASE64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{16,%d}={0,2}" % (MAX_BLOC
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
-def joined_values(text: str, hints: frozenset[bytes], taken: Sequence[Decoded] = ()) -> list[Decoded]:
+def joined_values(
+    text: str, hints: frozenset[bytes], taken: Sequence[Decoded] = (), claimed: Sequence[tuple[int, int]] = ()
+) -> list[Decoded]:
     """The values the document's `hints` (those of JOINED_HINTS it holds) point at, outside the spans of the
-    values already decoded (`taken`: a Kubernetes Secret's base64 is decoded there, not twice)."""
+    values already decoded (`taken`: a Kubernetes Secret's base64 is decoded there, not twice).
+
+    An escaped pair whose value a provider's rule already matched as written (`claimed` spans) is left to that
+    match: the rule may have judged it by context beyond the pair (an API host beside it), which the pair
+    alone lacks, and a generic reading of the pair would otherwise win the overlap.
+    """
     found: list[Decoded] = []
     if b"-----BEGIN" in hints:
         found.extend(
@@ -38,6 +45,7 @@ def joined_values(text: str, hints: frozenset[bytes], taken: Sequence[Decoded] =
         found.extend(
             Decoded(pair.text, pair.start, pair.end, pair.name, {"encoding": "escaped JSON"})
             for pair in escaped_pairs(text)
+            if not any(low < pair.end and pair.start < high for low, high in claimed)
         )
     return [value for value in found if not any(t.start <= value.start and value.end <= t.end for t in taken)]
 
