@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from credscope.detect.context import assigned_name
 from credscope.detect.decode_sources import Decoded
 from credscope.detect.escaped_json import escaped_pairs
-from credscope.detect.pem_rebuild import HEADER, MAX_BLOCK, rebuilt_blocks
+from credscope.detect.pem_rebuild import HEADER, MAX_BLOCK, MAX_BLOCKS, rebuilt_blocks
 
 JOINED_HINTS = (b"-----BEGIN", b"LS0tLS1CRUdJTi", b'\\":')
 _BASE64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{16,%d}={0,2}" % (MAX_BLOCK * 4 // 3))  # noqa: UP031
@@ -51,6 +51,7 @@ def joined_values(
 
 
 def _base64_pems(text: str) -> Iterator[Decoded]:
+    found = 0
     for match in _BASE64_PEM.finditer(text):
         start = match.start()
         if start and text[start - 1] in _BASE64_CHARS:
@@ -60,9 +61,13 @@ def _base64_pems(text: str) -> Iterator[Decoded]:
             decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode("ascii")
         except (binascii.Error, ValueError):
             continue
-        if HEADER.match(decoded) is None:
-            continue  # a public key or a certificate
+        header = HEADER.match(decoded)
+        if header is None or f"-----END {header.group(1)}-----" not in decoded:
+            continue  # a public key, a certificate or a block cut short
         # Decoded, the block may itself be in one of the shapes above (a key pasted on one line, then encoded).
         block = next(rebuilt_blocks(decoded), None)
         pem = decoded if block is None else block.text
         yield Decoded(pem, start, match.end(), assigned_name(text, start), {"encoding": "base64"})
+        found += 1
+        if found == MAX_BLOCKS:
+            return

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 HEADER = re.compile(r"-----BEGIN ((?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?)-----")
 # From BEGIN to END: a 4096-bit PGP key with subkeys, written as concatenated literals, fits several times.
 MAX_BLOCK = 64 * 1024
+# Bounds the work one document can cause: each block is then scanned as its own small text.
+MAX_BLOCKS = 256
 _LOOKBACK = 256  # how much of the BEGIN line, before BEGIN, is read for a comment leader or an opening quote
 _COMMENT_LEADER = re.compile(r"[ \t]*(#+|//+|/\*+|\*|;+|--)[ \t]*")
 _QUOTES = "\"'`"
@@ -44,10 +46,11 @@ def rebuilt_blocks(text: str) -> Iterator[Block]:
     """Every private-key block in `text` that the private-key rule cannot read as written, rebuilt.
 
     Linear in the text: each kind's END lines are listed once, and a BEGIN followed by another BEGIN before its
-    END (a truncated block) is skipped, so no stretch of text is read for two blocks.
+    END (a truncated block) is skipped, so no stretch of text is read for two blocks. At most MAX_BLOCKS.
     """
     headers = list(HEADER.finditer(text))
     footers: dict[str, list[int]] = {}
+    found = 0
     for index, header in enumerate(headers):
         footer = f"-----END {header.group(1)}-----"
         if footer not in footers:
@@ -61,6 +64,9 @@ def rebuilt_blocks(text: str) -> Iterator[Block]:
         block = _rebuilt(text, header.start(), len(header.group()), ends[after] + len(footer), footer)
         if block is not None:
             yield block
+            found += 1
+            if found == MAX_BLOCKS:
+                return
 
 
 def _rebuilt(text: str, start: int, header_length: int, stop: int, footer: str) -> Block | None:
