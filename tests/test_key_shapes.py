@@ -140,6 +140,15 @@ def go_plus(pem: str) -> str:
     return f"package auth\n\nconst signingKey = {parts}\n"
 
 
+def javascript_array(pem: str) -> str:
+    items = ",\n  ".join(f'"{line}"' for line in pem_lines(pem))
+    return f'const key = [\n  {items},\n].join("\\n");\n'
+
+
+def php_dot(pem: str) -> str:
+    return "<?php\n$key = " + "\n    . ".join(f'"{line}\\n"' for line in pem_lines(pem)) + ";\n"
+
+
 def template_literal(pem: str) -> str:
     return f"const key = `{pem.strip()}`;\nexport default key;\n"
 
@@ -184,6 +193,8 @@ SHAPES = {
     "javascript-plus": pem("src/auth.js", lambda k: javascript_plus(k["rsa"]), 2, "rsa"),
     "java-leading-plus": pem("src/main/java/Keys.java", lambda k: java_plus(k["rsa"]), 2, "rsa"),
     "go-plus": pem("auth/keys.go", lambda k: go_plus(k["ec"]), 3, "ec"),
+    "javascript-array-of-lines": pem("src/sign.js", lambda k: javascript_array(k["rsa"]), 2, "rsa"),
+    "php-dot": pem("config/keys.php", lambda k: php_dot(k["ec"]), 2, "ec"),
     "javascript-template-literal": pem("src/key.js", lambda k: template_literal(k["openssh"]), 1, "openssh"),
     "javascript-template-escaped": pem("src/key.mjs", lambda k: template_literal_escaped(k["rsa"]), 1, "rsa"),
     # b. base64 of a PEM
