@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -15,7 +15,7 @@ from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.joined import JOINED_HINTS, joined_values
-from credscope.detect.prefilter import Prefilter, Spans
+from credscope.detect.prefilter import Nearby, Prefilter, Spans
 from credscope.model import Candidate, Document, Location, Window
 
 if TYPE_CHECKING:
@@ -30,6 +30,12 @@ _ALONE_MARKER = re.compile(
 # Generic rules (a password assigned to a name) yield to any provider-specific rule on the same span.
 GENERIC_PROVIDER = "generic"
 SHARED_FORMAT_ELSEWHERE = "another provider's credential (its name or host says so)"
+NO_NAME = "no context names it a credential"
+# How far from a value the text that names it can stand, for a rule that accepts a match only under a name
+# (`requires_name`): a match with neither its `names` pattern nor its `near` pattern within reach is dropped
+# before it is filtered or its document parsed for names. A key and its value, a variable and its string,
+# a name/value pair's two halves stand far closer; a value 2 KiB past its key is not judged by it.
+NAME_REACH = 2048
 # The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
 REGISTRY_AUTH = ("docker", "registry-auth")
 
@@ -115,7 +121,9 @@ class Detector:
         # Rules that may match: each pattern then runs once over the text, or only in the windows around the
         # match ends Hyperscan saw, finding its matches or none.
         selection = self._prefilter.select(document.content, document.path)
-        rules = [(self.rules[index], selection.windows.get(index)) for index in selection.rules]
+        rules = [
+            (self.rules[index], selection.windows.get(index), selection.nearby.get(index)) for index in selection.rules
+        ]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
         whole = document.window is None
@@ -126,7 +134,9 @@ class Detector:
         text = document.content.decode("utf-8", "surrogateescape")
         structure = DocumentContext(document.path, text) if whole else None
         matches = [
-            m for rule, where in rules for m in self._matches(rule, text, document.path, stats, structure, lines=where)
+            m
+            for rule, where, nearby in rules
+            for m in self._matches(rule, text, document.path, stats, structure, lines=where, nearby=nearby)
         ]
         values = decoded_values(structure.assignments) if encoded and structure is not None else []
         if values:
@@ -156,6 +166,8 @@ class Detector:
         structure: DocumentContext | None = None,
         default_name: str | None = None,
         lines: Spans | None = None,
+        *,
+        nearby: Nearby | None = None,
     ) -> Iterable[Match]:
         found_all = rule.pattern.finditer(text) if lines is None else _on_lines(rule, text, lines)
         for found in found_all:
@@ -163,6 +175,9 @@ class Detector:
             if not secret or len(secret) < rule.min_length:
                 continue
             start, end = found.span("secret")
+            if nearby is not None and not _may_be_named(rule, nearby, found.start(), start, end):
+                stats.filtered[NO_NAME] = stats.filtered.get(NO_NAME, 0) + 1
+                continue
             line_start, line_end = line_bounds(text, start)
             line = text[line_start:line_end]
             # What the value and its line rule out is ruled out before the document is parsed for names: most
@@ -262,12 +277,35 @@ class Detector:
         if rule.exclude_names and name and rule.exclude_names.search(name):
             return "identifier, not a secret"
         if rule.requires_name and not _named(rule, name, text, start):
-            return "no context names it a credential"
+            return NO_NAME
         if name is None:
             return None  # the filters saw exactly this before
         from credscope.detect.filters import FilterContext, why_not_a_secret  # noqa: PLC0415
 
         return why_not_a_secret(FilterContext(secret, line, name, path, rule.id, rule.provider), self.filters)
+
+
+def _may_be_named(rule: Rule, nearby: Nearby, match_start: int, start: int, end: int) -> bool:
+    """Whether what could make a requires_name rule accept this match is close enough to it: its `names`
+    pattern within NAME_REACH, or its `near` pattern where `_named` looks for it (text[start - within : start +
+    within]), by the ends Hyperscan saw them at.
+
+    The prefilter gives `nearby` only for documents whose every name is text as written and which Hyperscan
+    reads as Python does (ASCII: its byte offsets are character offsets); a `names` pattern matches in any text
+    that holds a name it matches. So what this rejects, `_named` would reject."""
+    if nearby.names is not None and _any_between(nearby.names, match_start - NAME_REACH, end + NAME_REACH):
+        return True
+    near = rule.near
+    return (
+        near is not None
+        and nearby.near is not None
+        and _any_between(nearby.near, start - near.within, start + near.within)
+    )
+
+
+def _any_between(sorted_offsets: Sequence[int], low: int, high: int) -> bool:
+    index = bisect.bisect_left(sorted_offsets, low)
+    return index < len(sorted_offsets) and sorted_offsets[index] <= high
 
 
 def _on_lines(rule: Rule, text: str, windows: Spans) -> Iterator[re.Match[str]]:

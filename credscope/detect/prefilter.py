@@ -119,7 +119,8 @@ class Prefilter:
         if engine is None:
             found = frozenset(literal for literal in self.literals if literal in content)
             return Selection(sorted(self._python_candidates(content, path)), {}, found)
-        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namers_found = engine.scan(content)
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namer_ends = engine.scan(content)
+        namers_found = set(namer_ends)
         literals = frozenset(self.literals[index] for index in literal_hits)
         possible = self._with_keywords(keyword_hits)
         if not unsafe:
@@ -127,10 +128,15 @@ class Prefilter:
         chosen = sorted(self._for_path(possible, path))
         if nameable and not unsafe and engine.namers:
             chosen = self._nameable(chosen, engine, namers_found, content, path)
+        nearby: dict[int, Nearby] = {}
+        if nameable and not unsafe and path is not None:
+            named = [index for index in chosen if index in engine.namers]
+            if named and names_are_raw_text(path, content):
+                nearby = {index: engine.nearby(index, namer_ends) for index in named}
         planned = [index for index in chosen if index in engine.plans]
         if not planned:
-            return Selection(chosen, {}, literals)
-        return Selection(chosen, _windows(content, planned, engine.plans, ends, unsafe), literals)
+            return Selection(chosen, {}, literals, nearby)
+        return Selection(chosen, _windows(content, planned, engine.plans, ends, unsafe), literals, nearby)
 
     def _nameable(
         self, chosen: list[int], engine: _HyperscanEngine, found: set[int], content: bytes, path: str | None
@@ -145,7 +151,7 @@ class Prefilter:
         Hyperscan looks for each `names` pattern without its anchors, ignoring case, anywhere.
         """
         unnameable = [index for index in chosen if index in engine.namers and not engine.namers[index] & found]
-        if not unnameable or (path is not None and not _names_are_raw_text(path, content)):
+        if not unnameable or (path is not None and not names_are_raw_text(path, content)):
             return chosen
         dropped = set(unnameable)
         return [index for index in chosen if index not in dropped]
@@ -198,6 +204,17 @@ class Selection(NamedTuple):
     rules: list[int]
     windows: Mapping[int, Spans]
     literals: frozenset[bytes]
+    # For rules that accept a match only under a name: where their `names` and `near` patterns end, when every
+    # name is text of the document and Hyperscan reads it as Python does (ASCII: bytes are characters).
+    nearby: Mapping[int, Nearby] = {}
+
+
+class Nearby(NamedTuple):
+    """Where Hyperscan saw a rule's `names` pattern (loosely: anywhere, any case) and its `near` pattern end,
+    as byte offsets, sorted; None for a pattern the rule does not have."""
+
+    names: Sequence[int] | None
+    near: Sequence[int] | None
 
 
 class Plan(NamedTuple):
@@ -465,7 +482,8 @@ class _HyperscanEngine:
         self.plans: dict[int, Plan] = {
             pattern_id - base: _plan(rules[pattern_id - base]) for pattern_id in layout.every_match
         }
-        self._windowed_ids = frozenset(layout.every_match)
+        # Namer patterns report every end too: where a name can be (see Nearby).
+        self._windowed_ids = frozenset(layout.every_match) | frozenset(layout.optional)
         dense = [rules[pattern_id - base] for pattern_id in layout.second]
         keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
         # Keyword ids whose presence calls for the second database; without keywords a dense rule always does.
@@ -480,9 +498,12 @@ class _HyperscanEngine:
             if wanted and wanted <= accepted:
                 self.namers[index] = wanted
 
-    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, set[int]]:
+    def scan(
+        self, content: bytes
+    ) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, dict[int, list[int]]]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
-        index, sorted), literal indices found, whether the content is unsafe, and the namer ids found."""
+        index, sorted), literal indices found, whether the content is unsafe, and the ends of each namer id
+        found (sorted)."""
         found: set[int] = set()
         ends: dict[int, list[int]] = {}
         windowed_ids = self._windowed_ids
@@ -493,9 +514,18 @@ class _HyperscanEngine:
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if self._rule_base <= i < self._namer_base}
-        namers = {i for i in found if i >= self._namer_base}
-        windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()}
+        windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items() if i < self._namer_base}
+        namers = {i: sorted(offsets) for i, offsets in ends.items() if i >= self._namer_base}
         return keywords, rules, windows, literals, _UNSAFE_ID in found, namers
+
+    def nearby(self, index: int, namer_ends: Mapping[int, list[int]]) -> Nearby:
+        """Where rule `index`'s `names` and `near` patterns end in the document (`namer_ends`, from `scan`)."""
+        rule_namers = self.namers[index]
+        names_id, near_id = self._namer_base + 2 * index, self._namer_base + 2 * index + 1
+        return Nearby(
+            namer_ends.get(names_id, []) if names_id in rule_namers else None,
+            namer_ends.get(near_id, []) if near_id in rule_namers else None,
+        )
 
 
 def _collect(
@@ -746,9 +776,9 @@ def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:
 
 def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tuple[int, bytes, int]]:
     """A rule's `names` pattern as text to look for anywhere (anchors left out, any case, wide repetitions
-    open-ended) and its `near` pattern as it is, for every rule that needs a name."""
+    open-ended) and its `near` pattern as it is, for every rule that needs a name; each reports every end."""
     patterns = []
-    loose = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH
+    loose = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
     for index, rule in enumerate(rules):
         if not rule.requires_name:
             continue
@@ -757,7 +787,7 @@ def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tu
             flag = loose | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL
             patterns.append((base + 2 * index, source.encode(), flag))
         if rule.near is not None:
-            flag = _hs_flags(hyperscan, rule.near.pattern.flags)
+            flag = _hs_flags(hyperscan, rule.near.pattern.flags, every_match=True)
             if flag is not None:
                 patterns.append((base + 2 * index + 1, hyperscan_source(rule.near.pattern.pattern).encode(), flag))
     return patterns
@@ -800,7 +830,7 @@ def unanchored_source(source: str) -> str:
 _RAW_NAME_FORMATS = frozenset({"python", "javascript", "typescript", "tsx", "go", "java", "ruby", "dotenv"})
 
 
-def _names_are_raw_text(path: str, content: bytes) -> bool:
+def names_are_raw_text(path: str, content: bytes) -> bool:
     """Whether every name the detector can give a match in this document is text of the document as it is."""
     from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with such rules
 
