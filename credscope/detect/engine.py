@@ -139,14 +139,17 @@ class Detector:
             for m in self._matches(rule, text, document.path, stats, structure, lines=where, nearby=nearby)
         ]
         values = decoded_values(structure.assignments) if encoded and structure is not None else []
+        readings: list[Decoded] = []
+        if joined:
+            # Base64 PEMs stand for their encoding, as decoded values do. Rebuilt keys and escaped pairs only add:
+            # the decoded reading wins an overlap (_drop_overlaps), except on a value a provider's rule read.
+            claimed = [(m.start, m.end) for m in matches if m.rule.provider != GENERIC_PROVIDER]
+            found = joined_values(text, joined, values, claimed)
+            values, readings = values + list(found.encodings), list(found.readings)
         if values:
             # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.
             matches = [m for m in matches if not any(v.start <= m.start and m.end <= v.end for v in values)]
-        if joined:
-            # These only add: where a rule also read the text as written, the decoded reading wins the overlap
-            # (_drop_overlaps), except on a value a provider's rule read with the context around it.
-            claimed = [(m.start, m.end) for m in matches if m.rule.provider != GENERIC_PROVIDER]
-            values = values + joined_values(text, joined, values, claimed)
+        values += readings
         if values:
             matches.extend(self._decoded_matches(values, document.path, stats))
         if structure is not None and structure.error is not None:
