@@ -306,9 +306,11 @@ SILENT: dict[str, Callable[[Keys], str]] = {
     "placeholder-truncated-one-line": lambda k: (
         'const key = "-----BEGIN RSA PRIVATE KEY-----MIIE...-----END RSA PRIVATE KEY-----";\n'
     ),
+    # decoded, a base64 PEM is judged by what it holds, not read as a generic secret by its name
     "placeholder-base64": lambda k: (
-        "KEY=" + b64("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----\n")
+        "JWT_PRIVATE_KEY=" + b64("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----\n")
     ),
+    "certificate-base64-secret-name": lambda k: f"TLS_SECRET={b64(k['certificate'])}\n",
     "placeholder-comment": lambda k: (
         "# -----BEGIN PGP PRIVATE KEY BLOCK-----\n# ...\n# -----END PGP PRIVATE KEY BLOCK-----\n"
     ),
@@ -319,7 +321,12 @@ SILENT: dict[str, Callable[[Keys], str]] = {
     "reference-escaped-json": lambda k: f'body = "{escaped_json({"password": "${DB_PASSWORD}"})}"\n',
 }
 
-_SILENT_PATHS = {"public-key-base64": ".env", "certificate-base64": "config/tls.yaml", "placeholder-base64": ".env"}
+_SILENT_PATHS = {
+    "public-key-base64": ".env",
+    "certificate-base64": "config/tls.yaml",
+    "placeholder-base64": ".env",
+    "certificate-base64-secret-name": ".env",
+}
 
 
 def detect(detector: Detector, path: str, text: str) -> list[Candidate]:
