@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from functools import partial
 from typing import TYPE_CHECKING
 
 from credscope.catalogue import Catalogue, Rule
@@ -121,9 +122,7 @@ class Detector:
         # Rules that may match: each pattern then runs once over the text, or only in the windows around the
         # match ends Hyperscan saw, finding its matches or none.
         selection = self._prefilter.select(document.content, document.path)
-        rules = [
-            (self.rules[index], selection.windows.get(index), selection.nearby.get(index)) for index in selection.rules
-        ]
+        rules = [(index, self.rules[index], selection.windows.get(index)) for index in selection.rules]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
         whole = document.window is None
@@ -133,10 +132,21 @@ class Detector:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
         structure = DocumentContext(document.path, text) if whole else None
+        content = document.content
         matches = [
             m
-            for rule, where, nearby in rules
-            for m in self._matches(rule, text, document.path, stats, structure, lines=where, nearby=nearby)
+            for index, rule, where in rules
+            for m in self._matches(
+                rule,
+                text,
+                document.path,
+                stats,
+                structure,
+                lines=where,
+                locate=partial(self._prefilter.nearby, index, content)
+                if rule.requires_name and selection.names_located
+                else None,
+            )
         ]
         values = decoded_values(structure.assignments) if encoded and structure is not None else []
         readings: list[Decoded] = []
@@ -170,14 +180,18 @@ class Detector:
         default_name: str | None = None,
         lines: Spans | None = None,
         *,
-        nearby: Nearby | None = None,
+        locate: Callable[[], Nearby | None] | None = None,
     ) -> Iterable[Match]:
         found_all = rule.pattern.finditer(text) if lines is None else _on_lines(rule, text, lines)
+        nearby: Nearby | None = None
         for found in found_all:
             secret = found.group("secret")
             if not secret or len(secret) < rule.min_length:
                 continue
             start, end = found.span("secret")
+            if locate is not None:
+                # Placed on the rule's first match in the document: most documents never pay for it.
+                nearby, locate = locate(), None
             if nearby is not None and not _may_be_named(rule, nearby, found.start(), start, end):
                 stats.filtered[NO_NAME] = stats.filtered.get(NO_NAME, 0) + 1
                 continue
@@ -293,9 +307,9 @@ def _may_be_named(rule: Rule, nearby: Nearby, match_start: int, start: int, end:
     pattern within NAME_REACH, or its `near` pattern where `_named` looks for it (text[start - within : start +
     within]), by the ends Hyperscan saw them at.
 
-    The prefilter gives `nearby` only for documents whose every name is text as written and which Hyperscan
-    reads as Python does (ASCII: its byte offsets are character offsets); a `names` pattern matches in any text
-    that holds a name it matches. So what this rejects, `_named` would reject."""
+    The prefilter places them only in documents whose every name is text as written and which Hyperscan reads
+    as Python does (ASCII: its byte offsets are character offsets); a `names` pattern matches in any text that
+    holds a name it matches. So what this rejects, `_named` would reject."""
     if nearby.names is not None and _any_between(nearby.names, match_start - NAME_REACH, end + NAME_REACH):
         return True
     near = rule.near
@@ -359,23 +373,33 @@ def _placed(match: Match, decoded: Decoded, inner: tuple[int, int, int]) -> Matc
 def _drop_overlaps(matches: list[Match]) -> list[Match]:
     """Where two rules claim overlapping text, keep the most specific claim.
 
-    A provider's rule beats a generic one, a checksum beats none, then context beats the format alone and a
-    format no other provider takes beats a shared one (detect/attribution.py), so that the catalogue's order
-    never decides whose credential a value is.
+    A provider's rule beats a generic one, a checksum beats none; on the same span, context beats the format
+    alone and a format no other provider takes beats a shared one (detect/attribution.py), so that the
+    catalogue's order never decides whose credential a value is. Otherwise the longer claim wins: a short
+    token a name confirms inside a longer one of a provider's format (an Atlassian legacy token's 24
+    characters inside an ATATT3 token) is part of it, not a second credential.
     """
 
-    def priority(match: Match) -> tuple[int, int, int, int, int, int]:
+    def priority(match: Match) -> tuple[int, int, int, int, int]:
         return (
             match.origin != Origin.TEXT,
             match.rule.provider != GENERIC_PROVIDER,
             match.rule.validate is not None,
-            match.claim,
             match.origin,
             match.end - match.start,
         )
 
+    best_on_span: dict[tuple[int, int, tuple[int, int, int] | None], Match] = {}
+    for match in matches:
+        if match.rule.companion:
+            continue  # a companion value (a key id beside its secret) never stands for the credential
+        span = (match.start, match.end, match.inner)
+        held = best_on_span.get(span)
+        if held is None or (priority(match), match.claim) > (priority(held), held.claim):
+            best_on_span[span] = match
+    beaten = {id(m) for m in matches if not m.rule.companion and best_on_span[(m.start, m.end, m.inner)] is not m}
     kept: list[Match] = []
-    for match in sorted(matches, key=priority, reverse=True):
+    for match in sorted((m for m in matches if id(m) not in beaten), key=priority, reverse=True):
         if match.rule.companion and any(k.rule.id == match.rule.id for k in kept if _overlap(k, match)):
             continue
         if any(_overlap(k, match) and not (k.rule.companion or match.rule.companion) for k in kept):

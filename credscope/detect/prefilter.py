@@ -47,6 +47,8 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
+# The ids of a rule's own namer database (see `_HyperscanEngine.nearby`): names 0, near 1.
+_EVERY_NAMER = frozenset({0, 1})
 _CACHE_VERSION = b"credscope-prefilter-8"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
@@ -119,8 +121,7 @@ class Prefilter:
         if engine is None:
             found = frozenset(literal for literal in self.literals if literal in content)
             return Selection(sorted(self._python_candidates(content, path)), {}, found)
-        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namer_ends = engine.scan(content)
-        namers_found = set(namer_ends)
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namers_found = engine.scan(content)
         literals = frozenset(self.literals[index] for index in literal_hits)
         possible = self._with_keywords(keyword_hits)
         if not unsafe:
@@ -128,15 +129,25 @@ class Prefilter:
         chosen = sorted(self._for_path(possible, path))
         if nameable and not unsafe and engine.namers:
             chosen = self._nameable(chosen, engine, namers_found, content, path)
-        nearby: dict[int, Nearby] = {}
-        if nameable and not unsafe and path is not None:
-            named = [index for index in chosen if index in engine.namers]
-            if named and names_are_raw_text(path, content):
-                nearby = {index: engine.nearby(index, namer_ends) for index in named}
+        locatable = (
+            nameable
+            and not unsafe
+            and path is not None
+            and any(index in engine.namers for index in chosen)
+            and names_are_raw_text(path, content)
+        )
         planned = [index for index in chosen if index in engine.plans]
         if not planned:
-            return Selection(chosen, {}, literals, nearby)
-        return Selection(chosen, _windows(content, planned, engine.plans, ends, unsafe), literals, nearby)
+            return Selection(chosen, {}, literals, locatable)
+        return Selection(chosen, _windows(content, planned, engine.plans, ends, unsafe), literals, locatable)
+
+    def nearby(self, index: int, content: bytes) -> Nearby | None:
+        """Where rule `index`'s `names` and `near` patterns end in `content`, for a document `select` found
+        `names_located` (None when Hyperscan does not hold both patterns of the rule)."""
+        engine = self._engine
+        if engine is None or index not in engine.namers:
+            return None
+        return engine.nearby(index, self.rules[index], content)
 
     def _nameable(
         self, chosen: list[int], engine: _HyperscanEngine, found: set[int], content: bytes, path: str | None
@@ -204,9 +215,9 @@ class Selection(NamedTuple):
     rules: list[int]
     windows: Mapping[int, Spans]
     literals: frozenset[bytes]
-    # For rules that accept a match only under a name: where their `names` and `near` patterns end, when every
-    # name is text of the document and Hyperscan reads it as Python does (ASCII: bytes are characters).
-    nearby: Mapping[int, Nearby] = {}
+    # Whether `Prefilter.nearby` may place the names of this document's matches: every name is text of the
+    # document as written, and Hyperscan reads it as Python does (ASCII: byte offsets are character offsets).
+    names_located: bool = False
 
 
 class Nearby(NamedTuple):
@@ -482,8 +493,8 @@ class _HyperscanEngine:
         self.plans: dict[int, Plan] = {
             pattern_id - base: _plan(rules[pattern_id - base]) for pattern_id in layout.every_match
         }
-        # Namer patterns report every end too: where a name can be (see Nearby).
-        self._windowed_ids = frozenset(layout.every_match) | frozenset(layout.optional)
+        self._windowed_ids = frozenset(layout.every_match)
+        self._namer_databases: dict[int, Any] = {}  # by rule index: its names and near patterns, every end
         dense = [rules[pattern_id - base] for pattern_id in layout.second]
         keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
         # Keyword ids whose presence calls for the second database; without keywords a dense rule always does.
@@ -498,12 +509,9 @@ class _HyperscanEngine:
             if wanted and wanted <= accepted:
                 self.namers[index] = wanted
 
-    def scan(
-        self, content: bytes
-    ) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, dict[int, list[int]]]:
+    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, set[int]]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
-        index, sorted), literal indices found, whether the content is unsafe, and the ends of each namer id
-        found (sorted)."""
+        index, sorted), literal indices found, whether the content is unsafe, and the namer ids found."""
         found: set[int] = set()
         ends: dict[int, list[int]] = {}
         windowed_ids = self._windowed_ids
@@ -514,17 +522,26 @@ class _HyperscanEngine:
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if self._rule_base <= i < self._namer_base}
-        windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items() if i < self._namer_base}
-        namers = {i: sorted(offsets) for i, offsets in ends.items() if i >= self._namer_base}
+        namers = {i for i in found if i >= self._namer_base}
+        windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()}
         return keywords, rules, windows, literals, _UNSAFE_ID in found, namers
 
-    def nearby(self, index: int, namer_ends: Mapping[int, list[int]]) -> Nearby:
-        """Where rule `index`'s `names` and `near` patterns end in the document (`namer_ends`, from `scan`)."""
-        rule_namers = self.namers[index]
-        names_id, near_id = self._namer_base + 2 * index, self._namer_base + 2 * index + 1
+    def nearby(self, index: int, rule: Rule, content: bytes) -> Nearby:
+        """Where the rule's `names` and `near` patterns end in `content`: a small database of its own, compiled
+        on first use and run only over documents where the rule has a match to judge."""
+        database = self._namer_databases.get(index)
+        if database is None:
+            patterns = [
+                (pattern_id, expression, flag & ~self._hs.HS_FLAG_SINGLEMATCH)
+                for pattern_id, expression, flag in _namer_patterns(self._hs, [rule], 0)
+            ]
+            database = self._namer_databases[index] = _compiled(self._hs, patterns)
+            database.scratch = self._hs.Scratch(database)
+        ends: dict[int, list[int]] = {}
+        database.scan(content, match_event_handler=_collect, context=(set(), ends, _EVERY_NAMER))
         return Nearby(
-            namer_ends.get(names_id, []) if names_id in rule_namers else None,
-            namer_ends.get(near_id, []) if near_id in rule_namers else None,
+            sorted(ends.get(0, ())) if rule.names is not None else None,
+            sorted(ends.get(1, ())) if rule.near is not None else None,
         )
 
 
@@ -776,9 +793,9 @@ def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:
 
 def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tuple[int, bytes, int]]:
     """A rule's `names` pattern as text to look for anywhere (anchors left out, any case, wide repetitions
-    open-ended) and its `near` pattern as it is, for every rule that needs a name; each reports every end."""
+    open-ended) and its `near` pattern as it is, for every rule that needs a name."""
     patterns = []
-    loose = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+    loose = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH
     for index, rule in enumerate(rules):
         if not rule.requires_name:
             continue
@@ -787,7 +804,7 @@ def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tu
             flag = loose | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL
             patterns.append((base + 2 * index, source.encode(), flag))
         if rule.near is not None:
-            flag = _hs_flags(hyperscan, rule.near.pattern.flags, every_match=True)
+            flag = _hs_flags(hyperscan, rule.near.pattern.flags)
             if flag is not None:
                 patterns.append((base + 2 * index + 1, hyperscan_source(rule.near.pattern.pattern).encode(), flag))
     return patterns
