@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,20 +12,31 @@ from typing import TYPE_CHECKING
 from credscope.baseline import Suppressions
 from credscope.catalogue import Catalogue, ProviderDir, load_catalogue
 from credscope.detect.engine import Detector
-from credscope.detect.parallel import detect_all
+from credscope.detect.parallel import Detected, Listed, detect_all
 from credscope.errors import UsageError
 from credscope.group import group
 from credscope.in_effect import Counts, settle
-from credscope.model import Candidate, Credential, Document, InEffect, Reach, ScanResult, Stats
+from credscope.model import (
+    Candidate,
+    Credential,
+    Document,
+    InEffect,
+    Reach,
+    ScanResult,
+    Skipped,
+    Stats,
+    Unread,
+    Window,
+)
 from credscope.policy import Policy
 from credscope.progress import Progress
 from credscope.report.escape import printable
 from credscope.scrub import scrubbed
 from credscope.sources import Source, SourceReport
 from credscope.sources.exclusions import Exclusions
-from credscope.sources.home import AgentConfigSource, with_store_context
+from credscope.sources.home import AgentConfigSource, repo_store_for, with_store_context
 from credscope.sources.named import check_named_file, is_stream, read_stream
-from credscope.sources.tree import TreeOptions, TreeSource
+from credscope.sources.tree import TreeOptions, TreeSource, reading
 from credscope.sources.windows import windowed_note
 
 # What only some scans need is imported where it is used: a plain scan of a tree starts without it.
@@ -100,7 +112,7 @@ def reach_sources(roots: Sequence[Path], options: ScanOptions) -> list[Source]:
     """The sources a scan of `roots` reads: the trees (agent configs parsed), then history, home and env."""
     sources: list[Source] = []
     if options.tree_enabled:
-        sources.extend(AgentConfigSource(TreeSource(root, options.tree)) for root in roots)
+        sources.extend(TreeScan(TreeSource(root, options.tree)) for root in roots)
     if options.history:
         from credscope.sources.history import HistorySource  # noqa: PLC0415 - only with --history
 
@@ -135,13 +147,13 @@ def run(
     started = time.monotonic()
     detector = Detector(catalogue)
     report = SourceReport()
-    counter = _Counter(progress)
-    unparsed: list[str] = []  # files whose format did not parse, with the reason
+    counter = _Counter(report, progress)
+    unparsed = _Unparsed()  # files whose format did not parse, with the reason
     inline: dict[str, int] = {}  # path -> matches an inline ignore marker hid
     exclusions = Exclusions()  # agent-exclusion files covering a finding are named on it
     try:
-        documents = counter.count(_documents(sources, report))
-        candidates = list(_detect_all(detector, documents, unparsed, inline, exclusions, jobs))
+        detected = counter.count(detect_all(detector, counter.listed(_items(sources, report)), jobs, read=reading))
+        candidates = list(_candidates(detector, detected, unparsed, inline, exclusions))
     finally:
         if progress is not None:
             progress.finish()
@@ -164,7 +176,7 @@ def run(
 
         credentials, probe_notes = verify_live(credentials, catalogue, verify)
         notes = (*notes, *probe_notes)
-    notes = (*notes, *windowed_note(report.windowed), *_unparsed_note(unparsed), *exclusions.notes)
+    notes = (*notes, *windowed_note(report.windowed), *unparsed.note(), *exclusions.notes)
     # Last, so that nothing an inference, a probe or a store wrote can carry a secret into a report.
     credentials, notes = scrubbed(credentials, notes)
     credentials.sort(key=lambda c: (-c.severity.rank, c.locations[0].sort_key()))
@@ -172,7 +184,7 @@ def run(
     stats = Stats(
         files_scanned=counter.files,
         bytes_scanned=counter.bytes,
-        skipped=tuple(report.skipped),
+        skipped=counter.skipped(),
         duration_seconds=round(time.monotonic() - started, 3),
     )
     counts = Counts(
@@ -217,51 +229,152 @@ def _unsuppressed(
     return kept, notes, hidden
 
 
-def _documents(sources: Iterable[Source], report: SourceReport) -> Iterator[Document]:
+@dataclass
+class TreeScan:
+    """A scanned tree: its agent configs read and parsed here (sources/home.py), every other file within the size
+    limit listed for the detector to read where it runs. Its documents, read here, are the same."""
+
+    tree: TreeSource
+    name: str = "tree"
+
+    def documents(self, report: SourceReport) -> Iterator[Document]:
+        return AgentConfigSource(self.tree).documents(report)
+
+    def items(self, report: SourceReport) -> Iterator[Document | Unread]:
+        for item in self.tree.listing(report, read_here=_agent_config):
+            if isinstance(item, Unread):
+                yield item
+            else:
+                yield from AgentConfigSource(_Given(item)).documents(report)
+
+
+def _agent_config(relative: str) -> bool:
+    return repo_store_for(relative) is not None
+
+
+@dataclass
+class _Given:
+    """One document read already, as a source."""
+
+    document: Document
+    name: str = "tree"
+
+    def documents(self, report: SourceReport) -> Iterator[Document]:
+        yield self.document
+
+
+def _items(sources: Iterable[Source], report: SourceReport) -> Iterator[Document | Unread]:
     for source in sources:
-        yield from source.documents(report)
+        yield from source.items(report) if isinstance(source, TreeScan) else source.documents(report)
 
 
-def _unparsed_note(unparsed: list[str]) -> tuple[str, ...]:
-    """Say which files did not parse as their format: their findings rest on line-by-line context only."""
-    if not unparsed:
-        return ()
-    shown = "; ".join(unparsed[:_UNPARSED_SHOWN]) + ("; …" if len(unparsed) > _UNPARSED_SHOWN else "")
-    return (f"{len(unparsed)} file(s) did not parse as their format and were judged line by line: {shown}",)
+class _Unparsed:
+    """Files whose format did not parse: how many, and the first few by name with the reason (all a note shows)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.shown: list[str] = []
+
+    def add(self, path: str, error: str) -> None:
+        self.count += 1
+        if len(self.shown) < _UNPARSED_SHOWN:
+            self.shown.append(f"{path} ({error})")
+
+    def note(self) -> tuple[str, ...]:
+        """Say which files did not parse as their format: their findings rest on line-by-line context only."""
+        if not self.count:
+            return ()
+        shown = "; ".join(self.shown) + ("; …" if self.count > _UNPARSED_SHOWN else "")
+        return (f"{self.count} file(s) did not parse as their format and were judged line by line: {shown}",)
 
 
 _UNPARSED_SHOWN = 5
 
 
-def _detect_all(
+def _candidates(
     detector: Detector,
-    documents: Iterable[Document],
-    unparsed: list[str],
+    detected: Iterable[Detected],
+    unparsed: _Unparsed,
     inline: dict[str, int],
     exclusions: Exclusions,
-    jobs: int | None = None,
 ) -> Iterator[Candidate]:
     # Sequential for small scans, a process pool once the documents add up: same results, same order.
-    for document, found, stats in detect_all(detector, documents, jobs):
+    for subject, found, stats in detected:
         if stats.parse_error is not None:
-            unparsed.append(f"{document.path} ({stats.parse_error})")
+            unparsed.add(subject.path, stats.parse_error)
         if stats.ignored_inline:
-            inline[document.path] = inline.get(document.path, 0) + stats.ignored_inline
-        yield from exclusions.annotate(document, with_store_context(document, found, detector.catalogue))
+            inline[subject.path] = inline.get(subject.path, 0) + stats.ignored_inline
+        if isinstance(subject, Listed):
+            if found:  # where it lies is all the exclusion files ask; its bytes stayed with the worker
+                file = subject.file
+                placed = Document(path=file.path, content=b"", reach=file.reach, root=file.root, window=subject.window)
+                yield from exclusions.annotate(placed, found)
+            continue
+        yield from exclusions.annotate(subject, with_store_context(subject, found, detector.catalogue))
 
 
 class _Counter:
-    def __init__(self, progress: Progress | None = None) -> None:
+    """Files and bytes scanned, counted as detection hands each document back; and what reading a listed file
+    skipped, put back where the listing would have recorded it, so that the report's list is in walk order."""
+
+    def __init__(self, report: SourceReport, progress: Progress | None = None) -> None:
         self.files = 0
         self.bytes = 0
+        self.report = report
         self.progress = progress
+        self._anchors: deque[int] = deque()  # per listed file in flight: the skips recorded before it was listed
+        self._late: list[tuple[int, Skipped]] = []
+        self._windows = 0  # bytes of the windows of a listed file read so far
 
-    def count(self, documents: Iterable[Document]) -> Iterator[Document]:
-        for document in documents:
-            window = document.window
-            # A file read in windows is one file, and the bytes two windows share are counted once.
-            self.files += window is None or window.index == 0
-            self.bytes += len(document.content) - (window.shared if window is not None else 0)
-            if self.progress is not None:
-                self.progress.update(self.files, self.bytes, document.path)
-            yield document
+    def listed(self, items: Iterable[Document | Unread]) -> Iterator[Document | Unread]:
+        for item in items:
+            if isinstance(item, Unread):
+                self._anchors.append(len(self.report.skipped))
+            yield item
+
+    def count(self, detected: Iterable[Detected]) -> Iterator[Detected]:
+        for subject, found, stats in detected:
+            if isinstance(subject, Listed):
+                self._listed(subject)
+            else:
+                self._add(subject.window, len(subject.content), subject.path)
+            yield subject, found, stats
+
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The report's skips with those of listed files in their places: each goes after the skips recorded
+        before its file was listed."""
+        if not self._late:
+            return tuple(self.report.skipped)
+        merged: list[Skipped] = []
+        late = iter(self._late)
+        pending = next(late, None)
+        for index, skip in enumerate(self.report.skipped):
+            while pending is not None and pending[0] <= index:
+                merged.append(pending[1])
+                pending = next(late, None)
+            merged.append(skip)
+        if pending is not None:
+            merged.append(pending[1])
+        merged.extend(skip for _, skip in late)
+        return tuple(merged)
+
+    def _listed(self, listed: Listed) -> None:
+        window = listed.window
+        last = not listed.read or window is None or window.owns_to is None
+        anchor = self._anchors.popleft() if last else self._anchors[0]
+        self._late.extend((anchor, skip) for skip in listed.skipped)
+        if not listed.read:
+            return
+        self._add(window, listed.size, listed.path)
+        if window is not None:
+            # Grown over the limit since it was listed, and read in windows: said once read to its end.
+            self._windows = (0 if window.index == 0 else self._windows) + listed.size - window.shared
+            if window.owns_to is None:
+                self.report.read_in_windows(listed.path, self._windows)
+
+    def _add(self, window: Window | None, size: int, path: str) -> None:
+        # A file read in windows is one file, and the bytes two windows share are counted once.
+        self.files += window is None or window.index == 0
+        self.bytes += size - (window.shared if window is not None else 0)
+        if self.progress is not None:
+            self.progress.update(self.files, self.bytes, path)

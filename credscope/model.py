@@ -183,6 +183,20 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A regular file of a scanned tree, listed but not read: whoever detects in it reads it (a pool's worker), so
+    its bytes never pass through the process that walks the tree. Read, it is the Document(s) the tree source
+    would have made of it (sources/tree.py `read_listed`)."""
+
+    path: str  # relative to the scanned root, as its Document's
+    absolute: str
+    reach: Reach
+    root: str
+    max_size: int  # the most it is read whole; a larger file is read in windows
+    size: int  # its size when listed: what batches are weighed by (the read decides what is scanned)
+
+
+@dataclass(frozen=True)
 class Location:
     path: str
     line: int

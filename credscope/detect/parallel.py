@@ -1,12 +1,14 @@
 """Detection over many documents: in this process for small scans, in a process pool for large trees.
 
 Results are the same either way and in the same order: batches are handed out in document order and their
-candidates collected in that order. The pool starts only once a scan has proved large (the pre-commit case
-never pays for it). Workers are forks of this process when it runs no other thread: they start in
-milliseconds and share the Hyperscan database this process loaded (each compiles the patterns and imports the
-grammars its own documents need). When
-another thread runs (the history source feeds `git cat-file` from one), a fork could inherit a lock held
-mid-operation, so workers come from a fresh `forkserver` process instead and warm up on their own.
+candidates collected in that order. A file the tree source only listed (model.Unread) is read by whoever detects
+in it, a worker in the pool: this process sends its path and gets back its candidates, never its bytes.
+
+The pool starts only once a scan has proved large (the pre-commit case never pays for it). Workers are forks of
+this process when it runs no other thread: they start in milliseconds and share the Hyperscan database this
+process loaded (each compiles the patterns and imports the grammars its own documents need). When another thread
+runs (the history source feeds `git cat-file` from one), a fork could inherit a lock held mid-operation, so
+workers come from a fresh `forkserver` process instead and warm up on their own.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import os
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING
 
 from credscope.detect.engine import Detector, DocumentStats
-from credscope.model import Candidate, Document
+from credscope.model import Candidate, Document, Skipped, Unread, Window
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -35,6 +38,8 @@ _IN_FLIGHT_PER_WORKER = 3  # bounds memory: at most this many batches read ahead
 _IN_FLIGHT_BYTES = 24 * 1024 * 1024
 
 _worker_detector: Detector | None = None
+_worker_read: Reader | None = None
+_worker_trim: Callable[[int], object] | None = None
 # What detection imports lazily on its first match (heuristic filters, source-code grammars, Hyperscan).
 _WORKER_PRELOAD = (
     "credscope.detect.engine",
@@ -57,45 +62,100 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-Detected = tuple[Document, list[Candidate], DocumentStats]
+@dataclass(frozen=True)
+class Listed:
+    """A listed file as detection read it: one document made of it (the file, or one of its windows if it grew
+    over the size limit since it was listed), or, with `read` False, why nothing (more) was read of it."""
+
+    file: Unread
+    size: int  # bytes of this document (0 when `read` is False)
+    window: Window | None = None
+    read: bool = True
+    skipped: tuple[Skipped, ...] = ()  # what reading it recorded: binary, vanished, unreadable ...
+
+    @property
+    def path(self) -> str:
+        return self.file.path
+
+
+# Reads a listed file as its source would, in whichever process detects in it: its documents, then what it skipped.
+Reader = Callable[[Unread], Iterable[Document | Skipped]]
+Item = Document | Unread
+Detected = tuple[Document | Listed, list[Candidate], DocumentStats]
+_Result = tuple[Listed | None, list[Candidate], DocumentStats]  # None: the item was a Document, sent whole
 
 
 def detect_all(
     detector: Detector,
-    documents: Iterable[Document],
+    documents: Iterable[Item],
     jobs: int | None = None,
     parallel_after_bytes: int | None = None,
     parallel_after_files: int | None = None,
+    read: Reader | None = None,
 ) -> Iterator[Detected]:
-    """Each document with its candidates and what detection skipped in it, in document order."""
+    """Each document with its candidates and what detection skipped in it, in document order; a listed file
+    (read by `read` where it is detected) as what its read came to."""
     jobs = default_jobs() if jobs is None else jobs
     after_bytes = PARALLEL_AFTER_BYTES if parallel_after_bytes is None else parallel_after_bytes
     after_files = PARALLEL_AFTER_FILES if parallel_after_files is None else parallel_after_files
     stream = iter(documents)
     if jobs <= 1:
-        yield from _sequential(detector, stream)
+        yield from _sequential(detector, stream, read)
         return
-    head: list[Document] = []
+    head: list[Item] = []
     size = 0
     for document in stream:
         head.append(document)
-        size += len(document.content)
+        size += _weight(document)
         # A pool pays off over many documents, not for one huge file (that is one task either way); the windows
         # of a file over the size limit are many documents, not held here until 2 * jobs of them are read.
-        many = len(head) >= 2 * jobs or document.window is not None
+        many = len(head) >= 2 * jobs or (isinstance(document, Document) and document.window is not None)
         if (size >= after_bytes and many) or len(head) >= after_files:
-            yield from _parallel(detector, chain(head, stream), jobs)
+            yield from _parallel(detector, chain(head, stream), jobs, read)
             return
-    yield from _sequential(detector, head)
+    yield from _sequential(detector, head, read)
 
 
-def _sequential(detector: Detector, documents: Iterable[Document]) -> Iterator[Detected]:
+def _sequential(detector: Detector, documents: Iterable[Item], read: Reader | None) -> Iterator[Detected]:
     for document in documents:
+        for listed, found, stats in _detect_item(detector, read, document):
+            yield _subject(document, listed), found, stats
+
+
+def _detect_item(detector: Detector, read: Reader | None, item: Item) -> Iterator[_Result]:
+    if isinstance(item, Document):
         stats = DocumentStats()
-        yield document, detector.detect(document, stats), stats
+        yield None, detector.detect(item, stats), stats
+        return
+    assert read is not None, f"{item.path}: a listed file to detect in, and no reader"
+    skipped: list[Skipped] = []
+    documents = 0
+    for got in read(item):
+        if isinstance(got, Skipped):
+            skipped.append(got)
+            continue
+        documents += 1
+        stats = DocumentStats()
+        # Only the candidates go on: the bytes are dropped here, before the next window is read.
+        yield Listed(item, len(got.content), got.window), detector.detect(got, stats), stats
+    if skipped or not documents:
+        yield Listed(item, 0, read=False, skipped=tuple(skipped)), [], DocumentStats()
 
 
-def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> Iterator[Detected]:
+def _subject(item: Item, listed: Listed | None) -> Document | Listed:
+    """What a result is about: the listed file as read, or the document sent whole (not sent back)."""
+    if listed is not None:
+        return listed
+    assert isinstance(item, Document), f"{item.path}: a listed file came back without what its read came to"
+    return item
+
+
+def _weight(item: Item) -> int:
+    """Bytes an item stands for: what a batch is weighed by."""
+    return len(item.content) if isinstance(item, Document) else item.size
+
+
+def _parallel(detector: Detector, documents: Iterator[Item], jobs: int, read: Reader | None) -> Iterator[Detected]:
     # Only large scans start a pool: a pre-commit run never imports multiprocessing.
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
@@ -113,19 +173,20 @@ def _parallel(detector: Detector, documents: Iterator[Document], jobs: int) -> I
         # Imported once in the server rather than once per worker; a module that is missing is skipped.
         context.set_forkserver_preload(list(_WORKER_PRELOAD))
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(detector,)
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(detector, read)
     ) as pool:
-        # The documents stay here too (bounded by the batches in flight) for the caller's per-document work.
-        pending: deque[tuple[list[Document], Future[list[tuple[list[Candidate], DocumentStats]]]]] = deque()
-        in_flight = 0  # bytes
+        # The items stay here too (bounded by the batches in flight) for the caller's per-document work: a listed
+        # file as its path, a document read here (a window of a file over the size limit) with its bytes.
+        pending: deque[tuple[list[Item], Future[list[list[_Result]]]]] = deque()
+        in_flight = 0  # bytes held here
         try:
             for batch in _batches(documents):
                 with _interrupts_held():  # a submit may start a worker: it must not inherit Python's SIGINT handler
                     pending.append((batch, pool.submit(_detect_batch, batch)))
-                in_flight += _size(batch)
+                in_flight += _held(batch)
                 while len(pending) >= jobs * _IN_FLIGHT_PER_WORKER or (pending and in_flight >= _IN_FLIGHT_BYTES):
                     done, future = pending.popleft()
-                    in_flight -= _size(done)
+                    in_flight -= _held(done)
                     yield from _finished(done, future)
             while pending:
                 yield from _finished(*pending.popleft())
@@ -142,17 +203,18 @@ def _start_method(available: list[str]) -> str:
     return "forkserver" if "forkserver" in available else "spawn"
 
 
-def _finished(batch: list[Document], future: Future[list[tuple[list[Candidate], DocumentStats]]]) -> Iterator[Detected]:
-    for document, (found, stats) in zip(batch, future.result(), strict=True):
-        yield document, found, stats
+def _finished(batch: list[Item], future: Future[list[list[_Result]]]) -> Iterator[Detected]:
+    for document, results in zip(batch, future.result(), strict=True):
+        for listed, found, stats in results:
+            yield _subject(document, listed), found, stats
 
 
-def _batches(documents: Iterator[Document]) -> Iterator[list[Document]]:
-    batch: list[Document] = []
+def _batches(documents: Iterator[Item]) -> Iterator[list[Item]]:
+    batch: list[Item] = []
     size = 0
     for document in documents:
         batch.append(document)
-        size += len(document.content)
+        size += _weight(document)
         if size >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
             yield batch
             batch, size = [], 0
@@ -174,27 +236,39 @@ def _interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _size(batch: list[Document]) -> int:
-    return sum(len(document.content) for document in batch)
+def _held(batch: list[Item]) -> int:
+    return sum(len(document.content) for document in batch if isinstance(document, Document))
 
 
-def _start_worker(detector: Detector) -> None:
+def _start_worker(detector: Detector, read: Reader | None = None) -> None:
     # Ctrl-C reaches the whole process group, workers included. The main process alone handles it: it stops
     # handing out batches, shuts the pool down, says "interrupted" and exits 130. A worker ignores it (it was
     # born with SIGINT blocked, so not even its start-up can be interrupted) and never prints a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    # The detector arrives once per worker process, not once per batch.
-    global _worker_detector  # noqa: PLW0603 - per-process state of a pool worker
-    _worker_detector = detector
+    # The detector and the reader arrive once per worker process, not once per batch.
+    global _worker_detector, _worker_read, _worker_trim  # per-process state of a pool worker
+    _worker_detector, _worker_read, _worker_trim = detector, read, _malloc_trim()
 
 
-def _detect_batch(batch: list[Document]) -> list[tuple[list[Candidate], DocumentStats]]:
+def _detect_batch(batch: list[Item]) -> list[list[_Result]]:
     assert _worker_detector is not None, "pool worker started without a detector"
-    detector = _worker_detector
-    results = []
-    for document in batch:
-        stats = DocumentStats()
-        results.append((detector.detect(document, stats), stats))
+    results = [list(_detect_item(_worker_detector, _worker_read, item)) for item in batch]
+    if _worker_trim is not None:
+        # A large document's parse takes a hundred megabytes or more for a moment; once freed, glibc keeps most of
+        # it in the heap, so each worker would stay at the largest it ever was. Given back after every batch, a
+        # worker's memory is what its current batch needs, not the worst of the run (a few ms per batch).
+        _worker_trim(0)
     return results
+
+
+def _malloc_trim() -> Callable[[int], object] | None:
+    """glibc's malloc_trim, or None where the C library has none."""
+    import ctypes  # noqa: PLC0415 - only pool workers need it
+
+    try:
+        trim: Callable[[int], object] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return None
+    return trim

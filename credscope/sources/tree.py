@@ -1,6 +1,9 @@
 """The working tree: every regular file under a target, gitignored and untracked ones included.
 
-A file up to the size limit is read whole; a larger one is read in windows (sources/windows.py).
+A file up to the size limit is read whole; a larger one is read in windows (sources/windows.py). A scan lists
+the walk's files as `Unread` (`TreeSource.listing`) and its detection workers read them (`read_listed`): the
+walking process never holds their bytes. Reading one is the same wherever it happens: the same size limit, the
+same binary rule, the same skips.
 """
 
 from __future__ import annotations
@@ -8,18 +11,27 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from credscope.model import Document, Reach
+from credscope.model import Document, Reach, Skipped, Unread
 from credscope.sources import SourceReport
 from credscope.sources.exclusions import leaves_out, path_patterns
 from credscope.sources.git import GitProblem, GitStatus, git_status
 from credscope.sources.windows import BINARY_SNIFF, looks_binary, read_in_windows
 
-__all__ = ["BINARY_SNIFF", "DEFAULT_MAX_FILE_SIZE", "TreeOptions", "TreeSource", "looks_binary", "read_regular_file"]
+__all__ = [
+    "BINARY_SNIFF",
+    "DEFAULT_MAX_FILE_SIZE",
+    "TreeOptions",
+    "TreeSource",
+    "looks_binary",
+    "read_listed",
+    "read_regular_file",
+    "reading",
+]
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # Directories of third-party code: an agent can read them, but secrets there are not the project's.
@@ -55,6 +67,17 @@ class TreeSource:
     name: str = "tree"
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
+        for item in self.listing(report):
+            if isinstance(item, Unread):
+                yield from read_listed(item, report)
+            else:
+                yield item
+
+    def listing(
+        self, report: SourceReport, read_here: Callable[[str], bool] | None = None
+    ) -> Iterator[Document | Unread]:
+        """The walk's files within the size limit as `Unread`, for the detector to read; files over it (read in
+        windows), named files, the pre-commit list and the paths `read_here` names as Documents, read here."""
         root = self.root.resolve()
         if root.is_file():
             yield from self._read(root, root.name, root.parent, _git_status(root.parent, report), report)
@@ -66,10 +89,19 @@ class TreeSource:
             return
         # Paths relative to the scanned root are relative to the repository's top level after this prefix.
         prefix = _prefix_in(status, root)
+        limit = self.options.max_file_size
         for absolute, relative in self._walk(root, report):
-            content = _read_text_file(absolute, relative, self.options.max_file_size, report)
+            reach = Reach.FILE if status is None or prefix is None else status.reach_of_relative(prefix + relative)
+            if read_here is None or not read_here(relative):
+                size = _listed_size(absolute, relative, report)
+                if size is None:
+                    continue  # gone, or not a regular file now: recorded
+                if size <= limit:
+                    yield Unread(relative, absolute, reach, str(root), limit, size)
+                    continue
+            # Over the limit: its windows are read here, one at a time, and spread over the workers.
+            content = _read_text_file(absolute, relative, limit, report)
             if content is not None:
-                reach = Reach.FILE if status is None or prefix is None else status.reach_of_relative(prefix + relative)
                 yield from _documents(content, relative, reach, str(root), report)
 
     def _walk(self, root: Path, report: SourceReport) -> Iterator[tuple[str, str]]:
@@ -115,6 +147,39 @@ class TreeSource:
             return
         reach = status.reach_of(absolute) if status else Reach.FILE
         yield from _documents(content, relative, reach, str(root), report)
+
+
+def read_listed(item: Unread, report: SourceReport) -> Iterator[Document]:
+    """What a listed file is once read, exactly as the walk would have read it: one Document, its windows if it grew
+    over the limit since it was listed, or nothing with the reason recorded (binary, vanished, unreadable)."""
+    content = _read_text_file(item.absolute, item.path, item.max_size, report)
+    if content is not None:
+        yield from _documents(content, item.path, item.reach, item.root, report)
+
+
+def reading(item: Unread) -> Iterator[Document | Skipped]:
+    """`read_listed` where no report is kept (a pool's worker): what the read recorded follows its documents.
+
+    A file read in windows is not recorded here: the window that ends the file says it was read to its end."""
+    report = SourceReport()
+    yield from read_listed(item, report)
+    yield from report.skipped
+
+
+def _listed_size(absolute: str, relative: str, report: SourceReport) -> int | None:
+    """The size of a regular file the walk met, or None with the reason recorded as reading it would record it."""
+    try:
+        info = os.lstat(absolute)
+    except FileNotFoundError:
+        report.skip(relative, "vanished")
+        return None
+    except OSError as error:
+        report.skip(relative, "unreadable", _reason(error))
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        report.skip(relative, "not-a-regular-file")
+        return None
+    return info.st_size
 
 
 def _is_directory(entry: os.DirEntry[str]) -> bool:

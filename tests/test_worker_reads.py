@@ -1,0 +1,160 @@
+"""Detection workers read their own files: the process that walks the tree lists paths and sizes, never contents,
+and what the workers find, skip and count is what a sequential scan finds, skips and counts, in the same order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from credscope.api import ScanOptions, scan
+from credscope.detect import parallel
+from credscope.model import ScanResult, Skipped
+from credscope.sources import tree as tree_module
+from credscope.sources.tree import TreeOptions
+
+from helpers import token
+
+GHP = "{{github:ghp}}"
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    yield
+
+
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every scan goes through a pool of forked workers (they inherit this test's spies), however small the tree;
+    the list counts the pools started."""
+    monkeypatch.setattr(parallel, "PARALLEL_AFTER_FILES", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_AFTER_BYTES", 0)
+    monkeypatch.setattr(parallel, "_BATCH_FILES", 3)
+    monkeypatch.setattr(parallel, "_start_method", lambda available: "fork")
+    started: list[int] = []
+    real = parallel._parallel
+
+    def spy(*args: object, **kwargs: object) -> object:
+        started.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "_parallel", spy)
+    return started
+
+
+def _found(result: ScanResult) -> list[tuple[str, str, int]]:
+    return sorted((c.rule, loc.path, loc.line) for c in result.credentials for loc in c.locations)
+
+
+def _tokens_tree(root: Path, files: int) -> list[tuple[str, str, int]]:
+    expected = []
+    for number in range(files):
+        relative = f"pkg{number % 4}/settings_{number:02d}.env"
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        filler = "".join(f"OPTION_{number}_{i}=value {i}\n" for i in range(number % 5))
+        target.write_text(f"{filler}GITHUB_TOKEN={token(GHP)}\n")
+        expected.append(("github-pat-classic", relative, number % 5 + 1))
+    return sorted(expected)
+
+
+def test_the_parent_never_opens_a_file_a_worker_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: list[int]
+) -> None:
+    root = tmp_path / "tree"
+    expected = _tokens_tree(root, 24)
+    parent = os.getpid()
+    opened_here: list[str] = []
+    real_open = os.open
+
+    def spying_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        # A forked worker inherits the spy: only this process's opens of the tree's files are kept.
+        if os.getpid() == parent and Path(path).is_relative_to(root):
+            opened_here.append(Path(path).relative_to(root).as_posix())
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(tree_module.os, "open", spying_open)
+    result = scan([root], ScanOptions(jobs=2))
+    assert pooled == [1]
+    assert _found(result) == expected
+    assert (result.stats.files_scanned, result.stats.bytes_scanned) == (
+        24,
+        sum(path.stat().st_size for path in root.rglob("*.env")),
+    )
+    assert opened_here == []
+
+
+def _mixed_tree(root: Path) -> list[tuple[str, str, int]]:
+    """Text files with a token, binary files and links among them, in the order the walk meets them."""
+    root.mkdir()
+    expected = []
+    for number in range(9):
+        name = f"f{number}"
+        if number % 3 == 1:
+            (root / f"{name}.bin").write_bytes(b"\x89PNG\0\0" + bytes(range(256)) * 4)
+        else:
+            (root / f"{name}.env").write_text(f"GITHUB_TOKEN={token(GHP)}\n")
+            expected.append(("github-pat-classic", f"{name}.env", 1))
+        if number == 4:
+            (root / "f4-alias.env").symlink_to(root / "f3.env")
+            os.mkfifo(root / "f4-pipe")
+    return sorted(expected)
+
+
+def test_skips_through_the_pool_are_counted_in_the_order_of_a_sequential_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: list[int]
+) -> None:
+    root = tmp_path / "tree"
+    expected = _mixed_tree(root)
+    sequential = scan([root], ScanOptions(jobs=1))
+    assert pooled == []
+    through_pool = scan([root], ScanOptions(jobs=2))
+    assert pooled == [1]
+    assert _found(through_pool) == _found(sequential) == expected
+    assert (
+        through_pool.stats.skipped
+        == sequential.stats.skipped
+        == (
+            Skipped("f1.bin", "binary"),
+            Skipped("f4-alias.env", "symlink-inside-tree", "f3.env"),
+            Skipped("f4-pipe", "not-a-regular-file"),
+            Skipped("f4.bin", "binary"),
+            Skipped("f7.bin", "binary"),
+        )
+    )
+    assert (through_pool.stats.files_scanned, through_pool.stats.bytes_scanned) == (
+        sequential.stats.files_scanned,
+        sequential.stats.bytes_scanned,
+    )
+    assert through_pool.stats.files_scanned == 6
+
+
+def test_a_file_that_grows_past_the_limit_before_a_worker_reads_it_is_read_on_in_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: list[int]
+) -> None:
+    root = tmp_path / "tree"
+    expected = _tokens_tree(root, 8)
+    grows = root / "pkg1" / "settings_05.env"
+    real_open = os.open
+
+    def growing_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if Path(path) == grows and grows.stat().st_size < 1024:  # listed small, over the limit once opened
+            with grows.open("a") as handle:
+                handle.write("# " + "x" * 4094 + "\n")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(tree_module.os, "open", growing_open)
+    result = scan([root], ScanOptions(tree=TreeOptions(max_file_size=1024), jobs=2))
+    assert pooled == [1]
+    assert _found(result) == expected
+    assert result.stats.files_scanned == 8
+    assert result.stats.bytes_scanned == sum(path.stat().st_size for path in root.rglob("*.env"))
+    assert result.stats.skipped == ()
+    assert [note for note in result.notes if "read in windows" in note] == [
+        f"1 file over the size limit was read in windows of 8 MiB and judged line by line: "
+        f"pkg1/settings_05.env ({grows.stat().st_size} bytes)"
+    ]
