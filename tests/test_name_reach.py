@@ -67,3 +67,19 @@ def test_a_value_far_from_any_name_is_dropped_before_it_is_judged() -> None:
     found, stats = _both(text)
     assert found == []
     assert stats.filtered.get(NO_NAME, 0) >= 40
+
+
+def test_wide_windows_are_cut_to_where_names_stand_and_keep_the_named_value() -> None:
+    # Thousands of values of the rule's shape (a data table in a bundle): its windows are cut to the reach of
+    # the names before its regex runs; the one value a name stands beside is still found, on its line.
+    rng = random.Random(4)
+    table = ", ".join(f'"{_token(rng)}"' for _ in range(2500))
+    secret = _token(rng)
+    text = (
+        f"const rows = [{table}];\n"
+        + _filler(3000)
+        + f'const MISTRAL_API_KEY = "{secret}";\n'
+        + f"const more = [{table}];\n"
+    )
+    found, _stats = _both(text)
+    assert found == [("mistral-api-key", text[: text.index(secret)].count("\n") + 1)]

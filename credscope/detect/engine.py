@@ -37,6 +37,8 @@ NO_NAME = "no context names it a credential"
 # before it is filtered or its document parsed for names. A key and its value, a variable and its string,
 # a name/value pair's two halves stand far closer; a value 2 KiB past its key is not judged by it.
 NAME_REACH = 2048
+# Windows wider than this in all (characters) are first cut to where a rule's names stand (`_within_reach`).
+_LOCATE_FIRST = 64 * 1024
 # The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
 REGISTRY_AUTH = ("docker", "registry-auth")
 
@@ -182,8 +184,13 @@ class Detector:
         *,
         locate: Callable[[], Nearby | None] | None = None,
     ) -> Iterable[Match]:
-        found_all = rule.pattern.finditer(text) if lines is None else _on_lines(rule, text, lines)
         nearby: Nearby | None = None
+        if locate is not None and lines is not None and sum(stop - low for low, stop, _ in lines) > _LOCATE_FIRST:
+            # Wide windows (a bundle, a large data file): the regex itself runs only where a name may be.
+            nearby, locate = locate(), None
+            if nearby is not None:
+                lines = _within_reach(lines, rule, nearby)
+        found_all = rule.pattern.finditer(text) if lines is None else _on_lines(rule, text, lines)
         for found in found_all:
             secret = found.group("secret")
             if not secret or len(secret) < rule.min_length:
@@ -318,6 +325,21 @@ def _may_be_named(rule: Rule, nearby: Nearby, match_start: int, start: int, end:
         and nearby.near is not None
         and _any_between(nearby.near, start - near.within, start + near.within)
     )
+
+
+def _within_reach(windows: Spans, rule: Rule, nearby: Nearby) -> Spans:
+    """The windows where a match `_may_be_named` can start: a match starting in [start, stop) ends by endpos."""
+    near = rule.near
+    kept = []
+    for window in windows:
+        start, _stop, endpos = window
+        if (nearby.names is not None and _any_between(nearby.names, start - NAME_REACH, endpos + NAME_REACH)) or (
+            near is not None
+            and nearby.near is not None
+            and _any_between(nearby.near, start - near.within, endpos + near.within)
+        ):
+            kept.append(window)
+    return kept
 
 
 def _any_between(sorted_offsets: Sequence[int], low: int, high: int) -> bool:
