@@ -179,15 +179,19 @@ def _parallel(detector: Detector, documents: Iterator[Item], jobs: int, read: Re
         # file as its path, a document read here (a window of a file over the size limit) with its bytes.
         pending: deque[tuple[list[Item], Future[list[list[_Result]]]]] = deque()
         in_flight = 0  # bytes held here
+        trim, owed = _malloc_trim(), False
         try:
             for batch in _batches(documents):
+                if owed and not in_flight and trim is not None:
+                    trim(0)  # the windows read here are done with: their buffers and pickles go back to the OS
+                    owed = False
                 with _interrupts_held():  # a submit may start a worker: it must not inherit Python's SIGINT handler
                     pending.append((batch, pool.submit(_detect_batch, batch)))
                 in_flight += _held(batch)
+                owed = owed or in_flight > 0
                 while len(pending) >= jobs * _IN_FLIGHT_PER_WORKER or (pending and in_flight >= _IN_FLIGHT_BYTES):
-                    done, future = pending.popleft()
-                    in_flight -= _held(done)
-                    yield from _finished(done, future)
+                    in_flight -= _held(pending[0][0])
+                    yield from _finished(*pending.popleft())  # no reference to the batch is left here after it
             while pending:
                 yield from _finished(*pending.popleft())
         except BaseException:
@@ -265,7 +269,7 @@ def _detect_batch(batch: list[Item]) -> list[list[_Result]]:
 
 def _malloc_trim() -> Callable[[int], object] | None:
     """glibc's malloc_trim, or None where the C library has none."""
-    import ctypes  # noqa: PLC0415 - only pool workers need it
+    import ctypes  # noqa: PLC0415 - only a pool needs it
 
     try:
         trim: Callable[[int], object] = ctypes.CDLL(None).malloc_trim
