@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from credscope.detect.decode_sources import decoded_values
 from credscope.detect.parsers import REGISTRY, Parsed, parse_document, parser_for
-from credscope.detect.parsers.base import MAX_PARSE_CHARS
+from credscope.detect.parsers.base import MAX_PARSE_CHARS, MAX_SOURCE_PARSE_CHARS
 from credscope.detect.parsers.tree import MAX_NODES
 from credscope.model import Document, Reach
 from credscope.sources.home import HOME_STORES, REPO_STORES
@@ -249,6 +249,14 @@ def test_format_parser_never_raises_and_stays_in_the_text(format_name: str) -> N
 
 def test_documents_beyond_the_parse_limit_are_not_parsed() -> None:
     assert parse_document("big.json", "[" + "1," * (MAX_PARSE_CHARS // 2) + "1]") is None
+
+
+def test_source_beyond_its_parse_limit_is_read_by_the_line() -> None:
+    # tree-sitter's tree is some 45 times the text: a bundle over the limit takes its names from the line.
+    line = 'const label = "x";\n'
+    below = line * (MAX_SOURCE_PARSE_CHARS // len(line) - 1)
+    assert parse_document("bundle.js", below, on_demand=True) is not None
+    assert parse_document("bundle.js", below + line * 2, on_demand=True) is None
 
 
 # --- billion laughs and deep nesting: bounded by structure, not by luck ---------------------------------------

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from fnmatch import translate
 
-from credscope.detect.parsers.base import MAX_PARSE_CHARS, Assignment, Parsed, Parser
+from credscope.detect.parsers.base import MAX_PARSE_CHARS, MAX_SOURCE_PARSE_CHARS, Assignment, Parsed, Parser
 from credscope.detect.parsers.dotenv import DotenvParser
 from credscope.detect.parsers.hcl import HclParser
 from credscope.detect.parsers.ini import IniParser
@@ -126,6 +126,8 @@ def parse_document(path: str, text: str, *, on_demand: bool = False) -> Parsed |
     """
     parser = parser_for(path)
     if parser is None or len(text) > MAX_PARSE_CHARS:
+        return None
+    if isinstance(parser, SourceParser) and len(text) > MAX_SOURCE_PARSE_CHARS:
         return None
     try:
         if on_demand and isinstance(parser, SourceParser):

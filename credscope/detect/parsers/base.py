@@ -9,6 +9,9 @@ from typing import Protocol
 
 # Structured parsing is for judging matches, not for reading everything: beyond this a file is read line by line.
 MAX_PARSE_CHARS = 4_000_000
+# Source code is parsed with tree-sitter, whose tree takes some 45 bytes per byte of text: a 3 MB bundle costs a
+# worker 150 MB. Larger source files (bundles, generated code) take their names from the line, as windows do.
+MAX_SOURCE_PARSE_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
