@@ -317,29 +317,27 @@ def _may_be_named(rule: Rule, nearby: Nearby, match_start: int, start: int, end:
     The prefilter places them only in documents whose every name is text as written and which Hyperscan reads
     as Python does (ASCII: its byte offsets are character offsets); a `names` pattern matches in any text that
     holds a name it matches. So what this rejects, `_named` would reject."""
-    if nearby.names is not None and _any_between(nearby.names, match_start - NAME_REACH, end + NAME_REACH):
+    return _names_near(rule, nearby, (match_start, end), (start, start))
+
+
+def _within_reach(windows: Spans, rule: Rule, nearby: Nearby) -> Spans:
+    """The windows where a match `_may_be_named` can start: a match starting in [start, stop) ends by endpos."""
+    return [
+        (low, stop, endpos) for low, stop, endpos in windows if _names_near(rule, nearby, (low, endpos), (low, endpos))
+    ]
+
+
+def _names_near(rule: Rule, nearby: Nearby, matched: tuple[int, int], secret_start: tuple[int, int]) -> bool:
+    """Whether a `names` end lies within NAME_REACH of the span `matched`, or a `near` end within the rule's
+    `within` of where the secret can start (`secret_start`: the lowest and highest such offset)."""
+    if nearby.names is not None and _any_between(nearby.names, matched[0] - NAME_REACH, matched[1] + NAME_REACH):
         return True
     near = rule.near
     return (
         near is not None
         and nearby.near is not None
-        and _any_between(nearby.near, start - near.within, start + near.within)
+        and _any_between(nearby.near, secret_start[0] - near.within, secret_start[1] + near.within)
     )
-
-
-def _within_reach(windows: Spans, rule: Rule, nearby: Nearby) -> Spans:
-    """The windows where a match `_may_be_named` can start: a match starting in [start, stop) ends by endpos."""
-    near = rule.near
-    kept = []
-    for window in windows:
-        start, _stop, endpos = window
-        if (nearby.names is not None and _any_between(nearby.names, start - NAME_REACH, endpos + NAME_REACH)) or (
-            near is not None
-            and nearby.near is not None
-            and _any_between(nearby.near, start - near.within, endpos + near.within)
-        ):
-            kept.append(window)
-    return kept
 
 
 def _any_between(sorted_offsets: Sequence[int], low: int, high: int) -> bool:

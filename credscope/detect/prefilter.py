@@ -127,15 +127,13 @@ class Prefilter:
         if not unsafe:
             possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
         chosen = sorted(self._for_path(possible, path))
-        if nameable and not unsafe and engine.namers:
-            chosen = self._nameable(chosen, engine, namers_found, content, path)
-        locatable = (
-            nameable
-            and not unsafe
-            and path is not None
-            and any(index in engine.namers for index in chosen)
-            and names_are_raw_text(path, content)
-        )
+        # Whether every name a match can be given is text of the document as written: asked once, and only of a
+        # document where a rule that needs a name may run.
+        named = nameable and not unsafe and any(index in engine.namers for index in chosen)
+        raw_names = named and (path is None or names_are_raw_text(path, content))
+        if raw_names:
+            chosen = self._nameable(chosen, engine, namers_found)
+        locatable = raw_names and path is not None
         planned = [index for index in chosen if index in engine.plans]
         if not planned:
             return Selection(chosen, {}, literals, locatable)
@@ -149,20 +147,19 @@ class Prefilter:
             return None
         return engine.nearby(index, self.rules[index], content)
 
-    def _nameable(
-        self, chosen: list[int], engine: _HyperscanEngine, found: set[int], content: bytes, path: str | None
-    ) -> list[int]:
+    def _nameable(self, chosen: list[int], engine: _HyperscanEngine, found: set[int]) -> list[int]:
         """`chosen` without the rules that accept a match only under a name (`requires_name`) when nothing in the
         document can give one: neither their `names` nor their `near` pattern occurs anywhere in it.
 
         Every name a match can be given is text of the document: a key, an identifier, a variable, the `name`
         of a name/value pair, a flag, the text before the value on its line. That holds for the bytes as they
         are (ASCII only here: no Unicode case folding) unless a format decodes escapes in names (JSON, YAML,
-        TOML, ... with a backslash in the document) or folds lines into a key (YAML): those keep every rule.
+        TOML, ... with a backslash in the document) or folds lines into a key (YAML): those keep every rule, and
+        the caller does not ask (`names_are_raw_text`).
         Hyperscan looks for each `names` pattern without its anchors, ignoring case, anywhere.
         """
         unnameable = [index for index in chosen if index in engine.namers and not engine.namers[index] & found]
-        if not unnameable or (path is not None and not names_are_raw_text(path, content)):
+        if not unnameable:
             return chosen
         dropped = set(unnameable)
         return [index for index in chosen if index not in dropped]
