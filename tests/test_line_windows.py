@@ -146,7 +146,7 @@ def test_windowed_rules_find_what_the_whole_text_scan_finds(text: str) -> None:
     prefilter = _hyperscan_prefilter()
     content = text.encode("utf-8", "surrogatepass")
     decoded = content.decode("utf-8", "surrogateescape")
-    chosen, windows, literals, _ = prefilter.select(content, "app/settings.py")
+    chosen, windows, literals, *_ = prefilter.select(content, "app/settings.py")
     assert literals == _python_prefilter().select(content, "app/settings.py").literals
     for index in chosen:
         rule = rules[index]
@@ -194,7 +194,7 @@ def test_windows_around_match_ends_are_in_characters() -> None:
     secret = expand("{{github:ghp}}").text
     text = f"# ünïcödé header\nGITHUB_TOKEN = '{secret}'\n# plain\n" + "x = 1\n" * 200
     content = text.encode()
-    chosen, windows, _, _ = _hyperscan_prefilter().select(content, "a.py")
+    chosen, windows, *_ = _hyperscan_prefilter().select(content, "a.py")
     assert github in chosen
     start = text.index(secret)
     # One window, in characters, around the match's end: not the whole text, not the whole line.
@@ -213,7 +213,7 @@ def test_a_dense_rule_runs_only_around_its_candidates() -> None:
     secret = expand("{{aws-secret}}").text
     filler = "".join(f"line {n}: " + "QUJD" * 200 + "\n" for n in range(50))
     text = filler + f"aws_secret_access_key = {secret}\n" + filler
-    chosen, windows, _, _ = _hyperscan_prefilter().select(text.encode(), "settings.cfg")
+    chosen, windows, *_ = _hyperscan_prefilter().select(text.encode(), "settings.cfg")
     assert aws in chosen
     [(low, stop, endpos)] = windows[aws]
     assert low <= text.index(secret) < stop and endpos - low < 200
@@ -227,6 +227,6 @@ def test_a_match_hyperscan_cannot_see_on_a_non_ascii_line_is_still_found() -> No
     quoted = next(i for i, r in enumerate(rules) if r.id == "generic-secret-quoted")
     value = "é" * 150
     text = f'x = 1\npassword = "{value}"\ny = 2\n'
-    chosen, windows, _, _ = _hyperscan_prefilter().select(text.encode(), "a.py")
+    chosen, windows, *_ = _hyperscan_prefilter().select(text.encode(), "a.py")
     assert quoted in chosen
     assert [m.group("secret") for m in _on_lines(rules[quoted], text, windows[quoted])] == [value]

@@ -123,7 +123,8 @@ class Detector:
         stats = stats if stats is not None else DocumentStats()
         # Rules that may match: each pattern then runs once over the text, or only in the windows around the
         # match ends Hyperscan saw, finding its matches or none.
-        selection = self._prefilter.select(document.content, document.path)
+        text = document.content.decode("utf-8", "surrogateescape")
+        selection = self._prefilter.select(document.content, document.path, text=text)
         rules = [(index, self.rules[index], selection.windows.get(index)) for index in selection.rules]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
@@ -132,9 +133,7 @@ class Detector:
         joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
         if not rules and not encoded and not joined:
             return []
-        text = document.content.decode("utf-8", "surrogateescape")
         structure = DocumentContext(document.path, text) if whole else None
-        content = document.content
         matches = [
             m
             for index, rule, where in rules
@@ -145,7 +144,7 @@ class Detector:
                 stats,
                 structure,
                 lines=where,
-                locate=partial(self._prefilter.nearby, index, content)
+                locate=partial(self._prefilter.nearby, index, selection.view)
                 if rule.requires_name and selection.names_located
                 else None,
             )
@@ -315,7 +314,7 @@ def _may_be_named(rule: Rule, nearby: Nearby, match_start: int, start: int, end:
     within]), by the ends Hyperscan saw them at.
 
     The prefilter places them only in documents whose every name is text as written and which Hyperscan reads
-    as Python does (ASCII: its byte offsets are character offsets); a `names` pattern matches in any text that
+    as Python does (its view: byte offsets are character offsets); a `names` pattern matches in any text that
     holds a name it matches. So what this rejects, `_named` would reject."""
     return _names_near(rule, nearby, (match_start, end), (start, start))
 

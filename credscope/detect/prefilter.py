@@ -4,9 +4,11 @@ A rule is a candidate for a document when one of its keywords occurs in the byte
 rule without keywords always passes that step) and its pattern matches somewhere in the decoded text. Both
 paths compute exactly that set:
 
-* with Hyperscan, one scan of the bytes reports every keyword and, for ASCII documents, every rule whose
-  pattern *may* match (Hyperscan's prefilter mode over-approximates, never misses); only rules that pass both
-  are confirmed with the rule's own Python regex;
+* with Hyperscan, one scan of the document's view (detect/byte_view.py: one byte per character, ASCII as it
+  is, on which each rule's pattern is rewritten to match wherever it matches in the text) reports every
+  keyword and every rule whose pattern *may* match (Hyperscan's prefilter mode over-approximates, never
+  misses); only rules that pass both are confirmed with the rule's own Python regex. A document without a
+  view (not UTF-8) is scanned as bytes, its pattern hits trusted only when they are ASCII;
 * without it (not installed, or a small document where importing and loading it would cost more than it
   saves), keywords are looked up with `in` and every keyword hit is confirmed with the Python regex.
 
@@ -30,6 +32,7 @@ from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
+from credscope.detect.byte_view import document_view, view_source
 from credscope.detect.regex_shape import (
     Extent,
     ascii_exact,
@@ -49,7 +52,7 @@ _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
 # The ids of a rule's own namer database (see `_HyperscanEngine.nearby`): names 0, near 1.
 _EVERY_NAMER = frozenset({0, 1})
-_CACHE_VERSION = b"credscope-prefilter-8"
+_CACHE_VERSION = b"credscope-prefilter-9"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -66,6 +69,8 @@ class Prefilter:
         self.rules = tuple(rules)
         # Case-sensitive byte strings the caller wants to know about (found in the same pass when Hyperscan runs).
         self.literals = tuple(literals)
+        # Those a document's view cannot hold (it has one byte for every non-ASCII character): looked up in its bytes.
+        self._wide_literals = tuple(literal for literal in self.literals if not literal.isascii())
         self._keywords: tuple[bytes, ...] = tuple(sorted({k.encode() for rule in self.rules for k in rule.keywords}))
         keyword_index = {keyword: index for index, keyword in enumerate(self._keywords)}
         # For each rule, the indices of its keywords; empty means "no keyword step".
@@ -106,7 +111,9 @@ class Prefilter:
         """
         return self._confirmed(set(self.select(content, path, nameable=False).rules), content)
 
-    def select(self, content: bytes, path: str | None = None, *, nameable: bool = True) -> Selection:
+    def select(
+        self, content: bytes, path: str | None = None, *, nameable: bool = True, text: str | None = None
+    ) -> Selection:
         """The rules that *may* match in `content` (in rule order), where some of them may, and the literals in it.
 
         For the caller that runs each pattern itself (a search to confirm first would read the text twice for
@@ -115,14 +122,28 @@ class Prefilter:
         spans of the decoded text, each a whole line with its newline. They are the lines where Hyperscan saw
         a match of the rule end and, in a document with bytes on which Hyperscan's view may differ from
         Python's, every line holding such a byte (on every other line the two views agree).
+
+        Hyperscan reads the document's view (detect/byte_view.py) when it has one: one byte per character of
+        the text (`text`, the content decoded with surrogateescape, decoded here when not given), on which the
+        rules' rewritten patterns see everything Python's see. Only a document without one (not UTF-8, or
+        holding a character ignore-case folds onto ASCII) is read as bytes, with the care described above.
         """
         self._seen_bytes += len(content)
         engine = self._hyperscan() if self._wants_hyperscan() else None
         if engine is None:
             found = frozenset(literal for literal in self.literals if literal in content)
             return Selection(sorted(self._python_candidates(content, path)), {}, found)
-        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namers_found = engine.scan(content)
+        if text is None and not content.isascii():
+            text = content.decode("utf-8", "surrogateescape")
+        view = document_view(content, len(text) if text is not None else len(content))
+        scanned = content if view is None else view
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namers_found = engine.scan(scanned)
+        # On the view every rewritten pattern matches wherever its rule does, and offsets are characters.
+        unsafe = unsafe and view is None
+        scale = 1 if view is not None or content.isascii() else 4
         literals = frozenset(self.literals[index] for index in literal_hits)
+        if view is not None and view is not content:
+            literals |= {literal for literal in self._wide_literals if literal in content}
         possible = self._with_keywords(keyword_hits)
         if not unsafe:
             possible = {index for index in possible if index in maybe_rules or index not in engine.prefiltered}
@@ -136,8 +157,9 @@ class Prefilter:
         locatable = raw_names and path is not None
         planned = [index for index in chosen if index in engine.plans]
         if not planned:
-            return Selection(chosen, {}, literals, locatable)
-        return Selection(chosen, _windows(content, planned, engine.plans, ends, unsafe), literals, locatable)
+            return Selection(chosen, {}, literals, locatable, scanned)
+        windows = _windows(scanned, planned, engine.plans, ends, unsafe, scale)
+        return Selection(chosen, windows, literals, locatable, scanned)
 
     def nearby(self, index: int, content: bytes) -> Nearby | None:
         """Where rule `index`'s `names` and `near` patterns end in `content`, for a document `select` found
@@ -153,7 +175,7 @@ class Prefilter:
 
         Every name a match can be given is text of the document: a key, an identifier, a variable, the `name`
         of a name/value pair, a flag, the text before the value on its line. That holds for the bytes as they
-        are (ASCII only here: no Unicode case folding) unless a format decodes escapes in names (JSON, YAML,
+        are (read through the view: no character folds onto ASCII) unless a format decodes escapes in names (JSON, YAML,
         TOML, ... with a backslash in the document) or folds lines into a key (YAML): those keep every rule, and
         the caller does not ask (`names_are_raw_text`).
         Hyperscan looks for each `names` pattern without its anchors, ignoring case, anywhere.
@@ -213,8 +235,10 @@ class Selection(NamedTuple):
     windows: Mapping[int, Spans]
     literals: frozenset[bytes]
     # Whether `Prefilter.nearby` may place the names of this document's matches: every name is text of the
-    # document as written, and Hyperscan reads it as Python does (ASCII: byte offsets are character offsets).
+    # document as written, and Hyperscan reads it as Python does (its view: byte offsets are character offsets).
     names_located: bool = False
+    # What Hyperscan read: the document's view (detect/byte_view.py), or its bytes when it has none.
+    view: bytes = b""
 
 
 class Nearby(NamedTuple):
@@ -248,7 +272,12 @@ _UNSAFE_RUN = re.compile(_UNSAFE_BYTES + b"+")
 
 
 def _windows(
-    content: bytes, planned: list[int], plans: Mapping[int, Plan], ends: Mapping[int, list[int]], unsafe: bool
+    content: bytes,
+    planned: list[int],
+    plans: Mapping[int, Plan],
+    ends: Mapping[int, list[int]],
+    unsafe: bool,
+    scale: int,
 ) -> dict[int, Spans]:
     """For each planned rule, where its matches can be, as character spans of the decoded text.
 
@@ -259,8 +288,10 @@ def _windows(
     match starting before its stop reads at most `width + around` characters, all before its endpos. A rule
     that non-ASCII bytes can affect also gets a window around every run of them (too many runs: the whole
     text). Other rules get the whole lines holding an end, and every line holding such a byte.
+
+    `scale`: the most bytes of `content` one character takes, 1 for a view or ASCII (offsets are characters),
+    4 for UTF-8 bytes (offsets are moved onto characters at the end).
     """
-    scale = 1 if content.isascii() else 4  # characters to bytes: a UTF-8 character is at most 4 bytes
     unsafe_runs: list[list[tuple[int, int]] | None] = [] if unsafe else [[]]  # computed once, when needed
 
     def runs() -> list[tuple[int, int]] | None:
@@ -755,7 +786,8 @@ def _load_or_compile(
         if hs_flag is None:
             continue
         candidates = [consuming_source(source), source] if every_match else [source]
-        for candidate in dict.fromkeys(candidates):
+        viewed = [viewed for candidate in candidates if (viewed := view_source(candidate)) is not None]
+        for candidate in dict.fromkeys(viewed):
             expression = hyperscan_source(candidate).encode()
             if _compiles(hyperscan, expression, hs_flag):
                 kept.append((pattern_id, expression, hs_flag))
@@ -796,14 +828,15 @@ def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tu
     for index, rule in enumerate(rules):
         if not rule.requires_name:
             continue
-        if rule.names is not None:
-            source = hyperscan_source(unanchored_source(rule.names.pattern))
+        names = None if rule.names is None else view_source(unanchored_source(rule.names.pattern))
+        if names is not None:
             flag = loose | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL
-            patterns.append((base + 2 * index, source.encode(), flag))
-        if rule.near is not None:
+            patterns.append((base + 2 * index, hyperscan_source(names).encode(), flag))
+        near = None if rule.near is None else view_source(rule.near.pattern.pattern)
+        if near is not None and rule.near is not None:
             flag = _hs_flags(hyperscan, rule.near.pattern.flags)
             if flag is not None:
-                patterns.append((base + 2 * index + 1, hyperscan_source(rule.near.pattern.pattern).encode(), flag))
+                patterns.append((base + 2 * index + 1, hyperscan_source(near).encode(), flag))
     return patterns
 
 

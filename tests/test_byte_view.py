@@ -1,0 +1,150 @@
+"""A document's view (detect/byte_view.py): one byte per character, on which rewritten patterns see what
+Python's regexes see in the text, so that Hyperscan's windows hold on non-ASCII documents too."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from credscope.catalogue import Catalogue, load_catalogue
+from credscope.detect.byte_view import document_view, view_source
+from credscope.detect.engine import _on_lines
+from credscope.detect.prefilter import Prefilter
+from credscope.testing.generate import expand
+
+hyperscan = pytest.importorskip("hyperscan")
+
+# ASCII, Latin and CJK letters, Unicode digits and spaces Python's \w, \d and \s accept, the ASCII
+# separators `re` counts as space (\x1c-\x1f) and Hyperscan may not, and a lone UTF-8 lead byte.
+_ALPHABET = "ab_k Z09=:\"'\t\n-.é数٣\u00a0\u2003\u3000\x1c\x1f\udcc3"
+
+
+@functools.cache
+def _catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_each_byte_of_the_view_stands_for_one_character_of_the_text(text: str) -> None:
+    content = text.encode("utf-8", "surrogateescape")
+    view = document_view(content, len(text))
+    assert view is not None  # UTF-8 (lone lead bytes included) without a character folding onto ASCII
+    assert len(view) == len(text)
+    assert all(byte == (ord(char) if char.isascii() else 0x80) for byte, char in zip(view, text, strict=True))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"key = \x80\x80 value",  # continuation bytes with no lead
+        b"key = \xe2\x82 value",  # a character cut short
+        b"key = \xed\xa0\x80 value",  # an encoded surrogate
+        "\u212a = 1".encode(),  # the Kelvin sign: (?i)k matches it
+        "ſecret = 1".encode(),  # long s: (?i)s matches it
+        "passwordİ = 1".encode(),
+    ],
+)
+def test_text_that_is_not_utf8_or_folds_onto_ascii_has_no_view(content: bytes) -> None:
+    assert document_view(content, len(content.decode("utf-8", "surrogateescape"))) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (r"\w+", r"[\w\x80]+"),
+        (r"\d{4}", r"[\d\x80]{4}"),
+        (r"a\sb", r"a[\s\x0b\x1c-\x1f\x80]b"),
+        (r"[\w.-]{3}", r"[\w\x80.-]{3}"),
+        (r"[]\s]", r"[]\s\x0b\x1c-\x1f\x80]"),
+        (r"[^\s'\"]+", r"[^\s'\"]+"),  # a negated set of \s already accepts \x80
+        (r"\bkey\b", r"key"),
+        (r"[\b]x", r"[\b]x"),  # a backspace in a set
+        (r"\x41\101\S\W", r"\x41\101\S\W"),
+        (r"[^\S]", None),
+        (r"[^\W_]", None),
+        (r"\b?x", None),
+        (r"clé", None),
+        (r"\xe9", None),
+        (r"\u00e9", None),
+        (r"\351", None),
+    ],
+)
+def test_view_source(source: str, expected: str | None) -> None:
+    assert view_source(source) == expected
+
+
+_PATTERNS = (
+    r"\w+=\d+",
+    r"\b[a-z_]{2,}\b",
+    r"[\w.-]+:\s*\S+",
+    r"(?i)K[a-z]+",
+    r"[^\s=]{3,}",
+    r"\s+\d",
+    r"[^\w\s]+",
+    r"\W\D",
+)
+
+
+@functools.cache
+def _hyperscan_database() -> object:
+    expressions = [view_source(pattern) for pattern in _PATTERNS]
+    assert all(expression is not None for expression in expressions)
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    flags = [hyperscan.HS_FLAG_CASELESS if pattern.startswith("(?i)") else 0 for pattern in _PATTERNS]
+    database.compile(
+        expressions=[expression.replace("(?i)", "").encode() for expression in expressions if expression],
+        ids=list(range(len(_PATTERNS))),
+        elements=len(_PATTERNS),
+        flags=flags,
+    )
+    return database
+
+
+@settings(max_examples=300, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_ALPHABET, max_size=80))
+def test_a_rewritten_pattern_ends_on_the_view_wherever_python_ends_in_the_text(text: str) -> None:
+    view = document_view(text.encode("utf-8", "surrogateescape"), len(text))
+    assert view is not None
+    ends: set[tuple[int, int]] = set()
+
+    def collect(pattern_id: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        ends.add((pattern_id, end))
+
+    _hyperscan_database().scan(view, match_event_handler=collect)  # type: ignore[attr-defined]
+    for pattern_id, pattern in enumerate(_PATTERNS):
+        for found in re.finditer(pattern, text):
+            if found.end() > found.start():
+                assert (pattern_id, found.end()) in ends, (pattern, found)
+
+
+def _rule_index(rule_id: str) -> int:
+    return next(index for index, rule in enumerate(_catalogue().rules) if rule.id == rule_id)
+
+
+def test_a_non_ascii_bundle_is_read_in_windows_and_its_names_are_placed() -> None:
+    # A one-line bundle with a thousand accented words (far more runs of non-ASCII bytes than the byte-level
+    # path keeps windows for) and secrets behind Unicode spaces and letters: read through the view, every rule
+    # still runs in windows, and finds there what a scan of the whole text finds.
+    rules = _catalogue().rules
+    quoted, region = _rule_index("generic-secret-quoted"), _rule_index("aws-region")
+    secret = expand("{{random:alnum:24}}").text
+    words = " ".join(f'label{n}:"réglage\u00a0{n}",' for n in range(1000))
+    text = f'var c={{{words} clé_password: "{secret}", région\u2003region:"eu-west-1", {words}}};\n'
+    prefilter = Prefilter(rules, use_hyperscan=True)
+    selection = prefilter.select(text.encode(), "dist/app.min.js")
+    assert prefilter.engine == "hyperscan"
+    assert selection.names_located
+    assert {quoted, region} <= set(selection.rules)
+    for index in (quoted, region):
+        windows = selection.windows[index]
+        assert sum(stop - low for low, stop, _ in windows) < len(text) // 20, rules[index].id
+    for index in selection.rules:
+        if index in selection.windows:
+            whole = [found.span() for found in rules[index].pattern.finditer(text)]
+            assert [found.span() for found in _on_lines(rules[index], text, selection.windows[index])] == whole
+    found = [m.group("secret") for m in _on_lines(rules[quoted], text, selection.windows[quoted])]
+    assert found == [secret]
