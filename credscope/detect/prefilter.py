@@ -20,7 +20,7 @@ cannot run are given to it with those lookarounds turned into characters it cons
 so that a long base64 run is one match end, not one per character. A rule that needs a name is left out of
 a document where nothing could give it one (`Prefilter._nameable`). Hyperscan runs in two stages: rules
 whose patterns hold no literal of a few characters (wide character classes, the costliest patterns for it)
-are scanned only in documents holding one of their keywords.
+are scanned only in documents holding one of their keywords, in one database per set of keywords.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
 # The ids of a rule's own namer database (see `_HyperscanEngine.nearby`): names 0, near 1.
 _EVERY_NAMER = frozenset({0, 1})
-_CACHE_VERSION = b"credscope-prefilter-9"
+_CACHE_VERSION = b"credscope-prefilter-10"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -481,14 +481,15 @@ def _char_boundary(content: bytes, offset: int, step: int) -> int:
 
 
 class _HyperscanEngine:
-    """Two Hyperscan block-mode databases.
+    """Hyperscan block-mode databases, in two stages.
 
     The first, run over every document: keywords, literals, an unsafe-byte probe and the patterns of rules
-    whose every match holds a literal of a few characters (few match ends, cheap for Hyperscan). The second
-    holds the other rules' patterns: wide character classes without a literal (`[A-Za-z0-9/+]{40}`), the
-    costliest for Hyperscan and useless where none of their keywords is; it runs only over documents where
-    the first found one. Rules with a `Plan` report every match end (their regex then runs in windows around
-    them); the others only whether they may match.
+    whose every match holds a literal of a few characters (few match ends, cheap for Hyperscan). The dense
+    ones hold the other rules' patterns: wide character classes without a literal (`[A-Za-z0-9/+]{40}`), the
+    costliest for Hyperscan and useless where none of their keywords is. There is one for each set of
+    keywords those rules have, run only over documents where the first found one of them: in real code a
+    document needs about a tenth of them. Rules with a `Plan` report every match end (their regex then runs
+    in windows around them); the others only whether they may match.
     """
 
     def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes], literals: Sequence[bytes] = ()) -> None:
@@ -510,12 +511,13 @@ class _HyperscanEngine:
             ids.append(self._literal_base + index)
         self._rule_base = self._literal_base + len(literals)
         sources = [
-            (self._rule_base + index, rule.pattern.pattern, rule.pattern.flags) for index, rule in enumerate(rules)
+            (self._rule_base + index, rule.pattern.pattern, rule.pattern.flags, frozenset(rule.keywords))
+            for index, rule in enumerate(rules)
         ]
         fixed = list(zip(ids, expressions, flags, strict=True))
         self._namer_base = self._rule_base + len(rules)
         optional = _namer_patterns(hyperscan, rules, self._namer_base)
-        self._database, self._dense_database, layout = _load_or_compile(hyperscan, fixed, sources, optional)
+        self._database, dense_databases, layout = _load_or_compile(hyperscan, fixed, sources, optional)
         base = self._rule_base
         self.prefiltered = frozenset(pattern_id - base for pattern_id in layout.kept)
         self.plans: dict[int, Plan] = {
@@ -523,11 +525,14 @@ class _HyperscanEngine:
         }
         self._windowed_ids = frozenset(layout.every_match)
         self._namer_databases: dict[int, Any] = {}  # by rule index: its names and near patterns, every end
-        dense = [rules[pattern_id - base] for pattern_id in layout.second]
         keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
-        # Keyword ids whose presence calls for the second database; without keywords a dense rule always does.
-        self._dense_keywords = frozenset(keyword_id[k.encode()] for rule in dense for k in rule.keywords)
-        self._dense_always = any(not rule.keywords for rule in dense)
+        # Each dense database with the keyword ids whose presence calls for it (None: its rules have none, it
+        # always runs). Its rules share their keywords (`_dense_groups`).
+        self._dense: list[tuple[frozenset[int] | None, Any]] = []
+        for group, database in dense_databases:
+            group_keywords = rules[group[0] - base].keywords
+            wanted = frozenset(keyword_id[k.encode()] for k in group_keywords) if group_keywords else None
+            self._dense.append((wanted, database))
         # For each rule that needs a name: the ids of its `names` and `near` patterns (when Hyperscan took all of
         # them): none found in a document, no match of the rule there can be named.
         accepted = frozenset(layout.optional)
@@ -545,8 +550,10 @@ class _HyperscanEngine:
         windowed_ids = self._windowed_ids
         context = (found, ends, windowed_ids)
         self._database.scan(content, match_event_handler=_collect, context=context)
-        if self._dense_database is not None and (self._dense_always or not self._dense_keywords.isdisjoint(found)):
-            self._dense_database.scan(content, match_event_handler=_collect, context=context)
+        keywords_found = frozenset(found)
+        for wanted, database in self._dense:
+            if wanted is None or not wanted.isdisjoint(keywords_found):
+                database.scan(content, match_event_handler=_collect, context=context)
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if self._rule_base <= i < self._namer_base}
@@ -746,17 +753,28 @@ def _plan_barriers(source: str, flags: int) -> bytes:
 class _Layout(NamedTuple):
     kept: list[int]  # rule pattern ids Hyperscan accepts
     every_match: list[int]  # ... of those, the ones reporting every match end
-    second: list[int]  # ... the ones in the second database
+    second: list[int]  # ... the ones in the dense databases
     optional: list[int]  # the ids of the optional patterns Hyperscan accepts (in the first database)
+
+
+def _dense_groups(dense: Sequence[tuple[int, bytes, int]], keywords: Mapping[int, frozenset[str]]) -> list[list[int]]:
+    """The dense patterns' ids grouped by their rule's keywords (`keywords`, by pattern id): one database each,
+    so that a document pays only for the dense rules whose keywords it holds (about a tenth of them in real
+    code), and rules that share their keywords, always needed together, are read in one pass."""
+    groups: dict[frozenset[str], list[int]] = {}
+    for pattern_id, _, _ in dense:
+        groups.setdefault(keywords[pattern_id], []).append(pattern_id)
+    return list(groups.values())
 
 
 def _load_or_compile(
     hyperscan: Any,
     fixed: list[tuple[int, bytes, int]],
-    sources: list[tuple[int, str, int]],
+    sources: list[tuple[int, str, int, frozenset[str]]],
     optional: Sequence[tuple[int, bytes, int]] = (),
-) -> tuple[Any, Any | None, _Layout]:
-    """The two databases (the second None when empty) and which rule patterns they hold, and how.
+) -> tuple[Any, list[tuple[list[int], Any]], _Layout]:
+    """The first database, the dense ones (each with the ids of the patterns it holds), and which rule patterns
+    they hold, and how. `sources`: each rule's pattern id, pattern, flags and keywords.
 
     Reading every pattern's shape, checking and compiling it takes seconds: the results are kept in the user
     cache, keyed by everything that goes into them.
@@ -764,23 +782,21 @@ def _load_or_compile(
     digest = hashlib.sha256(_CACHE_VERSION + str(getattr(hyperscan, "__version__", "")).encode())
     for pattern_id, expression, flag in (*fixed, *optional):
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
-    for pattern_id, source, python_flags in sources:
-        digest.update(b"%d\0%d\0%s\0" % (pattern_id, python_flags, source.encode()))
+    for pattern_id, source, python_flags, keywords in sources:
+        digest.update(
+            b"%d\0%d\0%s\0%s\0" % (pattern_id, python_flags, source.encode(), repr(sorted(keywords)).encode())
+        )
     name = f"prefilter-{digest.hexdigest()[:32]}.hsdb"
     cached = read_cache(name)
     if cached is not None:
         try:
-            header, _, serialised = cached.partition(b"\n")
-            *parts, first_size = header.split(b";")
-            first, second = serialised[: int(first_size)], serialised[int(first_size) :]
-            layout = _Layout(*([int(i) for i in part.split()] for part in parts))
-            return _loaded(hyperscan, first), _loaded(hyperscan, second) if second else None, layout
+            return _from_cache(hyperscan, cached)
         except (hyperscan.error, ValueError, TypeError):
             pass  # torn, or written by another Hyperscan build: compile afresh
     kept: list[tuple[int, bytes, int]] = []
     every: list[int] = []
     in_first: set[int] = set()
-    for pattern_id, source, python_flags in sources:
+    for pattern_id, source, python_flags, _ in sources:
         every_match = _every_match(source, python_flags)
         hs_flag = _hs_flags(hyperscan, python_flags, every_match=every_match)
         if hs_flag is None:
@@ -799,13 +815,37 @@ def _load_or_compile(
     accepted = [entry for entry in optional if _compiles(hyperscan, entry[1], entry[2])]
     first_database = _compiled(hyperscan, [*fixed, *accepted, *(k for k in kept if k[0] in in_first)])
     dense = [k for k in kept if k[0] not in in_first]
-    second_database = _compiled(hyperscan, dense) if dense else None
+    expressions = {k[0]: k for k in dense}
+    groups = _dense_groups(dense, {pattern_id: keywords for pattern_id, _, _, keywords in sources})
+    dense_databases = [(group, _compiled(hyperscan, [expressions[i] for i in group])) for group in groups]
     layout = _Layout([k[0] for k in kept], every, [k[0] for k in dense], [entry[0] for entry in accepted])
-    first = hyperscan.dumpb(first_database)
-    second = hyperscan.dumpb(second_database) if second_database is not None else b""
-    listed = ";".join(" ".join(map(str, part)) for part in layout) + f";{len(first)}"
-    write_cache(name, listed.encode() + b"\n" + first + second)
-    return first_database, second_database, layout
+    serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in dense_databases)]
+    header = [
+        ";".join(" ".join(map(str, part)) for part in layout),
+        ";".join(" ".join(map(str, group)) for group in groups),
+        " ".join(str(len(blob)) for blob in serialised),
+    ]
+    write_cache(name, "\n".join(header).encode() + b"\n" + b"".join(serialised))
+    for _, database in dense_databases:
+        database.scratch = hyperscan.Scratch(database)
+    return first_database, dense_databases, layout
+
+
+def _from_cache(hyperscan: Any, cached: bytes) -> tuple[Any, list[tuple[list[int], Any]], _Layout]:
+    """What `_load_or_compile` wrote: the layout, the dense groups and the databases' sizes, one line each,
+    then the serialised databases, the first one first."""
+    listed, grouped, sized, serialised = cached.split(b"\n", 3)
+    layout = _Layout(*([int(i) for i in part.split()] for part in listed.split(b";")))
+    groups = [[int(i) for i in part.split()] for part in grouped.split(b";")] if grouped else []
+    sizes = [int(size) for size in sized.split()]
+    if len(sizes) != len(groups) + 1 or sum(sizes) != len(serialised):
+        raise ValueError("torn")
+    blobs, offset = [], 0
+    for size in sizes:
+        blobs.append(serialised[offset : offset + size])
+        offset += size
+    first, *dense = (_loaded(hyperscan, blob) for blob in blobs)
+    return first, list(zip(groups, dense, strict=True)), layout
 
 
 def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:

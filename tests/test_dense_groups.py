@@ -1,0 +1,85 @@
+"""Rules without a literal (wide character classes, the costliest patterns for Hyperscan) are read only in
+documents holding their keywords, one database per set of keywords: a document pays for the few it needs."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from credscope.catalogue import Catalogue, load_catalogue
+from credscope.detect.engine import _on_lines
+from credscope.detect.prefilter import Prefilter
+from credscope.testing.generate import expand
+
+pytest.importorskip("hyperscan")
+
+
+@functools.cache
+def _catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+class _Counted:
+    """A Hyperscan database that counts its scans."""
+
+    def __init__(self, database: Any) -> None:
+        self.database, self.scans = database, 0
+
+    def scan(self, content: bytes, **kwargs: Any) -> None:
+        self.scans += 1
+        self.database.scan(content, **kwargs)
+
+
+def _prefilter(cache: Path, monkeypatch: pytest.MonkeyPatch) -> Prefilter:
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(cache))
+    prefilter = Prefilter(_catalogue().rules, use_hyperscan=True)
+    prefilter.warm()
+    assert prefilter.engine == "hyperscan"
+    return prefilter
+
+
+def test_a_document_is_read_only_by_the_dense_databases_its_keywords_call_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = _catalogue().rules
+    prefilter = _prefilter(tmp_path, monkeypatch)
+    engine: Any = prefilter._engine
+    dense = engine._dense
+    assert len(dense) > 20  # one per keyword set, not one for all
+    engine._dense = [(wanted, _Counted(database)) for wanted, database in dense]
+    secret = expand("{{aws-secret}}").text
+    text = "import os\n" * 50 + f"aws_secret_access_key = {secret}\n"
+    selection = prefilter.select(text.encode(), "settings.cfg")
+    aws = next(index for index, rule in enumerate(rules) if rule.id == "aws-secret-access-key")
+    assert [m.group("secret") for m in _on_lines(rules[aws], text, selection.windows[aws])] == [secret]
+    scanned = [counted.scans for _, counted in engine._dense]
+    assert 1 <= sum(scanned) <= 5  # the AWS rules' databases (and those of other keywords the text holds)
+    # A document holding none of their keywords is read by none of them.
+    prefilter.select(b"import os\n" * 200, "app.py")
+    assert [counted.scans for _, counted in engine._dense] == scanned
+
+
+def test_the_dense_databases_come_back_from_the_cache_as_they_were_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = _prefilter(tmp_path, monkeypatch)
+    assert list(tmp_path.glob("prefilter-*.hsdb"))
+    loaded = _prefilter(tmp_path, monkeypatch)
+    first: Any = compiled._engine
+    second: Any = loaded._engine
+    assert [wanted for wanted, _ in first._dense] == [wanted for wanted, _ in second._dense]
+    secret = expand("{{aws-secret}}").text
+    content = f"AWS_SECRET_ACCESS_KEY={secret}\nAZURE_STORAGE_KEY=x\n".encode() * 30
+    assert compiled.select(content, ".env") == loaded.select(content, ".env")
+
+
+def test_a_torn_cache_entry_is_compiled_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prefilter(tmp_path, monkeypatch)
+    [entry] = tmp_path.glob("prefilter-*.hsdb")
+    entry.write_bytes(entry.read_bytes()[:-100])
+    prefilter = _prefilter(tmp_path, monkeypatch)
+    secret = expand("{{aws-secret}}").text
+    assert prefilter.select(f"aws_secret_access_key = {secret}\n".encode(), "a.cfg").windows
