@@ -11,12 +11,14 @@ minified bundle with thousands of accented words). The view removes both differe
 * `view_source`: a rule's pattern rewritten to match, on the view, wherever the rule matches in the text:
   `\\x80` may be a word character, a digit or a space (`\\w`, `\\d`, `\\s` and the sets holding them accept
   it), `\\s` also accepts the ASCII that Python counts as space and Hyperscan does not, and `\\b`, whose
-  Unicode sense Hyperscan cannot see, is left out (a zero-width assertion less only adds matches).
+  Unicode sense Hyperscan cannot see, and every lookaround are left out (a zero-width assertion less only
+  adds matches; Hyperscan's prefilter mode drops lookarounds anyway). Where the
+  pattern ignores case, `re` also matches four non-ASCII characters to ASCII letters (the Kelvin sign to
+  k, long s to s, dotted and dotless I to i): there the letters k, s and i, and every set, accept `\\x80` too.
 
-A superset is all a prefilter needs: the rule's own regex runs on the text and decides. Two cases have no
-view, and the caller reads the bytes as they are: text that is not UTF-8 (a stray continuation byte, a
-truncated character: the view would be shorter than the text), and the four non-ASCII characters that
-ignore-case matching folds onto ASCII letters (`K` Kelvin sign matches `k`; `\\x80` cannot stand for them).
+A superset is all a prefilter needs: the rule's own regex runs on the text and decides. Text that is not
+UTF-8 (a stray continuation byte, a truncated character) has no view: it would be shorter than the text,
+and the caller reads the bytes as they are.
 """
 
 from __future__ import annotations
@@ -26,48 +28,52 @@ import re
 _LEADS = bytes(range(0xC0, 0x100))
 _ONE_BYTE = bytes.maketrans(_LEADS, b"\x80" * len(_LEADS))
 _CONTINUATIONS = bytes(range(0x80, 0xC0))
-# U+0130, U+0131, U+017F and U+212A in UTF-8: `re.IGNORECASE` matches them to i, i, s and k.
-_FOLDED_ONTO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
 
 # What each class escape also accepts on the view. \x0b: Python's `\s` holds the vertical tab; so may
 # Hyperscan's, which is what this guarantees.
 _WIDER = {"w": "\\x80", "d": "\\x80", "s": "\\x0b\\x1c-\\x1f\\x80"}
+# The ASCII letters `re.IGNORECASE` matches a non-ASCII character to (U+212A, U+017F, U+0130, U+0131).
+_FOLDED_ONTO = frozenset("kKsSiI")
 _OCTAL = re.compile(r"[0-3][0-7]{2}")
+_HEX = re.compile(r"x([0-9a-fA-F]{2})")
 _QUANTIFIER = frozenset("*+?{")
-_HEX = frozenset("0123456789abcdefABCDEF")
+# What may follow `(?`: a named group, a reference to one, a comment, a lookaround, flags (scoped or not), a
+# conditional's reference. Anything else is syntax this does not know.
+_GROUP_HEAD = re.compile(r"\(\?(?:P<\w+>|P=\w+\)|#[^)]*\)|<[=!]|[=!:]|[aiLmsux]*(?:-[imsx]+)?[:)]|\(\w+\))")
+_CASELESS_FLAGS = re.compile(r"\(\?[aLmsux]*i")
+_LOOKAROUNDS = frozenset({"(?=", "(?!", "(?<=", "(?<!"})
 
 
 def document_view(content: bytes, characters: int) -> bytes | None:
     """`content` with one byte per character of its text (which is `characters` long), or None (see above)."""
     if content.isascii():
         return content
-    if any(folded in content for folded in _FOLDED_ONTO_ASCII):
-        return None
     view = content.translate(_ONE_BYTE, _CONTINUATIONS)
     # Each valid character and each lone lead byte (one surrogate in the text) gives one byte; anything else
     # undecodable gives fewer than the text holds. Equal lengths: every byte stands for its character.
     return view if len(view) == characters else None
 
 
-def view_source(source: str) -> str | None:
-    """`source` rewritten to match on a document's view wherever it matches in its text, or None when it
-    holds what the view cannot stand for: a non-ASCII character or escape, a negated set of `\\S`, `\\W` or
-    `\\D` (Unicode spaces, word characters, digits), or a quantified `\\b`."""
+def view_source(source: str, flags: int = 0) -> str | None:
+    """`source` (compiled with `flags`) rewritten to match on a document's view wherever it matches in its text,
+    or None when it holds what the view cannot stand for: a non-ASCII character or escape, a negated set of
+    `\\S`, `\\W` or `\\D` (Unicode spaces, word characters, digits), a quantified `\\b`, syntax it does not know.
+
+    A pattern that ignores case anywhere (by `flags` or inline) is treated as ignoring it everywhere: its
+    letters k, s and i keep their case and accept `\\x80` as well, which only adds matches.
+    """
+    caseless = bool(flags & re.IGNORECASE) or _CASELESS_FLAGS.search(source) is not None
     out: list[str] = []
-    index, in_class, negated = 0, False, False
+    index = 0
     while index < len(source):
         char = source[index]
         if not char.isascii():
             return None
         if char == "\\":
             escape = source[index + 1 : index + 2]
-            if not _ascii_escape(source, index):
+            if not _ascii_escape(source, index, caseless):
                 return None
-            if in_class:
-                if negated and escape in ("S", "W", "D"):
-                    return None
-                out.append(source[index : index + 2] + ("" if negated else _WIDER.get(escape, "")))
-            elif escape in _WIDER:
+            if escape in _WIDER:
                 out.append(f"[\\{escape}{_WIDER[escape]}]")
             elif escape in ("b", "B"):
                 if source[index + 2 : index + 3] in _QUANTIFIER:
@@ -75,31 +81,111 @@ def view_source(source: str) -> str | None:
             else:
                 out.append(source[index : index + 2])
             index += 2
-        elif in_class:
-            in_class = char != "]"
-            out.append(char)
-            index += 1
         elif char == "[":
-            # A `]` first in the set (after an optional `^`) is a literal, not the set's end.
-            end = index + 1
-            negated = source.startswith("^", end)
-            end += negated
-            end += source.startswith("]", end)
-            out.append(source[index:end])
-            index, in_class = end, True
+            viewed = _view_set(source, index, caseless)
+            if viewed is None:
+                return None
+            out.append(viewed[0])
+            index = viewed[1]
+        elif char == "(" and source.startswith("(?", index):
+            head = _GROUP_HEAD.match(source, index)
+            if head is None:
+                return None
+            if head.group() in _LOOKAROUNDS:
+                # Left out: a zero-width assertion less only adds matches, and what it reads would need the
+                # opposite rewriting (a negative one that accepted \x80 would refuse more, not less).
+                index = _group_end(source, head.end())
+                if index < 0 or source[index : index + 1] in _QUANTIFIER:
+                    return None
+                continue
+            out.append(head.group())
+            index = head.end()
         else:
-            out.append(char)
+            out.append(f"[{char}\\x80]" if caseless and char in _FOLDED_ONTO else char)
             index += 1
     return "".join(out)
 
 
-def _ascii_escape(source: str, index: int) -> bool:
-    """Whether the escape at `index` stands for ASCII (or is not a character at all: `\\w`, `\\1`, `\\b`)."""
+def _view_set(source: str, start: int, caseless: bool) -> tuple[str, int] | None:
+    """The set starting at `start` rewritten for the view, and where it ends; None as for `view_source`.
+
+    A positive set accepts \\x80 when it holds `\\w`, `\\d` or `\\s`, or ignores case and holds k, s or i
+    (in a range too). A negated one already accepts it, but not when it holds `\\S`, `\\W` or `\\D`.
+    """
+    index = start + 1
+    negated = source.startswith("^", index)
+    index += negated
+    # A `]` first in the set (after an optional `^`) is a literal, not the set's end.
+    body: list[str] = ["]"] if source.startswith("]", index) else []
+    index += len(body)
+    wider, folds, last = "", False, "]" if body else ""
+    while index < len(source) and source[index] != "]":
+        char = source[index]
+        if not char.isascii():
+            return None
+        if char == "\\":
+            escape = source[index + 1 : index + 2]
+            if not _ascii_escape(source, index, caseless) or (negated and escape in ("S", "W", "D")):
+                return None
+            wider += _WIDER.get(escape, "")
+            folds = folds or source.startswith("-", index + 2)  # a range from an escape: taken as any letter
+            body.append(source[index : index + 2])
+            index, last = index + 2, ""
+            continue
+        if char == "-" and last and source[index + 1 : index + 2] not in ("]", ""):
+            high = source[index + 1]
+            folds = folds or any(last <= letter <= high for letter in _FOLDED_ONTO) or high == "\\"
+        folds = folds or char in _FOLDED_ONTO
+        body.append(char)
+        index, last = index + 1, char
+    if index >= len(source):
+        return None
+    if not negated and caseless and folds:
+        wider += "\\x80"
+    if negated or not wider:
+        return source[start : index + 1], index + 1
+    # Added first, where it cannot become either end of a range; a `]` or `-` that was first is then escaped.
+    if body and body[0] in ("]", "-"):
+        body[0] = "\\" + body[0]
+    return "[" + wider + "".join(body) + "]", index + 1
+
+
+def _group_end(source: str, index: int) -> int:
+    """Just after the `)` closing the group whose body starts at `index`, or -1."""
+    depth, in_class = 1, False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += source.startswith("^", index + 1)
+            index += source.startswith("]", index + 1)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return -1
+
+
+def _ascii_escape(source: str, index: int, caseless: bool) -> bool:
+    """Whether the escape at `index` stands for ASCII (or is not a character at all: `\\w`, `\\1`, `\\b`) that
+    no non-ASCII character matches."""
     escape = source[index + 1 : index + 2]
     if escape in ("u", "U", "N"):
         return False
     if escape == "x":
-        digits = source[index + 2 : index + 4]
-        return len(digits) == 2 and all(digit in _HEX for digit in digits) and int(digits, 16) < 0x80
+        digits = _HEX.match(source, index + 1)
+        return digits is not None and _plain(int(digits.group(1), 16), caseless)
     octal = _OCTAL.match(source, index + 1)
-    return octal is None or int(octal.group(), 8) < 0x80
+    return octal is None or _plain(int(octal.group(), 8), caseless)
+
+
+def _plain(code: int, caseless: bool) -> bool:
+    return code < 0x80 and not (caseless and chr(code) in _FOLDED_ONTO)

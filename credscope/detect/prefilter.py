@@ -52,7 +52,7 @@ _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
 # The ids of a rule's own namer database (see `_HyperscanEngine.nearby`): names 0, near 1.
 _EVERY_NAMER = frozenset({0, 1})
-_CACHE_VERSION = b"credscope-prefilter-10"
+_CACHE_VERSION = b"credscope-prefilter-11"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -125,8 +125,8 @@ class Prefilter:
 
         Hyperscan reads the document's view (detect/byte_view.py) when it has one: one byte per character of
         the text (`text`, the content decoded with surrogateescape, decoded here when not given), on which the
-        rules' rewritten patterns see everything Python's see. Only a document without one (not UTF-8, or
-        holding a character ignore-case folds onto ASCII) is read as bytes, with the care described above.
+        rules' rewritten patterns see everything Python's see. Only a document without one (not UTF-8) is
+        read as bytes, with the care described above.
         """
         self._seen_bytes += len(content)
         engine = self._hyperscan() if self._wants_hyperscan() else None
@@ -174,10 +174,10 @@ class Prefilter:
         document can give one: neither their `names` nor their `near` pattern occurs anywhere in it.
 
         Every name a match can be given is text of the document: a key, an identifier, a variable, the `name`
-        of a name/value pair, a flag, the text before the value on its line. That holds for the bytes as they
-        are (read through the view: no character folds onto ASCII) unless a format decodes escapes in names (JSON, YAML,
-        TOML, ... with a backslash in the document) or folds lines into a key (YAML): those keep every rule, and
-        the caller does not ask (`names_are_raw_text`).
+        of a name/value pair, a flag, the text before the value on its line. That holds for the text as it is
+        (read through its view, on which each `names` pattern matches wherever it matches in the text) unless
+        a format decodes escapes in names (JSON, YAML, TOML, ... with a backslash in the document) or folds
+        lines into a key (YAML): those keep every rule, and the caller does not ask (`names_are_raw_text`).
         Hyperscan looks for each `names` pattern without its anchors, ignoring case, anywhere.
         """
         unnameable = [index for index in chosen if index in engine.namers and not engine.namers[index] & found]
@@ -802,7 +802,7 @@ def _load_or_compile(
         if hs_flag is None:
             continue
         candidates = [consuming_source(source), source] if every_match else [source]
-        viewed = [viewed for candidate in candidates if (viewed := view_source(candidate)) is not None]
+        viewed = [v for candidate in candidates if (v := view_source(candidate, python_flags)) is not None]
         for candidate in dict.fromkeys(viewed):
             expression = hyperscan_source(candidate).encode()
             if _compiles(hyperscan, expression, hs_flag):
@@ -868,11 +868,11 @@ def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tu
     for index, rule in enumerate(rules):
         if not rule.requires_name:
             continue
-        names = None if rule.names is None else view_source(unanchored_source(rule.names.pattern))
+        names = None if rule.names is None else view_source(unanchored_source(rule.names.pattern), re.IGNORECASE)
         if names is not None:
             flag = loose | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL
             patterns.append((base + 2 * index, hyperscan_source(names).encode(), flag))
-        near = None if rule.near is None else view_source(rule.near.pattern.pattern)
+        near = None if rule.near is None else view_source(rule.near.pattern.pattern, rule.near.pattern.flags)
         if near is not None and rule.near is not None:
             flag = _hs_flags(hyperscan, rule.near.pattern.flags)
             if flag is not None:
