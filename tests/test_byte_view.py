@@ -20,8 +20,8 @@ hyperscan = pytest.importorskip("hyperscan")
 
 # ASCII, Latin and CJK letters, Unicode digits and spaces Python's \w, \d and \s accept, the ASCII
 # separators `re` counts as space (\x1c-\x1f) and Hyperscan may not, the four characters ignore-case
-# matches to ASCII letters (Kelvin sign, long s, dotted and dotless I), and a lone UTF-8 lead byte.
-_ALPHABET = "ab_kisK Z09=:\"'\t\n-.é数٣\u00a0\u2003\u3000\x1c\x1f\u212aſıİ\udcc3"
+# matches to ASCII letters (Kelvin sign, long s, dotted and dotless I).
+_ALPHABET = "ab_kisK Z09=:\"'\t\n-.é数٣\u00a0\u2003\u3000\x1c\x1f\u212aſıİ"
 
 
 @functools.cache
@@ -31,9 +31,8 @@ def _catalogue() -> Catalogue:
 
 @given(st.text(alphabet=_ALPHABET, max_size=60))
 def test_each_byte_of_the_view_stands_for_one_character_of_the_text(text: str) -> None:
-    content = text.encode("utf-8", "surrogateescape")
-    view = document_view(content, len(text))
-    assert view is not None  # UTF-8, lone lead bytes included
+    view = document_view(text.encode())
+    assert view is not None
     assert len(view) == len(text)
     assert all(byte == (ord(char) if char.isascii() else 0x80) for byte, char in zip(view, text, strict=True))
 
@@ -44,10 +43,33 @@ def test_each_byte_of_the_view_stands_for_one_character_of_the_text(text: str) -
         b"key = \x80\x80 value",  # continuation bytes with no lead
         b"key = \xe2\x82 value",  # a character cut short
         b"key = \xed\xa0\x80 value",  # an encoded surrogate
+        b"key = \xc3 value",  # a lead byte alone
+        b"key = \xc0\xae value",  # an overlong encoding
     ],
 )
 def test_text_that_is_not_utf8_has_no_view(content: bytes) -> None:
-    assert document_view(content, len(content.decode("utf-8", "surrogateescape"))) is None
+    assert document_view(content) is None
+    assert document_view(content, _hyperscan_prefilter()._engine.utf8) is None  # type: ignore[union-attr]
+
+
+@settings(max_examples=500, database=None)
+@given(
+    st.lists(
+        st.one_of(st.binary(max_size=4), st.text(alphabet=_ALPHABET, max_size=4).map(str.encode)),
+        max_size=20,
+    ).map(b"".join)
+)
+def test_hyperscan_tells_utf8_as_decoding_does(content: bytes) -> None:
+    engine = _hyperscan_prefilter()._engine
+    assert engine is not None
+    assert document_view(content, engine.utf8) == document_view(content)
+
+
+@functools.cache
+def _hyperscan_prefilter() -> Prefilter:
+    prefilter = Prefilter(_catalogue().rules, use_hyperscan=True)
+    prefilter.warm()
+    return prefilter
 
 
 @pytest.mark.parametrize(
@@ -122,7 +144,7 @@ def _hyperscan_database() -> object:
 @settings(max_examples=300, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=_ALPHABET, max_size=80))
 def test_a_rewritten_pattern_ends_on_the_view_wherever_python_ends_in_the_text(text: str) -> None:
-    view = document_view(text.encode("utf-8", "surrogateescape"), len(text))
+    view = document_view(text.encode())
     assert view is not None
     ends: set[tuple[int, int]] = set()
 

@@ -17,13 +17,21 @@ minified bundle with thousands of accented words). The view removes both differe
   k, long s to s, dotted and dotless I to i): there the letters k, s and i, and every set, accept `\\x80` too.
 
 A superset is all a prefilter needs: the rule's own regex runs on the text and decides. Text that is not
-UTF-8 (a stray continuation byte, a truncated character) has no view: it would be shorter than the text,
-and the caller reads the bytes as they are.
+UTF-8 (a stray continuation byte, a truncated character, an encoded surrogate) has no view: its undecodable
+bytes are one character each in the text, and the caller reads the bytes as they are.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+# The whole of a text that is UTF-8, as a Hyperscan expression: it checks a document at several GB/s, where
+# decoding it would allocate the text.
+UTF8_EXPRESSION = (
+    rb"\A(?:[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})*\z"
+)
 
 _LEADS = bytes(range(0xC0, 0x100))
 _ONE_BYTE = bytes.maketrans(_LEADS, b"\x80" * len(_LEADS))
@@ -44,14 +52,23 @@ _CASELESS_FLAGS = re.compile(r"\(\?[aLmsux]*i")
 _LOOKAROUNDS = frozenset({"(?=", "(?!", "(?<=", "(?<!"})
 
 
-def document_view(content: bytes, characters: int) -> bytes | None:
-    """`content` with one byte per character of its text (which is `characters` long), or None (see above)."""
+def document_view(content: bytes, utf8: Callable[[bytes], bool] | None = None) -> bytes | None:
+    """`content` with one byte per character of its text, or None when it is not UTF-8 (which `utf8` tells,
+    by default by decoding it)."""
     if content.isascii():
         return content
-    view = content.translate(_ONE_BYTE, _CONTINUATIONS)
-    # Each valid character and each lone lead byte (one surrogate in the text) gives one byte; anything else
-    # undecodable gives fewer than the text holds. Equal lengths: every byte stands for its character.
-    return view if len(view) == characters else None
+    if not (utf8 or _decodes)(content):
+        return None
+    # Each character is one lead byte (\x80 now) and its continuation bytes (dropped).
+    return content.translate(_ONE_BYTE, _CONTINUATIONS)
+
+
+def _decodes(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def view_source(source: str, flags: int = 0) -> str | None:

@@ -123,8 +123,7 @@ class Detector:
         stats = stats if stats is not None else DocumentStats()
         # Rules that may match: each pattern then runs once over the text, or only in the windows around the
         # match ends Hyperscan saw, finding its matches or none.
-        text = document.content.decode("utf-8", "surrogateescape")
-        selection = self._prefilter.select(document.content, document.path, text=text)
+        selection = self._prefilter.select(document.content, document.path)
         rules = [(index, self.rules[index], selection.windows.get(index)) for index in selection.rules]
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
@@ -133,6 +132,7 @@ class Detector:
         joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
         if not rules and not encoded and not joined:
             return []
+        text = document.content.decode("utf-8", "surrogateescape")
         structure = DocumentContext(document.path, text) if whole else None
         matches = [
             m

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
-from credscope.detect.byte_view import document_view, view_source
+from credscope.detect.byte_view import UTF8_EXPRESSION, document_view, view_source
 from credscope.detect.regex_shape import (
     Extent,
     ascii_exact,
@@ -111,9 +111,7 @@ class Prefilter:
         """
         return self._confirmed(set(self.select(content, path, nameable=False).rules), content)
 
-    def select(
-        self, content: bytes, path: str | None = None, *, nameable: bool = True, text: str | None = None
-    ) -> Selection:
+    def select(self, content: bytes, path: str | None = None, *, nameable: bool = True) -> Selection:
         """The rules that *may* match in `content` (in rule order), where some of them may, and the literals in it.
 
         For the caller that runs each pattern itself (a search to confirm first would read the text twice for
@@ -124,18 +122,15 @@ class Prefilter:
         Python's, every line holding such a byte (on every other line the two views agree).
 
         Hyperscan reads the document's view (detect/byte_view.py) when it has one: one byte per character of
-        the text (`text`, the content decoded with surrogateescape, decoded here when not given), on which the
-        rules' rewritten patterns see everything Python's see. Only a document without one (not UTF-8) is
-        read as bytes, with the care described above.
+        the text, on which the rules' rewritten patterns see everything Python's see. Only a document without
+        one (not UTF-8) is read as bytes, with the care described above.
         """
         self._seen_bytes += len(content)
         engine = self._hyperscan() if self._wants_hyperscan() else None
         if engine is None:
             found = frozenset(literal for literal in self.literals if literal in content)
             return Selection(sorted(self._python_candidates(content, path)), {}, found)
-        if text is None and not content.isascii():
-            text = content.decode("utf-8", "surrogateescape")
-        view = document_view(content, len(text) if text is not None else len(content))
+        view = document_view(content, engine.utf8)
         scanned = content if view is None else view
         keyword_hits, maybe_rules, ends, literal_hits, unsafe, namers_found = engine.scan(scanned)
         # On the view every rewritten pattern matches wherever its rule does, and offsets are characters.
@@ -156,10 +151,12 @@ class Prefilter:
             chosen = self._nameable(chosen, engine, namers_found)
         locatable = raw_names and path is not None
         planned = [index for index in chosen if index in engine.plans]
+        # The view stays with the selection only while `nearby` may read it: it is as long as the text.
+        kept = scanned if locatable else b""
         if not planned:
-            return Selection(chosen, {}, literals, locatable, scanned)
+            return Selection(chosen, {}, literals, locatable, kept)
         windows = _windows(scanned, planned, engine.plans, ends, unsafe, scale)
-        return Selection(chosen, windows, literals, locatable, scanned)
+        return Selection(chosen, windows, literals, locatable, kept)
 
     def nearby(self, index: int, content: bytes) -> Nearby | None:
         """Where rule `index`'s `names` and `near` patterns end in `content`, for a document `select` found
@@ -237,7 +234,7 @@ class Selection(NamedTuple):
     # Whether `Prefilter.nearby` may place the names of this document's matches: every name is text of the
     # document as written, and Hyperscan reads it as Python does (its view: byte offsets are character offsets).
     names_located: bool = False
-    # What Hyperscan read: the document's view (detect/byte_view.py), or its bytes when it has none.
+    # What Hyperscan read, for `Prefilter.nearby` (empty unless `names_located`): the view (detect/byte_view.py).
     view: bytes = b""
 
 
@@ -525,6 +522,8 @@ class _HyperscanEngine:
         }
         self._windowed_ids = frozenset(layout.every_match)
         self._namer_databases: dict[int, Any] = {}  # by rule index: its names and near patterns, every end
+        self._utf8 = _compiled(hyperscan, [(0, UTF8_EXPRESSION, hyperscan.HS_FLAG_SINGLEMATCH)])
+        self._utf8.scratch = hyperscan.Scratch(self._utf8)
         keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
         # Each dense database with the keyword ids whose presence calls for it (None: its rules have none, it
         # always runs). Its rules share their keywords (`_dense_groups`).
@@ -541,6 +540,12 @@ class _HyperscanEngine:
             wanted = _namer_ids(rule, self._namer_base, index)
             if wanted and wanted <= accepted:
                 self.namers[index] = wanted
+
+    def utf8(self, content: bytes) -> bool:
+        """Whether `content` is UTF-8 (byte_view.UTF8_EXPRESSION), without decoding it."""
+        whole: list[int] = []
+        self._utf8.scan(content, match_event_handler=_whole, context=whole)
+        return bool(whole)
 
     def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, set[int]]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
@@ -578,6 +583,10 @@ class _HyperscanEngine:
             sorted(ends.get(0, ())) if rule.names is not None else None,
             sorted(ends.get(1, ())) if rule.near is not None else None,
         )
+
+
+def _whole(pattern_id: int, start: int, end: int, flags: int, context: list[int]) -> None:
+    context.append(end)
 
 
 def _collect(
