@@ -52,7 +52,7 @@ _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
 # The ids of a rule's own namer database (see `_HyperscanEngine.nearby`): names 0, near 1.
 _EVERY_NAMER = frozenset({0, 1})
-_CACHE_VERSION = b"credscope-prefilter-11"
+_CACHE_VERSION = b"credscope-prefilter-12"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -132,7 +132,7 @@ class Prefilter:
             return Selection(sorted(self._python_candidates(content, path)), {}, found)
         view = document_view(content, engine.utf8)
         scanned = content if view is None else view
-        keyword_hits, maybe_rules, ends, literal_hits, unsafe, namers_found = engine.scan(scanned)
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe = engine.scan(scanned)
         # On the view every rewritten pattern matches wherever its rule does, and offsets are characters.
         unsafe = unsafe and view is None
         scale = 1 if view is not None or content.isascii() else 4
@@ -148,7 +148,7 @@ class Prefilter:
         named = nameable and not unsafe and any(index in engine.namers for index in chosen)
         raw_names = named and (path is None or names_are_raw_text(path, content))
         if raw_names:
-            chosen = self._nameable(chosen, engine, namers_found)
+            chosen = self._nameable(chosen, engine, engine.names_present(chosen, scanned))
         locatable = raw_names and path is not None
         planned = [index for index in chosen if index in engine.plans]
         # The view stays with the selection only while `nearby` may read it: it is as long as the text.
@@ -486,7 +486,8 @@ class _HyperscanEngine:
     costliest for Hyperscan and useless where none of their keywords is. There is one for each set of
     keywords those rules have, run only over documents where the first found one of them: in real code a
     document needs about a tenth of them. Rules with a `Plan` report every match end (their regex then runs
-    in windows around them); the others only whether they may match.
+    in windows around them); the others only whether they may match. Each rule that needs a name has one
+    more, of its `names` and `near` patterns (`names_present`).
     """
 
     def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes], literals: Sequence[bytes] = ()) -> None:
@@ -513,8 +514,11 @@ class _HyperscanEngine:
         ]
         fixed = list(zip(ids, expressions, flags, strict=True))
         self._namer_base = self._rule_base + len(rules)
-        optional = _namer_patterns(hyperscan, rules, self._namer_base)
-        self._database, dense_databases, layout = _load_or_compile(hyperscan, fixed, sources, optional)
+        # Each rule's `names` and `near` patterns, in a database of their own (see `names_present`).
+        by_rule: dict[int, list[tuple[int, bytes, int]]] = {}
+        for pattern in _namer_patterns(hyperscan, rules, self._namer_base):
+            by_rule.setdefault((pattern[0] - self._namer_base) // 2, []).append(pattern)
+        self._database, grouped, layout = _load_or_compile(hyperscan, fixed, sources, list(by_rule.values()))
         base = self._rule_base
         self.prefiltered = frozenset(pattern_id - base for pattern_id in layout.kept)
         self.plans: dict[int, Plan] = {
@@ -528,7 +532,11 @@ class _HyperscanEngine:
         # Each dense database with the keyword ids whose presence calls for it (None: its rules have none, it
         # always runs). Its rules share their keywords (`_dense_groups`).
         self._dense: list[tuple[frozenset[int] | None, Any]] = []
-        for group, database in dense_databases:
+        self._names_databases: dict[int, Any] = {}  # by rule index
+        for group, database in grouped:
+            if group[0] >= self._namer_base:
+                self._names_databases[(group[0] - self._namer_base) // 2] = database
+                continue
             group_keywords = rules[group[0] - base].keywords
             wanted = frozenset(keyword_id[k.encode()] for k in group_keywords) if group_keywords else None
             self._dense.append((wanted, database))
@@ -538,7 +546,7 @@ class _HyperscanEngine:
         self.namers: dict[int, frozenset[int]] = {}
         for index, rule in enumerate(rules):
             wanted = _namer_ids(rule, self._namer_base, index)
-            if wanted and wanted <= accepted:
+            if wanted and wanted <= accepted and index in self._names_databases:
                 self.namers[index] = wanted
 
     def utf8(self, content: bytes) -> bool:
@@ -547,9 +555,22 @@ class _HyperscanEngine:
         self._utf8.scan(content, match_event_handler=_whole, context=whole)
         return bool(whole)
 
-    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, set[int]]:
+    def names_present(self, chosen: Sequence[int], content: bytes) -> set[int]:
+        """The ids of the `names` and `near` patterns found in `content` of the chosen rules that need a name.
+
+        Each rule's pair is a database of its own, read only for documents where the rule may match: some of
+        these patterns are costly for Hyperscan (`(jira|confluence).*(token|key)`), and most documents hold
+        none of the rules that need them."""
+        found: set[int] = set()
+        context: tuple[set[int], dict[int, list[int]], frozenset[int]] = (found, {}, frozenset())
+        for index in chosen:
+            if index in self.namers:
+                self._names_databases[index].scan(content, match_event_handler=_collect, context=context)
+        return found
+
+    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
-        index, sorted), literal indices found, whether the content is unsafe, and the namer ids found."""
+        index, sorted), literal indices found, and whether the content is unsafe."""
         found: set[int] = set()
         ends: dict[int, list[int]] = {}
         windowed_ids = self._windowed_ids
@@ -562,9 +583,8 @@ class _HyperscanEngine:
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if self._rule_base <= i < self._namer_base}
-        namers = {i for i in found if i >= self._namer_base}
         windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()}
-        return keywords, rules, windows, literals, _UNSAFE_ID in found, namers
+        return keywords, rules, windows, literals, _UNSAFE_ID in found
 
     def nearby(self, index: int, rule: Rule, content: bytes) -> Nearby:
         """Where the rule's `names` and `near` patterns end in `content`: a small database of its own, compiled
@@ -763,7 +783,7 @@ class _Layout(NamedTuple):
     kept: list[int]  # rule pattern ids Hyperscan accepts
     every_match: list[int]  # ... of those, the ones reporting every match end
     second: list[int]  # ... the ones in the dense databases
-    optional: list[int]  # the ids of the optional patterns Hyperscan accepts (in the first database)
+    optional: list[int]  # the ids of the optional patterns Hyperscan accepts (in databases of their own)
 
 
 def _dense_groups(dense: Sequence[tuple[int, bytes, int]], keywords: Mapping[int, frozenset[str]]) -> list[list[int]]:
@@ -780,17 +800,19 @@ def _load_or_compile(
     hyperscan: Any,
     fixed: list[tuple[int, bytes, int]],
     sources: list[tuple[int, str, int, frozenset[str]]],
-    optional: Sequence[tuple[int, bytes, int]] = (),
+    optional: Sequence[Sequence[tuple[int, bytes, int]]] = (),
 ) -> tuple[Any, list[tuple[list[int], Any]], _Layout]:
-    """The first database, the dense ones (each with the ids of the patterns it holds), and which rule patterns
-    they hold, and how. `sources`: each rule's pattern id, pattern, flags and keywords.
+    """The first database, the others (each with the ids of the patterns it holds: the dense rules of one set
+    of keywords, or one group of `optional` patterns), and which rule patterns they hold, and how. `sources`:
+    each rule's pattern id, pattern, flags and keywords.
 
     Reading every pattern's shape, checking and compiling it takes seconds: the results are kept in the user
     cache, keyed by everything that goes into them.
     """
     digest = hashlib.sha256(_CACHE_VERSION + str(getattr(hyperscan, "__version__", "")).encode())
-    for pattern_id, expression, flag in (*fixed, *optional):
+    for pattern_id, expression, flag in (*fixed, *(entry for group in optional for entry in group)):
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
+    digest.update(repr([[entry[0] for entry in group] for group in optional]).encode())
     for pattern_id, source, python_flags, keywords in sources:
         digest.update(
             b"%d\0%d\0%s\0%s\0" % (pattern_id, python_flags, source.encode(), repr(sorted(keywords)).encode())
@@ -821,28 +843,30 @@ def _load_or_compile(
                 if literal_anchor(source, python_flags) >= _WINDOW_ANCHOR:
                     in_first.add(pattern_id)
                 break
-    accepted = [entry for entry in optional if _compiles(hyperscan, entry[1], entry[2])]
-    first_database = _compiled(hyperscan, [*fixed, *accepted, *(k for k in kept if k[0] in in_first)])
+    accepted = [[entry for entry in group if _compiles(hyperscan, entry[1], entry[2])] for group in optional]
+    first_database = _compiled(hyperscan, [*fixed, *(k for k in kept if k[0] in in_first)])
     dense = [k for k in kept if k[0] not in in_first]
-    expressions = {k[0]: k for k in dense}
+    expressions = {k[0]: k for k in (*dense, *(entry for group in accepted for entry in group))}
     groups = _dense_groups(dense, {pattern_id: keywords for pattern_id, _, _, keywords in sources})
-    dense_databases = [(group, _compiled(hyperscan, [expressions[i] for i in group])) for group in groups]
-    layout = _Layout([k[0] for k in kept], every, [k[0] for k in dense], [entry[0] for entry in accepted])
-    serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in dense_databases)]
+    groups += [[entry[0] for entry in group] for group in accepted if group]
+    databases = [(group, _compiled(hyperscan, [expressions[i] for i in group])) for group in groups]
+    optional_ids = [entry[0] for group in accepted for entry in group]
+    layout = _Layout([k[0] for k in kept], every, [k[0] for k in dense], optional_ids)
+    serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in databases)]
     header = [
         ";".join(" ".join(map(str, part)) for part in layout),
         ";".join(" ".join(map(str, group)) for group in groups),
         " ".join(str(len(blob)) for blob in serialised),
     ]
     write_cache(name, "\n".join(header).encode() + b"\n" + b"".join(serialised))
-    for _, database in dense_databases:
+    for _, database in databases:
         database.scratch = hyperscan.Scratch(database)
-    return first_database, dense_databases, layout
+    return first_database, databases, layout
 
 
 def _from_cache(hyperscan: Any, cached: bytes) -> tuple[Any, list[tuple[list[int], Any]], _Layout]:
-    """What `_load_or_compile` wrote: the layout, the dense groups and the databases' sizes, one line each,
-    then the serialised databases, the first one first."""
+    """What `_load_or_compile` wrote: the layout, the groups and the databases' sizes, one line each, then the
+    serialised databases, the first one first."""
     listed, grouped, sized, serialised = cached.split(b"\n", 3)
     layout = _Layout(*([int(i) for i in part.split()] for part in listed.split(b";")))
     groups = [[int(i) for i in part.split()] for part in grouped.split(b";")] if grouped else []
@@ -853,8 +877,8 @@ def _from_cache(hyperscan: Any, cached: bytes) -> tuple[Any, list[tuple[list[int
     for size in sizes:
         blobs.append(serialised[offset : offset + size])
         offset += size
-    first, *dense = (_loaded(hyperscan, blob) for blob in blobs)
-    return first, list(zip(groups, dense, strict=True)), layout
+    first, *others = (_loaded(hyperscan, blob) for blob in blobs)
+    return first, list(zip(groups, others, strict=True)), layout
 
 
 def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:
