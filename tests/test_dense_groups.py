@@ -85,7 +85,7 @@ def test_a_torn_cache_entry_is_compiled_afresh(tmp_path: Path, monkeypatch: pyte
     assert prefilter.select(f"aws_secret_access_key = {secret}\n".encode(), "a.cfg").windows
 
 
-def test_names_databases_read_only_documents_where_their_rule_may_match(
+def test_presence_databases_read_only_documents_where_their_rule_may_match(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each rule that needs a name has its `names` and `near` patterns in a database of its own: a document
@@ -93,14 +93,14 @@ def test_names_databases_read_only_documents_where_their_rule_may_match(
     rules = _catalogue().rules
     prefilter = _prefilter(tmp_path, monkeypatch)
     engine: Any = prefilter._engine
-    assert len(engine._names_databases) > 20
-    engine._names_databases = {index: _Counted(database) for index, database in engine._names_databases.items()}
+    assert len(engine._presence_databases) > 20
+    engine._presence_databases = {index: _Counted(database) for index, database in engine._presence_databases.items()}
     prefilter.select(b"import os\n" * 200, "app.py")
-    assert sum(counted.scans for counted in engine._names_databases.values()) == 0
+    assert sum(counted.scans for counted in engine._presence_databases.values()) == 0
     quoted = next(index for index, rule in enumerate(rules) if rule.id == "generic-secret-quoted")
     secret = expand("{{random:alnum:24}}").text
     text = "import os\n" * 50 + f'db_password = "{secret}"\n'
     selection = prefilter.select(text.encode(), "app.py")
     assert quoted in selection.rules
-    assert engine._names_databases[quoted].scans == 1
+    assert engine._presence_databases[quoted].scans == 1
     assert [m.group("secret") for m in _on_lines(rules[quoted], text, selection.windows[quoted])] == [secret]

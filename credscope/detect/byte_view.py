@@ -123,18 +123,23 @@ def view_source(source: str, flags: int = 0) -> str | None:
     return "".join(out)
 
 
+def set_body(source: str, start: int) -> int:
+    """Where the body of the set opening at `start` begins, after its `[` and an optional `^`: a `]` first in
+    it is a literal, not the set's end, and so part of the body."""
+    index = start + 1
+    index += source.startswith("^", index)
+    return index + source.startswith("]", index)
+
+
 def _view_set(source: str, start: int, caseless: bool) -> tuple[str, int] | None:
     """The set starting at `start` rewritten for the view, and where it ends; None as for `view_source`.
 
     A positive set accepts \\x80 when it holds `\\w`, `\\d` or `\\s`, or ignores case and holds k, s or i
     (in a range too). A negated one already accepts it, but not when it holds `\\S`, `\\W` or `\\D`.
     """
-    index = start + 1
-    negated = source.startswith("^", index)
-    index += negated
-    # A `]` first in the set (after an optional `^`) is a literal, not the set's end.
-    body: list[str] = ["]"] if source.startswith("]", index) else []
-    index += len(body)
+    negated = source.startswith("^", start + 1)
+    index = set_body(source, start)
+    body: list[str] = ["]"] if source[index - 1 : index] == "]" else []
     wider, folds, last = "", False, "]" if body else ""
     while index < len(source) and source[index] != "]":
         char = source[index]
@@ -179,8 +184,7 @@ def _group_end(source: str, index: int) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-            index += source.startswith("^", index + 1)
-            index += source.startswith("]", index + 1)
+            index = set_body(source, index) - 1
         elif char == "(":
             depth += 1
         elif char == ")":

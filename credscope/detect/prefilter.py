@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
-from credscope.detect.byte_view import UTF8_EXPRESSION, document_view, view_source
+from credscope.detect.byte_view import UTF8_EXPRESSION, document_view, set_body, view_source
 from credscope.detect.regex_shape import (
     Extent,
     ascii_exact,
@@ -135,7 +135,7 @@ class Prefilter:
         keyword_hits, maybe_rules, ends, literal_hits, unsafe = engine.scan(scanned)
         # On the view every rewritten pattern matches wherever its rule does, and offsets are characters.
         unsafe = unsafe and view is None
-        scale = 1 if view is not None or content.isascii() else 4
+        scale = 1 if view is not None else 4  # an ASCII document is its own view
         literals = frozenset(self.literals[index] for index in literal_hits)
         if view is not None and view is not content:
             literals |= {literal for literal in self._wide_literals if literal in content}
@@ -532,10 +532,10 @@ class _HyperscanEngine:
         # Each dense database with the keyword ids whose presence calls for it (None: its rules have none, it
         # always runs). Its rules share their keywords (`_dense_groups`).
         self._dense: list[tuple[frozenset[int] | None, Any]] = []
-        self._names_databases: dict[int, Any] = {}  # by rule index
+        self._presence_databases: dict[int, Any] = {}  # by rule index: its names and near patterns, whether found
         for group, database in grouped:
             if group[0] >= self._namer_base:
-                self._names_databases[(group[0] - self._namer_base) // 2] = database
+                self._presence_databases[(group[0] - self._namer_base) // 2] = database
                 continue
             group_keywords = rules[group[0] - base].keywords
             wanted = frozenset(keyword_id[k.encode()] for k in group_keywords) if group_keywords else None
@@ -546,7 +546,7 @@ class _HyperscanEngine:
         self.namers: dict[int, frozenset[int]] = {}
         for index, rule in enumerate(rules):
             wanted = _namer_ids(rule, self._namer_base, index)
-            if wanted and wanted <= accepted and index in self._names_databases:
+            if wanted and wanted <= accepted and index in self._presence_databases:
                 self.namers[index] = wanted
 
     def utf8(self, content: bytes) -> bool:
@@ -565,7 +565,7 @@ class _HyperscanEngine:
         context: tuple[set[int], dict[int, list[int]], frozenset[int]] = (found, {}, frozenset())
         for index in chosen:
             if index in self.namers:
-                self._names_databases[index].scan(content, match_event_handler=_collect, context=context)
+                self._presence_databases[index].scan(content, match_event_handler=_collect, context=context)
         return found
 
     def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool]:
@@ -576,9 +576,8 @@ class _HyperscanEngine:
         windowed_ids = self._windowed_ids
         context = (found, ends, windowed_ids)
         self._database.scan(content, match_event_handler=_collect, context=context)
-        keywords_found = frozenset(found)
-        for wanted, database in self._dense:
-            if wanted is None or not wanted.isdisjoint(keywords_found):
+        for wanted, database in self._dense:  # they add rule ids to `found`, never keyword ids
+            if wanted is None or not wanted.isdisjoint(found):
                 database.scan(content, match_event_handler=_collect, context=context)
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
@@ -656,10 +655,7 @@ def hyperscan_source(source: str) -> str:
             out.append(char)
             index += 1
         elif char == "[":
-            # A `]` first in the class (after an optional `^`) is a literal, not the class's end.
-            end = index + 1
-            end += source.startswith("^", end)
-            end += source.startswith("]", end)
+            end = set_body(source, index)
             out.append(source[index:end])
             index, in_class = end, True
         elif char == "{" and (counted := _COUNTED.match(source, index)) is not None:
@@ -906,7 +902,7 @@ def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tu
             flag = loose | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL
             patterns.append((base + 2 * index, hyperscan_source(names).encode(), flag))
         near = None if rule.near is None else view_source(rule.near.pattern.pattern, rule.near.pattern.flags)
-        if near is not None and rule.near is not None:
+        if rule.near is not None and near is not None:
             flag = _hs_flags(hyperscan, rule.near.pattern.flags)
             if flag is not None:
                 patterns.append((base + 2 * index + 1, hyperscan_source(near).encode(), flag))
@@ -932,9 +928,7 @@ def unanchored_source(source: str) -> str:
         if in_class:
             in_class = char != "]"
         elif char == "[":
-            end = index + 1
-            end += source.startswith("^", end)
-            end += source.startswith("]", end)
+            end = set_body(source, index)
             out.append(source[index:end])
             index, in_class = end, True
             continue
