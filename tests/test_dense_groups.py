@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from credscope.catalogue import Catalogue, load_catalogue
+from credscope.detect import prefilter as prefilter_module
 from credscope.detect.engine import _on_lines
-from credscope.detect.prefilter import Prefilter
+from credscope.detect.prefilter import Prefilter, _plan
 from credscope.testing.generate import expand
 
 pytest.importorskip("hyperscan")
@@ -71,6 +72,12 @@ def test_the_dense_databases_come_back_from_the_cache_as_they_were_compiled(
     first: Any = compiled._engine
     second: Any = loaded._engine
     assert [wanted for wanted, _ in first._dense] == [wanted for wanted, _ in second._dense]
+    # The windows' plans come back as read from each pattern, not parsed again.
+    rules = _catalogue().rules
+    assert second.plans == {
+        index: _plan(rules[index].pattern.pattern, rules[index].pattern.flags) for index in first.plans
+    }
+    assert second.plans == first.plans
     secret = expand("{{aws-secret}}").text
     content = f"AWS_SECRET_ACCESS_KEY={secret}\nAZURE_STORAGE_KEY=x\n".encode() * 30
     assert compiled.select(content, ".env") == loaded.select(content, ".env")
@@ -83,6 +90,16 @@ def test_a_torn_cache_entry_is_compiled_afresh(tmp_path: Path, monkeypatch: pyte
     prefilter = _prefilter(tmp_path, monkeypatch)
     secret = expand("{{aws-secret}}").text
     assert prefilter.select(f"aws_secret_access_key = {secret}\n".encode(), "a.cfg").windows
+
+
+def test_a_cache_entry_written_by_other_code_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What is cached (layout, plans, databases) is the output of the code that reads the patterns: another
+    # version of that code keys its entries apart, whatever the version string says.
+    _prefilter(tmp_path, monkeypatch)
+    assert len(list(tmp_path.glob("prefilter-*.hsdb"))) == 1
+    monkeypatch.setattr(prefilter_module, "_code_digest", lambda: b"other code")
+    _prefilter(tmp_path, monkeypatch)
+    assert len(list(tmp_path.glob("prefilter-*.hsdb"))) == 2
 
 
 def test_presence_databases_read_only_documents_where_their_rule_may_match(

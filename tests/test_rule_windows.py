@@ -20,7 +20,7 @@ def test_every_rule_runs_in_windows() -> None:
     unbounded = set()
     for provider in catalogue.providers.values():
         for rule in provider.rules:
-            plan = _plan(rule)
+            plan = _plan(rule.pattern.pattern, rule.pattern.flags)
             if plan is None or (plan.extent is None and not plan.barriers and not plan.line_local):
                 unbounded.add(rule.id)
     assert unbounded == WHOLE_DOCUMENT

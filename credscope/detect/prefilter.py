@@ -26,6 +26,7 @@ are scanned only in documents holding one of their keywords, in one database per
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -52,7 +53,7 @@ _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
 # The ids of a rule's own namer database (see `_HyperscanEngine.nearby`): names 0, near 1.
 _EVERY_NAMER = frozenset({0, 1})
-_CACHE_VERSION = b"credscope-prefilter-12"
+_CACHE_VERSION = b"credscope-prefilter-13"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -518,12 +519,10 @@ class _HyperscanEngine:
         by_rule: dict[int, list[tuple[int, bytes, int]]] = {}
         for pattern in _namer_patterns(hyperscan, rules, self._namer_base):
             by_rule.setdefault((pattern[0] - self._namer_base) // 2, []).append(pattern)
-        self._database, grouped, layout = _load_or_compile(hyperscan, fixed, sources, list(by_rule.values()))
+        self._database, grouped, layout, plans = _load_or_compile(hyperscan, fixed, sources, list(by_rule.values()))
         base = self._rule_base
         self.prefiltered = frozenset(pattern_id - base for pattern_id in layout.kept)
-        self.plans: dict[int, Plan] = {
-            pattern_id - base: _plan(rules[pattern_id - base]) for pattern_id in layout.every_match
-        }
+        self.plans: dict[int, Plan] = {pattern_id - base: plan for pattern_id, plan in plans.items()}
         self._windowed_ids = frozenset(layout.every_match)
         self._namer_databases: dict[int, Any] = {}  # by rule index: its names and near patterns, every end
         self._utf8 = _compiled(hyperscan, [(0, UTF8_EXPRESSION, hyperscan.HS_FLAG_SINGLEMATCH)])
@@ -739,8 +738,7 @@ _BARRIERS = b"\n \"',;(){}<>\\"
 _MOST_BARRIERS = 4
 
 
-def _plan(rule: Rule) -> Plan:
-    source, flags = rule.pattern.pattern, rule.pattern.flags
+def _plan(source: str, flags: int) -> Plan:
     # A lookaround of a negated set becomes a set Hyperscan must see the character in (`(?<![^\\s])` becomes
     # `[\\s]`): a non-ASCII space there is one it cannot see, so such a rule is not exact.
     extent, exact = match_extent(source, flags), ascii_exact(source, flags) and not _asserts_membership(source)
@@ -797,15 +795,17 @@ def _load_or_compile(
     fixed: list[tuple[int, bytes, int]],
     sources: list[tuple[int, str, int, frozenset[str]]],
     optional: Sequence[Sequence[tuple[int, bytes, int]]] = (),
-) -> tuple[Any, list[tuple[list[int], Any]], _Layout]:
+) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan]]:
     """The first database, the others (each with the ids of the patterns it holds: the dense rules of one set
-    of keywords, or one group of `optional` patterns), and which rule patterns they hold, and how. `sources`:
-    each rule's pattern id, pattern, flags and keywords.
+    of keywords, or one group of `optional` patterns), which rule patterns they hold, and how, and the plan of
+    each rule pattern reporting every match end (by pattern id). `sources`: each rule's pattern id, pattern,
+    flags and keywords.
 
     Reading every pattern's shape, checking and compiling it takes seconds: the results are kept in the user
     cache, keyed by everything that goes into them.
     """
     digest = hashlib.sha256(_CACHE_VERSION + str(getattr(hyperscan, "__version__", "")).encode())
+    digest.update(_code_digest())
     for pattern_id, expression, flag in (*fixed, *(entry for group in optional for entry in group)):
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
     digest.update(repr([[entry[0] for entry in group] for group in optional]).encode())
@@ -848,23 +848,71 @@ def _load_or_compile(
     databases = [(group, _compiled(hyperscan, [expressions[i] for i in group])) for group in groups]
     optional_ids = [entry[0] for group in accepted for entry in group]
     layout = _Layout([k[0] for k in kept], every, [k[0] for k in dense], optional_ids)
+    # Reading each windowed rule's shape parses its regex several times over: a fifth of a second for the
+    # catalogue, on the critical path of every large scan. Kept beside the databases.
+    sources_by_id = {pattern_id: (source, python_flags) for pattern_id, source, python_flags, _ in sources}
+    plans = {pattern_id: _plan(*sources_by_id[pattern_id]) for pattern_id in every}
     serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in databases)]
     header = [
         ";".join(" ".join(map(str, part)) for part in layout),
         ";".join(" ".join(map(str, group)) for group in groups),
+        _plans_text(plans),
         " ".join(str(len(blob)) for blob in serialised),
     ]
     write_cache(name, "\n".join(header).encode() + b"\n" + b"".join(serialised))
     for _, database in databases:
         database.scratch = hyperscan.Scratch(database)
-    return first_database, databases, layout
+    return first_database, databases, layout, plans
 
 
-def _from_cache(hyperscan: Any, cached: bytes) -> tuple[Any, list[tuple[list[int], Any]], _Layout]:
-    """What `_load_or_compile` wrote: the layout, the groups and the databases' sizes, one line each, then the
-    serialised databases, the first one first."""
-    listed, grouped, sized, serialised = cached.split(b"\n", 3)
+def _plans_text(plans: Mapping[int, Plan]) -> str:
+    """The plans as one line of JSON (by pattern id): what `_plans_read` reads back."""
+    return json.dumps(
+        {
+            str(pattern_id): [
+                None if plan.extent is None else list(plan.extent),
+                plan.exact,
+                plan.barriers.hex(),
+                plan.around,
+                plan.line_local,
+            ]
+            for pattern_id, plan in plans.items()
+        },
+        separators=(",", ":"),
+    )
+
+
+def _plans_read(line: bytes) -> dict[int, Plan]:
+    plans: dict[int, Plan] = {}
+    for pattern_id, (extent, exact, barriers, around, local) in json.loads(line).items():
+        shape = None if extent is None else Extent(int(extent[0]), int(extent[1]))
+        plans[int(pattern_id)] = Plan(shape, bool(exact), bytes.fromhex(barriers), int(around), bool(local))
+    return plans
+
+
+def _code_digest() -> bytes:
+    """A digest of the code that reads the patterns' shapes and rewrites them (this module, byte_view and
+    regex_shape): what is cached is theirs, so a cache entry written by other code is never read."""
+    from credscope.detect import byte_view, regex_shape  # noqa: PLC0415 - already imported above
+
+    digest = hashlib.sha256()
+    for module_file in (__file__, byte_view.__file__, regex_shape.__file__):
+        try:
+            with open(module_file, "rb") as source:
+                digest.update(source.read())
+        except (OSError, TypeError):  # no source beside the bytecode: the version above still keys the entry
+            digest.update(str(module_file).encode())
+    return digest.digest()
+
+
+def _from_cache(hyperscan: Any, cached: bytes) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan]]:
+    """What `_load_or_compile` wrote: the layout, the groups, the plans and the databases' sizes, one line
+    each, then the serialised databases, the first one first."""
+    listed, grouped, planned, sized, serialised = cached.split(b"\n", 4)
     layout = _Layout(*([int(i) for i in part.split()] for part in listed.split(b";")))
+    plans = _plans_read(planned)
+    if sorted(plans) != sorted(layout.every_match):
+        raise ValueError("torn")
     groups = [[int(i) for i in part.split()] for part in grouped.split(b";")] if grouped else []
     sizes = [int(size) for size in sized.split()]
     if len(sizes) != len(groups) + 1 or sum(sizes) != len(serialised):
@@ -874,7 +922,7 @@ def _from_cache(hyperscan: Any, cached: bytes) -> tuple[Any, list[tuple[list[int
         blobs.append(serialised[offset : offset + size])
         offset += size
     first, *others = (_loaded(hyperscan, blob) for blob in blobs)
-    return first, list(zip(groups, others, strict=True)), layout
+    return first, list(zip(groups, others, strict=True)), layout, plans
 
 
 def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:
