@@ -121,3 +121,22 @@ def test_presence_databases_read_only_documents_where_their_rule_may_match(
     assert quoted in selection.rules
     assert engine._presence_databases[quoted].scans == 1
     assert [m.group("secret") for m in _on_lines(rules[quoted], text, selection.windows[quoted])] == [secret]
+
+
+def test_names_are_placed_alike_by_the_cached_databases_and_by_ones_compiled_on_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each rule's names and near patterns reporting every end are kept in the cache entry; without it (an entry
+    # that could not hold one) they are compiled on first use. Both place the same names.
+    rules = _catalogue().rules
+    _prefilter(tmp_path, monkeypatch)
+    cached: Any = _prefilter(tmp_path, monkeypatch)._engine
+    compiled: Any = _prefilter(tmp_path, monkeypatch)._engine
+    compiled._namer_serialised = {}
+    assert len(cached._namer_serialised) == len(cached.namers)
+    secret = expand("{{aws-secret}}").text
+    text = (f"aws_secret_access_key = {secret}\nsecret: {secret}\n" * 3).encode()
+    for index in cached.namers:
+        assert cached.nearby(index, rules[index], text) == compiled.nearby(index, rules[index], text)
+    aws = next(index for index, rule in enumerate(rules) if rule.id == "aws-secret-access-key")
+    assert cached.nearby(aws, rules[aws], text).names

@@ -51,8 +51,6 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-# The ids of a rule's own namer database (see `_HyperscanEngine.nearby`): names 0, near 1.
-_EVERY_NAMER = frozenset({0, 1})
 _CACHE_VERSION = b"credscope-prefilter-13"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
@@ -519,12 +517,16 @@ class _HyperscanEngine:
         by_rule: dict[int, list[tuple[int, bytes, int]]] = {}
         for pattern in _namer_patterns(hyperscan, rules, self._namer_base):
             by_rule.setdefault((pattern[0] - self._namer_base) // 2, []).append(pattern)
-        self._database, grouped, layout, plans = _load_or_compile(hyperscan, fixed, sources, list(by_rule.values()))
+        self._database, grouped, layout, plans, nearby = _load_or_compile(
+            hyperscan, fixed, sources, list(by_rule.values())
+        )
         base = self._rule_base
         self.prefiltered = frozenset(pattern_id - base for pattern_id in layout.kept)
         self.plans: dict[int, Plan] = {pattern_id - base: plan for pattern_id, plan in plans.items()}
         self._windowed_ids = frozenset(layout.every_match)
-        self._namer_databases: dict[int, Any] = {}  # by rule index: its names and near patterns, every end
+        # By rule index: its names and near patterns reporting every end, for `nearby`: serialised until first used.
+        self._namer_databases: dict[int, Any] = {}
+        self._namer_serialised = {(first_id - self._namer_base) // 2: blob for first_id, blob in nearby.items()}
         self._utf8 = _compiled(hyperscan, [(0, UTF8_EXPRESSION, hyperscan.HS_FLAG_SINGLEMATCH)])
         self._utf8.scratch = hyperscan.Scratch(self._utf8)
         keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
@@ -585,21 +587,28 @@ class _HyperscanEngine:
         return keywords, rules, windows, literals, _UNSAFE_ID in found
 
     def nearby(self, index: int, rule: Rule, content: bytes) -> Nearby:
-        """Where the rule's `names` and `near` patterns end in `content`: a small database of its own, compiled
-        on first use and run only over documents where the rule has a match to judge."""
+        """Where the rule's `names` and `near` patterns end in `content`: a small database of its own (kept in the
+        cache entry, loaded on first use), run only over documents where the rule has a match to judge."""
         database = self._namer_databases.get(index)
         if database is None:
-            patterns = [
-                (pattern_id, expression, flag & ~self._hs.HS_FLAG_SINGLEMATCH)
-                for pattern_id, expression, flag in _namer_patterns(self._hs, [rule], 0)
-            ]
-            database = self._namer_databases[index] = _compiled(self._hs, patterns)
-            database.scratch = self._hs.Scratch(database)
+            serialised = self._namer_serialised.pop(index, None)
+            if serialised:
+                database = _loaded(self._hs, serialised)
+            else:
+                patterns = [
+                    (pattern_id, expression, flag & ~self._hs.HS_FLAG_SINGLEMATCH)
+                    for pattern_id, expression, flag in _namer_patterns(self._hs, [rule], self._namer_base + 2 * index)
+                ]
+                database = _compiled(self._hs, patterns)
+                database.scratch = self._hs.Scratch(database)
+            self._namer_databases[index] = database
+        names_id = self._namer_base + 2 * index
         ends: dict[int, list[int]] = {}
-        database.scan(content, match_event_handler=_collect, context=(set(), ends, _EVERY_NAMER))
+        wanted = frozenset({names_id, names_id + 1})
+        database.scan(content, match_event_handler=_collect, context=(set(), ends, wanted))
         return Nearby(
-            sorted(ends.get(0, ())) if rule.names is not None else None,
-            sorted(ends.get(1, ())) if rule.near is not None else None,
+            sorted(ends.get(names_id, ())) if rule.names is not None else None,
+            sorted(ends.get(names_id + 1, ())) if rule.near is not None else None,
         )
 
 
@@ -795,10 +804,11 @@ def _load_or_compile(
     fixed: list[tuple[int, bytes, int]],
     sources: list[tuple[int, str, int, frozenset[str]]],
     optional: Sequence[Sequence[tuple[int, bytes, int]]] = (),
-) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan]]:
+) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan], dict[int, bytes]]:
     """The first database, the others (each with the ids of the patterns it holds: the dense rules of one set
-    of keywords, or one group of `optional` patterns), which rule patterns they hold, and how, and the plan of
-    each rule pattern reporting every match end (by pattern id). `sources`: each rule's pattern id, pattern,
+    of keywords, or one group of `optional` patterns), which rule patterns they hold, and how, the plan of
+    each rule pattern reporting every match end (by pattern id), and each group of `optional` patterns
+    reporting every match end, serialised (by its first pattern id). `sources`: each rule's pattern id, pattern,
     flags and keywords.
 
     Reading every pattern's shape, checking and compiling it takes seconds: the results are kept in the user
@@ -852,17 +862,32 @@ def _load_or_compile(
     # catalogue, on the critical path of every large scan. Kept beside the databases.
     sources_by_id = {pattern_id: (source, python_flags) for pattern_id, source, python_flags, _ in sources}
     plans = {pattern_id: _plan(*sources_by_id[pattern_id]) for pattern_id in every}
+    # Each optional group again, reporting every match end (`_HyperscanEngine.nearby`): compiled on first use
+    # it would cost each worker a few hundredths of a second per rule, a tenth of a 15 MB bundle's scan.
+    nearby = {group[0][0]: _every_end(hyperscan, group) for group in accepted if group}
     serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in databases)]
     header = [
         ";".join(" ".join(map(str, part)) for part in layout),
         ";".join(" ".join(map(str, group)) for group in groups),
         _plans_text(plans),
         " ".join(str(len(blob)) for blob in serialised),
+        " ".join(f"{first_id}:{len(blob)}" for first_id, blob in nearby.items()),
     ]
-    write_cache(name, "\n".join(header).encode() + b"\n" + b"".join(serialised))
+    write_cache(name, "\n".join(header).encode() + b"\n" + b"".join(serialised) + b"".join(nearby.values()))
     for _, database in databases:
         database.scratch = hyperscan.Scratch(database)
-    return first_database, databases, layout, plans
+    return first_database, databases, layout, plans, nearby
+
+
+def _every_end(hyperscan: Any, group: Sequence[tuple[int, bytes, int]]) -> bytes:
+    """`group` reporting every match end, serialised; empty when Hyperscan refuses it that way."""
+    try:
+        database = _compiled(
+            hyperscan, [(i, expression, flag & ~hyperscan.HS_FLAG_SINGLEMATCH) for i, expression, flag in group]
+        )
+    except hyperscan.error:
+        return b""
+    return bytes(hyperscan.dumpb(database))
 
 
 def _plans_text(plans: Mapping[int, Plan]) -> str:
@@ -905,24 +930,31 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def _from_cache(hyperscan: Any, cached: bytes) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan]]:
-    """What `_load_or_compile` wrote: the layout, the groups, the plans and the databases' sizes, one line
-    each, then the serialised databases, the first one first."""
-    listed, grouped, planned, sized, serialised = cached.split(b"\n", 4)
+def _from_cache(
+    hyperscan: Any, cached: bytes
+) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan], dict[int, bytes]]:
+    """What `_load_or_compile` wrote: the layout, the groups, the plans, the databases' sizes and those of the
+    optional groups reporting every end, one line each, then the serialised databases, the first one first."""
+    listed, grouped, planned, sized, nearby_sized, serialised = cached.split(b"\n", 5)
     layout = _Layout(*([int(i) for i in part.split()] for part in listed.split(b";")))
     plans = _plans_read(planned)
     if sorted(plans) != sorted(layout.every_match):
         raise ValueError("torn")
     groups = [[int(i) for i in part.split()] for part in grouped.split(b";")] if grouped else []
     sizes = [int(size) for size in sized.split()]
-    if len(sizes) != len(groups) + 1 or sum(sizes) != len(serialised):
+    nearby_sizes = [tuple(int(part) for part in entry.split(b":")) for entry in nearby_sized.split()]
+    if len(sizes) != len(groups) + 1 or sum(sizes) + sum(size for _, size in nearby_sizes) != len(serialised):
         raise ValueError("torn")
     blobs, offset = [], 0
     for size in sizes:
         blobs.append(serialised[offset : offset + size])
         offset += size
+    nearby = {}
+    for first_id, size in nearby_sizes:
+        nearby[first_id] = serialised[offset : offset + size]
+        offset += size
     first, *others = (_loaded(hyperscan, blob) for blob in blobs)
-    return first, list(zip(groups, others, strict=True)), layout, plans
+    return first, list(zip(groups, others, strict=True)), layout, plans, nearby
 
 
 def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:
