@@ -134,21 +134,22 @@ class Detector:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
         structure = DocumentContext(document.path, text) if whole else None
-        matches = [
-            m
-            for index, rule, where in rules
-            for m in self._matches(
-                rule,
-                text,
-                document.path,
-                stats,
-                structure,
-                lines=where,
-                locate=partial(self._prefilter.nearby, index, selection.view)
-                if rule.requires_name and selection.names_located
-                else None,
-            )
-        ]
+
+        def matched(index: int, rule: Rule, where: Spans | None) -> list[Match]:
+            locate = None
+            if rule.requires_name and selection.names_located:
+                locate = partial(self._prefilter.nearby, index, selection.view)
+            return list(self._matches(rule, text, document.path, stats, structure, lines=where, locate=locate))
+
+        # A companion (a region name beside a key) only ever completes another rule's match: it is looked for
+        # only where such a match was found, or where decoded values may hold one. An endpoint table holds
+        # thousands of region names and no key.
+        by_rule = {index: matched(index, rule, where) for index, rule, where in rules if not rule.companion}
+        wanted = {pair.rule for found_here in by_rule.values() for m in found_here for pair in m.rule.pairs}
+        for index, rule, where in rules:
+            if rule.companion and (encoded or joined or rule.id in wanted):
+                by_rule[index] = matched(index, rule, where)
+        matches = [m for index, _, _ in rules for m in by_rule.get(index, ())]
         values = decoded_values(structure.assignments) if encoded and structure is not None else []
         readings: list[Decoded] = []
         if joined:
@@ -417,14 +418,62 @@ def _drop_overlaps(matches: list[Match]) -> list[Match]:
         if held is None or (priority(match), match.claim) > (priority(held), held.claim):
             best_on_span[span] = match
     beaten = {id(m) for m in matches if not m.rule.companion and best_on_span[(m.start, m.end, m.inner)] is not m}
+    ranked = sorted((m for m in matches if id(m) not in beaten), key=priority, reverse=True)
+    if any(match.inner is not None for match in ranked):
+        return _kept_by_pairs(ranked)
+    return _kept_by_spans(ranked)
+
+
+def _kept_by_spans(ranked: list[Match]) -> list[Match]:
+    """Each claim in turn, kept unless it overlaps a claim kept before it (a companion: one of its own rule's),
+    sorted by where it starts; for claims all in the document's text.
+
+    Each claim kept clashes with no other kept claim of its kind (a companion with none of its rule's, any
+    other with none of the others): each kind's spans are disjoint, and one lookup each says whether a new
+    claim overlaps one. A bundle gives thousands of region names: comparing each with every one kept took a
+    seventh of such a file's scan."""
     kept: list[Match] = []
-    for match in sorted((m for m in matches if id(m) not in beaten), key=priority, reverse=True):
+    claims = _Disjoint()
+    companions: dict[str, _Disjoint] = {}
+    for match in ranked:
+        held = companions.setdefault(match.rule.id, _Disjoint()) if match.rule.companion else claims
+        if held.overlaps(match.start, match.end):
+            continue
+        held.add(match.start, match.end)
+        kept.append(match)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _kept_by_pairs(ranked: list[Match]) -> list[Match]:
+    """What `_kept_by_spans` keeps, for claims in decoded values too (where overlap is read inside the same
+    value), comparing each claim with every one kept before it."""
+    kept: list[Match] = []
+    for match in ranked:
         if match.rule.companion and any(k.rule.id == match.rule.id for k in kept if _overlap(k, match)):
             continue
         if any(_overlap(k, match) and not (k.rule.companion or match.rule.companion) for k in kept):
             continue
         kept.append(match)
     return sorted(kept, key=lambda m: m.start)
+
+
+class _Disjoint:
+    """Disjoint, non-empty spans `[start, end)`, sorted: whether a span overlaps one of them, by bisection."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # Disjoint and sorted by start, so sorted by end too: only the last span starting before `end` can
+        # reach past `start`.
+        index = bisect.bisect_left(self._starts, end)
+        return index > 0 and self._ends[index - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        index = bisect.bisect_left(self._starts, start)
+        self._starts.insert(index, start)
+        self._ends.insert(index, end)
 
 
 def _overlap(a: Match, b: Match) -> bool:
