@@ -207,3 +207,26 @@ def test_docker_auth_with_a_placeholder_password_reports_nothing(detector: Detec
     manifest = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: p\ndata:\n  .dockerconfigjson: {b64(pull_secret)}\n"
     assert detect(detector, ".docker/config.json", config) == []
     assert detect(detector, "k8s/pull.yaml", manifest) == []
+
+
+def test_a_model_that_only_names_secrets_is_not_parsed_for_encoded_values(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An API model's `SecretString` shape: no Kubernetes object (no apiVersion), no `auths`, no `*-data` key, so
+    # nothing in it can be an encoded value; it is not parsed whole for that. A Secret beside an apiVersion is.
+    from credscope.detect import parsers
+
+    parsed: list[str] = []
+    original = parsers.parse_document
+
+    def counted(path: str, text: str, **kwargs: bool) -> object:
+        parsed.append(path)
+        return original(path, text, **kwargs)
+
+    monkeypatch.setattr(parsers, "parse_document", counted)
+    model = {"shapes": {"SecretString": {"type": "string", "sensitive": True}, "Name": {"type": "string"}}}
+    assert detect(detector, "secretsmanager/service-2.json", json.dumps(model, indent=1)) == []
+    assert parsed == []
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"url": b64("x")}}
+    detect(detector, "secret.json", json.dumps(secret))
+    assert parsed == ["secret.json"]

@@ -30,11 +30,19 @@ _KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "tok
 ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
 
 
-def may_hold_encoded(path: str, hints: frozenset[bytes]) -> bool:
+def may_hold_encoded(path: str, hints: frozenset[bytes], content: bytes) -> bool:
     """Whether the document is a JSON or YAML file with one of ENCODED_HINTS in it (`hints`: those the
-    prefilter found in it, in the same pass as the rule keywords)."""
+    prefilter found in it, in the same pass as the rule keywords), and keys `decoded_values` reads.
+
+    Every key those values sit under is text of the document as written unless it is written with escapes:
+    `auths`, a kubeconfig's `*-data`, or a Kubernetes `Secret`, which needs an `apiVersion`. A service model
+    that names a `SecretString` is not parsed whole for that alone.
+    """
     if not hints:
         return False  # most documents: cheaper than naming the parser
+    escaped, kubernetes = b"\\" in content, b"Secret" in content and b"apiVersion" in content
+    if not (escaped or kubernetes or b"auths" in content or b"-data" in content):
+        return False
     from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with a hint
 
     parser = parser_for(path)

@@ -128,7 +128,7 @@ class Detector:
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
         whole = document.window is None
-        encoded = whole and may_hold_encoded(document.path, selection.literals)
+        encoded = whole and may_hold_encoded(document.path, selection.literals, document.content)
         joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
         if not rules and not encoded and not joined:
             return []
