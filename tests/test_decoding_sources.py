@@ -224,9 +224,24 @@ def test_a_model_that_only_names_secrets_is_not_parsed_for_encoded_values(
         return original(path, text, **kwargs)
 
     monkeypatch.setattr(parsers, "parse_document", counted)
-    model = {"shapes": {"SecretString": {"type": "string", "sensitive": True}, "Name": {"type": "string"}}}
+    model = {
+        "metadata": {"apiVersion": "2017-10-17"},
+        "shapes": {"SecretString": {"type": "string", "documentation": 'The "value"\n'}, "Name": {"type": "string"}},
+    }
     assert detect(detector, "secretsmanager/service-2.json", json.dumps(model, indent=1)) == []
     assert parsed == []
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"url": b64("x")}}
     detect(detector, "secret.json", json.dumps(secret))
     assert parsed == ["secret.json"]
+
+
+def test_a_secret_whose_keys_are_spelled_with_escapes_is_still_decoded(detector: Detector) -> None:
+    github = token("{{github:ghp}}")
+    spelled = '{"apiVersion": "v1", "\\u006bind": "Secret", "metadata": {"name": "ci"}, "d\\u0061ta": {"token": "%s"}}'
+    found = detect(detector, "exported/secret.json", spelled % b64(github))
+    assert [(c.secret, c.location.context.get("secret_name")) for c in found] == [(github, "ci")]
+    # A YAML string's escaped line break joins its lines: `client-key-data` is nowhere as written.
+    pem = token("{{pem:ec}}")
+    joined = f'# Secret material\nusers:\n- name: admin\n  user:\n    ? "client-key-\\\n      data"\n    : {b64(pem)}\n'
+    found = detect(detector, ".kube/config", joined)
+    assert [(c.rule, c.location.context.get("key")) for c in found] == [("private-key-pem", "client-key-data")]

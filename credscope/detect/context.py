@@ -79,9 +79,11 @@ def _full_collections_held() -> Iterator[None]:
 class DocumentContext:
     """One document's structured assignments, parsed on first use so only documents with matches pay."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, *, listed: bool = False) -> None:
+        """`listed`: every assignment will be asked for (`assignments`), not only those at matches."""
         self.path = path
         self.text = text
+        self._listed = listed
         self._parsed: Parsed | None = None
         self._tried = False
         self._starts: list[int] = []
@@ -94,7 +96,7 @@ class DocumentContext:
             from credscope.detect.parsers import parse_document  # noqa: PLC0415 - only flagged documents
 
             with _full_collections_held():
-                self._parsed = parse_document(self.path, self.text, on_demand=True)
+                self._parsed = parse_document(self.path, self.text, on_demand=not self._listed)
             if self._parsed is not None:
                 self._sorted = sorted(self._parsed.assignments, key=lambda a: (a.start, -a.end))
                 self._starts = [a.start for a in self._sorted]

@@ -28,20 +28,26 @@ _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
 _KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "token-data"})
 # Bytes that say a JSON or YAML document may hold such values: it is parsed even when no rule matches its text.
 ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
+# Escapes that can spell a character of those keys (ASCII): by code point, or a line break escaped inside a
+# YAML string, which joins its lines.
+_KEY_ESCAPE = re.compile(rb"\\(?:u00|U000000|x)[2-7][0-9A-Fa-f]|\\[\r\n]")
 
 
 def may_hold_encoded(path: str, hints: frozenset[bytes], content: bytes) -> bool:
     """Whether the document is a JSON or YAML file with one of ENCODED_HINTS in it (`hints`: those the
     prefilter found in it, in the same pass as the rule keywords), and keys `decoded_values` reads.
 
-    Every key those values sit under is text of the document as written unless it is written with escapes:
-    `auths`, a kubeconfig's `*-data`, or a Kubernetes `Secret`, which needs an `apiVersion`. A service model
-    that names a `SecretString` is not parsed whole for that alone.
+    Every key those values sit under is text of the document as written unless escapes spell it: `auths`, a
+    kubeconfig's `*-data`, or a Kubernetes `Secret`, which needs an `apiVersion` and a `kind`. Only escapes of
+    an ASCII code point (`\\u0061`) or an escaped line break (YAML's, which joins lines) can spell one.
+    A service model that names a `SecretString` and escapes quotes in its documentation is not parsed whole for
+    that alone.
     """
     if not hints:
         return False  # most documents: cheaper than naming the parser
-    escaped, kubernetes = b"\\" in content, b"Secret" in content and b"apiVersion" in content
-    if not (escaped or kubernetes or b"auths" in content or b"-data" in content):
+    kubernetes = b"Secret" in content and b"apiVersion" in content and b"kind" in content
+    kubeconfig = any(key.encode() in content for key in _KUBECONFIG_DATA)
+    if not (kubernetes or kubeconfig or b"auths" in content or _KEY_ESCAPE.search(content)):
         return False
     from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with a hint
 

@@ -133,7 +133,7 @@ class Detector:
         if not rules and not encoded and not joined:
             return []
         text = document.content.decode("utf-8", "surrogateescape")
-        structure = DocumentContext(document.path, text) if whole else None
+        structure = DocumentContext(document.path, text, listed=encoded) if whole else None
 
         def matched(index: int, rule: Rule, where: Spans | None) -> list[Match]:
             locate = None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from credscope.detect.parsers.base import LineIndex, Parsed
-from credscope.detect.parsers.tree import ListNode, MapNode, Node, Scalar, walk
+from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
+from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, locate, walk
 
 _MAX_DEPTH = 256
 _SPACE = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
@@ -23,18 +23,24 @@ class JsonSyntaxError(ValueError):
 
 def read_json(text: str) -> Node:
     """The node tree of a JSON text, or JsonSyntaxError."""
+    return _read(text)[0]
+
+
+def _read(text: str) -> tuple[Node, int]:
+    """The node tree of a JSON text and how many nodes it holds, or JsonSyntaxError."""
     reader = _Reader(text)
     node = reader.value(0)
     reader.skip()
     if reader.position != len(text):
         raise JsonSyntaxError("trailing data", reader.position)
-    return node
+    return node, reader.nodes
 
 
 class _Reader:
     def __init__(self, text: str) -> None:
         self.text = text
         self.position = 0
+        self.nodes = 0
 
     def skip(self) -> None:
         self.position = _SPACE.match(self.text, self.position).end()  # type: ignore[union-attr]
@@ -42,6 +48,7 @@ class _Reader:
     def value(self, depth: int) -> Node:
         if depth > _MAX_DEPTH:
             raise JsonSyntaxError("nested too deeply", self.position)
+        self.nodes += 1
         self.skip()
         text, start = self.text, self.position
         if start >= len(text):
@@ -69,11 +76,12 @@ class _Reader:
         return str(value), int(end)
 
     def _object(self, depth: int) -> MapNode:
-        node = MapNode()
+        node = MapNode(start=self.position)
         self.position += 1
         while True:
             self.skip()
             if self._close("}"):
+                node.end = self.position
                 return node
             if self.position >= len(self.text) or self.text[self.position] != '"':
                 raise JsonSyntaxError("expected a key", self.position)
@@ -86,11 +94,12 @@ class _Reader:
             self._separator("}")
 
     def _array(self, depth: int) -> ListNode:
-        node = ListNode()
+        node = ListNode(start=self.position)
         self.position += 1
         while True:
             self.skip()
             if self._close("]"):
+                node.end = self.position
                 return node
             node.items.append(self.value(depth + 1))
             self._separator("]")
@@ -118,6 +127,26 @@ class JsonParser:
         except JsonSyntaxError as error:
             return Parsed(self.format, error=str(error))
         return Parsed(self.format, tuple(walk(with_nested_objects([document], text), text, LineIndex(text))))
+
+    def parse_on_demand(self, text: str) -> Parsed:
+        """The node tree only: `Parsed.locate` names the value at a span when a match asks for it (tree.locate).
+        A text that nests Kubernetes objects (walked first, as documents of their own) or too large for the walk
+        to visit whole is walked as `parse` walks it."""
+        try:
+            document, nodes = _read(text)
+        except JsonSyntaxError as error:
+            return Parsed(self.format, error=str(error))
+        documents = with_nested_objects([document], text)
+        if len(documents) > 1 or nodes > MAX_NODES:
+            return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))))
+        lines: list[LineIndex] = []
+
+        def located(start: int, end: int) -> Assignment | None:
+            if not lines:
+                lines.append(LineIndex(text))
+            return locate(document, text, lines[0], start, end)
+
+        return Parsed(self.format, (), None, locate=located)
 
 
 def with_nested_objects(documents: list[Node], text: str) -> list[Node]:

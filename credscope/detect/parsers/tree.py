@@ -27,6 +27,9 @@ class Scalar:
 @dataclass
 class MapNode:
     items: list[tuple[str, Node]] = field(default_factory=list)
+    # Where the mapping's text begins and ends, when its parser says (JSON's does: see `locate`).
+    start: int = 0
+    end: int = 0
 
     def get(self, key: str) -> Node | None:
         for name, node in self.items:
@@ -42,6 +45,8 @@ class MapNode:
 @dataclass
 class ListNode:
     items: list[Node] = field(default_factory=list)
+    start: int = 0
+    end: int = 0
 
 
 Node = Scalar | MapNode | ListNode
@@ -127,17 +132,97 @@ class _Walker:
         return True
 
     def _add(self, name: str, path: tuple[str, ...], node: Scalar, context: Mapping[str, str]) -> None:
-        self.found.append(
-            Assignment(
-                name=name,
-                path=path,
-                value=node.value,
-                start=node.start,
-                end=node.end,
-                line=self.lines.line_of(node.start),
-                context=dict(context),
-            )
-        )
+        self.found.append(_assignment(name, path, node, context, self.lines))
+
+
+def locate(document: Node, text: str, lines: LineIndex, start: int, end: int) -> Assignment | None:
+    """The assignment `walk([document], ...)` gives whose value holds the span `start`..`end`, found by going
+    down the one branch that holds it rather than listing every value: a 2 MB API model with one match to name
+    needs one path resolved, not its fifty thousand strings.
+
+    For a document whose every node has its span (a JSON text's), read once (no node reachable twice: no
+    aliases, no nested Kubernetes objects walked first) and within MAX_NODES. The names are the walk's: a
+    `name`/`value` pair, a `--flag value` or `NAME=value` list item, a key.
+    """
+    node: Node = document
+    path: tuple[str, ...] = ()
+    context: Mapping[str, str] = _document_context(document)
+    while True:
+        match node:
+            case Scalar():
+                if node.is_string and node.value:
+                    return _assignment(leaf_name(path), path, node, context, lines)
+                return None
+            case MapNode():
+                index = _holding([child for _, child in node.items], start, end)
+                if index is None:
+                    return None
+                key, child = node.items[index]
+                child_context = {**context, **_entered(path, key, child)}
+                pair_name = node.text("name")
+                if key == "value" and pair_name and isinstance(child, Scalar):
+                    return _assignment(pair_name, (*path, pair_name), child, child_context, lines)
+                node, path, context = child, (*path, key), child_context
+            case ListNode():
+                index = _holding(node.items, start, end)
+                if index is None:
+                    return None
+                child = node.items[index]
+                if isinstance(child, Scalar) and child.is_string:
+                    return _list_item(node.items, index, path, context, text, lines)
+                node, path = child, (*path, str(index))
+
+
+def _list_item(
+    items: list[Node], index: int, path: tuple[str, ...], context: Mapping[str, str], text: str, lines: LineIndex
+) -> Assignment | None:
+    """What `_Walker._visit_list` makes of the string item at `index`: the value of the flag before it, the value
+    of its own `NAME=`, or itself under the list's name."""
+    child = items[index]
+    assert isinstance(child, Scalar)
+    before = items[index - 1] if index else None
+    flagged = _FLAG_ITEM.match(before.value) if isinstance(before, Scalar) and before.is_string else None
+    if flagged is not None:
+        flag = flagged.group("name")
+        return _assignment(flag, (*path, flag), child, context, lines)
+    env = _ENV_ITEM.match(child.value)
+    if env is not None and (equals := text.find("=", child.start, child.end)) != -1:
+        value = child.value.split("=", 1)[1]
+        if not value:
+            return None
+        name = env.group("name")
+        return _assignment(name, (*path, name), Scalar(value, equals + 1, child.end), context, lines)
+    child_path = (*path, str(index))
+    return _assignment(leaf_name(child_path), child_path, child, context, lines) if child.value else None
+
+
+def _holding(children: list[Node], start: int, end: int) -> int | None:
+    """The index of the child (in text order) whose span holds `start`..`end`."""
+    low, high = 0, len(children)
+    while low < high:  # the last child starting at or before `start`
+        middle = (low + high) // 2
+        if children[middle].start <= start:
+            low = middle + 1
+        else:
+            high = middle
+    if not low:
+        return None
+    child = children[low - 1]
+    return low - 1 if child.start <= start and end <= child.end else None
+
+
+def _assignment(
+    name: str, path: tuple[str, ...], node: Scalar, context: Mapping[str, str], lines: LineIndex
+) -> Assignment:
+    return Assignment(
+        name=name,
+        path=path,
+        value=node.value,
+        start=node.start,
+        end=node.end,
+        line=lines.line_of(node.start),
+        context=dict(context),
+    )
 
 
 def _document_context(document: Node) -> dict[str, str]:
