@@ -143,11 +143,13 @@ class Detector:
 
         # A companion (a region name beside a key) only ever completes another rule's match: it is looked for
         # only where such a match was found, or where decoded values may hold one. An endpoint table holds
-        # thousands of region names and no key.
-        by_rule = {index: matched(index, rule, where) for index, rule, where in rules if not rule.companion}
+        # thousands of region names and no key. (One that pairs with others itself may consume their matches:
+        # it is always looked for.)
+        deferred = {index for index, rule, _ in rules if rule.companion and not rule.pairs}
+        by_rule = {index: matched(index, rule, where) for index, rule, where in rules if index not in deferred}
         wanted = {pair.rule for found_here in by_rule.values() for m in found_here for pair in m.rule.pairs}
         for index, rule, where in rules:
-            if rule.companion and (encoded or joined or rule.id in wanted):
+            if index in deferred and (encoded or joined or rule.id in wanted):
                 by_rule[index] = matched(index, rule, where)
         matches = [m for index, _, _ in rules for m in by_rule.get(index, ())]
         values = decoded_values(structure.assignments) if encoded and structure is not None else []

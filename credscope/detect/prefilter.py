@@ -935,7 +935,13 @@ def _from_cache(
 ) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan], dict[int, bytes]]:
     """What `_load_or_compile` wrote: the layout, the groups, the plans, the databases' sizes and those of the
     optional groups reporting every end, one line each, then the serialised databases, the first one first."""
-    listed, grouped, planned, sized, nearby_sized, serialised = cached.split(b"\n", 5)
+    # The header's lines, then the databases read in place: the entry is megabytes, and copies of it made here
+    # would stay in this process's heap (and every worker forked from it) after they are freed.
+    header_end = -1
+    for _ in range(5):
+        header_end = cached.index(b"\n", header_end + 1)
+    listed, grouped, planned, sized, nearby_sized = cached[:header_end].split(b"\n")
+    serialised = memoryview(cached)[header_end + 1 :]
     layout = _Layout(*([int(i) for i in part.split()] for part in listed.split(b";")))
     plans = _plans_read(planned)
     if sorted(plans) != sorted(layout.every_match):
@@ -945,15 +951,15 @@ def _from_cache(
     nearby_sizes = [tuple(int(part) for part in entry.split(b":")) for entry in nearby_sized.split()]
     if len(sizes) != len(groups) + 1 or sum(sizes) + sum(size for _, size in nearby_sizes) != len(serialised):
         raise ValueError("torn")
-    blobs, offset = [], 0
+    databases, offset = [], 0
     for size in sizes:
-        blobs.append(serialised[offset : offset + size])
+        databases.append(_loaded(hyperscan, bytes(serialised[offset : offset + size])))
         offset += size
     nearby = {}
     for first_id, size in nearby_sizes:
-        nearby[first_id] = serialised[offset : offset + size]
+        nearby[first_id] = bytes(serialised[offset : offset + size])
         offset += size
-    first, *others = (_loaded(hyperscan, blob) for blob in blobs)
+    first, *others = databases
     return first, list(zip(groups, others, strict=True)), layout, plans, nearby
 
 
