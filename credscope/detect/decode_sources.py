@@ -45,14 +45,14 @@ def may_hold_encoded(path: str, hints: frozenset[bytes], content: bytes) -> bool
     """
     if not hints:
         return False  # most documents: cheaper than naming the parser
-    kubernetes = b"Secret" in content and b"apiVersion" in content and b"kind" in content
-    kubeconfig = any(key.encode() in content for key in _KUBECONFIG_DATA)
-    if not (kubernetes or kubeconfig or b"auths" in content or _KEY_ESCAPE.search(content)):
-        return False
     from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with a hint
 
     parser = parser_for(path)
-    return parser is not None and parser.format in {"json", "yaml"}
+    if parser is None or parser.format not in {"json", "yaml"}:
+        return False  # a bundle that names a Secret: not read again for these keys
+    kubernetes = b"Secret" in content and b"apiVersion" in content and b"kind" in content
+    kubeconfig = any(key.encode() in content for key in _KUBECONFIG_DATA)
+    return kubernetes or kubeconfig or b"auths" in content or _KEY_ESCAPE.search(content) is not None
 
 
 @dataclass(frozen=True)
