@@ -23,6 +23,11 @@ def _catalogue() -> Catalogue:
     return load_catalogue()
 
 
+def _index(rule_id: str) -> int:
+    """Where the rule is in the catalogue (the prefilter's rule index)."""
+    return next(index for index, rule in enumerate(_catalogue().rules) if rule.id == rule_id)
+
+
 class _Counted:
     """A Hyperscan database that counts its scans."""
 
@@ -54,7 +59,7 @@ def test_a_document_is_read_only_by_the_dense_databases_its_keywords_call_for(
     secret = expand("{{aws-secret}}").text
     text = "import os\n" * 50 + f"aws_secret_access_key = {secret}\n"
     selection = prefilter.select(text.encode(), "settings.cfg")
-    aws = next(index for index, rule in enumerate(rules) if rule.id == "aws-secret-access-key")
+    aws = _index("aws-secret-access-key")
     assert [m.group("secret") for m in _on_lines(rules[aws], text, selection.windows[aws])] == [secret]
     scanned = [counted.scans for _, counted in engine._dense]
     assert 1 <= sum(scanned) <= 5  # the AWS rules' databases (and those of other keywords the text holds)
@@ -114,7 +119,7 @@ def test_presence_databases_read_only_documents_where_their_rule_may_match(
     engine._presence_databases = {index: _Counted(database) for index, database in engine._presence_databases.items()}
     prefilter.select(b"import os\n" * 200, "app.py")
     assert sum(counted.scans for counted in engine._presence_databases.values()) == 0
-    quoted = next(index for index, rule in enumerate(rules) if rule.id == "generic-secret-quoted")
+    quoted = _index("generic-secret-quoted")
     secret = expand("{{random:alnum:24}}").text
     text = "import os\n" * 50 + f'db_password = "{secret}"\n'
     selection = prefilter.select(text.encode(), "app.py")
@@ -138,5 +143,5 @@ def test_names_are_placed_alike_by_the_cached_databases_and_by_ones_compiled_on_
     text = (f"aws_secret_access_key = {secret}\nsecret: {secret}\n" * 3).encode()
     for index in cached.namers:
         assert cached.nearby(index, rules[index], text) == compiled.nearby(index, rules[index], text)
-    aws = next(index for index, rule in enumerate(rules) if rule.id == "aws-secret-access-key")
+    aws = _index("aws-secret-access-key")
     assert cached.nearby(aws, rules[aws], text).names

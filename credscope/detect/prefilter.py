@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
 from credscope.catalogue import Rule
+from credscope.detect import byte_view, regex_shape
 from credscope.detect.byte_view import UTF8_EXPRESSION, document_view, set_body, view_source
 from credscope.detect.regex_shape import (
     Extent,
@@ -595,11 +596,7 @@ class _HyperscanEngine:
             if serialised:
                 database = _loaded(self._hs, serialised)
             else:
-                patterns = [
-                    (pattern_id, expression, flag & ~self._hs.HS_FLAG_SINGLEMATCH)
-                    for pattern_id, expression, flag in _namer_patterns(self._hs, [rule], self._namer_base + 2 * index)
-                ]
-                database = _compiled(self._hs, patterns)
+                database = _every_end(self._hs, _namer_patterns(self._hs, [rule], self._namer_base + 2 * index))
                 database.scratch = self._hs.Scratch(database)
             self._namer_databases[index] = database
         names_id = self._namer_base + 2 * index
@@ -864,7 +861,7 @@ def _load_or_compile(
     plans = {pattern_id: _plan(*sources_by_id[pattern_id]) for pattern_id in every}
     # Each optional group again, reporting every match end (`_HyperscanEngine.nearby`): compiled on first use
     # it would cost each worker a few hundredths of a second per rule, a tenth of a 15 MB bundle's scan.
-    nearby = {group[0][0]: _every_end(hyperscan, group) for group in accepted if group}
+    nearby = {group[0][0]: _every_end_serialised(hyperscan, group) for group in accepted if group}
     serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in databases)]
     header = [
         ";".join(" ".join(map(str, part)) for part in layout),
@@ -879,15 +876,19 @@ def _load_or_compile(
     return first_database, databases, layout, plans, nearby
 
 
-def _every_end(hyperscan: Any, group: Sequence[tuple[int, bytes, int]]) -> bytes:
-    """`group` reporting every match end, serialised; empty when Hyperscan refuses it that way."""
+def _every_end(hyperscan: Any, group: Sequence[tuple[int, bytes, int]]) -> Any:
+    """A database of `group` reporting every match end, not only the first."""
+    return _compiled(
+        hyperscan, [(i, expression, flag & ~hyperscan.HS_FLAG_SINGLEMATCH) for i, expression, flag in group]
+    )
+
+
+def _every_end_serialised(hyperscan: Any, group: Sequence[tuple[int, bytes, int]]) -> bytes:
+    """`_every_end`, serialised; empty when Hyperscan refuses it that way (`nearby` then compiles it on use)."""
     try:
-        database = _compiled(
-            hyperscan, [(i, expression, flag & ~hyperscan.HS_FLAG_SINGLEMATCH) for i, expression, flag in group]
-        )
+        return bytes(hyperscan.dumpb(_every_end(hyperscan, group)))
     except hyperscan.error:
         return b""
-    return bytes(hyperscan.dumpb(database))
 
 
 def _plans_text(plans: Mapping[int, Plan]) -> str:
@@ -918,8 +919,6 @@ def _plans_read(line: bytes) -> dict[int, Plan]:
 def _code_digest() -> bytes:
     """A digest of the code that reads the patterns' shapes and rewrites them (this module, byte_view and
     regex_shape): what is cached is theirs, so a cache entry written by other code is never read."""
-    from credscope.detect import byte_view, regex_shape  # noqa: PLC0415 - already imported above
-
     digest = hashlib.sha256()
     for module_file in (__file__, byte_view.__file__, regex_shape.__file__):
         try:
