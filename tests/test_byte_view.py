@@ -52,7 +52,8 @@ def test_text_that_is_not_utf8_has_no_view(content: bytes) -> None:
     assert document_view(content, _hyperscan_prefilter()._engine.utf8) is None  # type: ignore[union-attr]
 
 
-@settings(max_examples=500, database=None)
+# No deadline: the first example builds the Hyperscan engine, seconds when its cache entry is not there yet.
+@settings(max_examples=500, database=None, deadline=None)
 @given(
     st.lists(
         st.one_of(st.binary(max_size=4), st.text(alphabet=_ALPHABET, max_size=4).map(str.encode)),

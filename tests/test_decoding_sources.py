@@ -229,6 +229,9 @@ def test_a_model_that_only_names_secrets_is_not_parsed_for_encoded_values(
         "shapes": {"SecretString": {"type": "string", "documentation": 'The "value"\n'}, "Name": {"type": "string"}},
     }
     assert detect(detector, "secretsmanager/service-2.json", json.dumps(model, indent=1)) == []
+    # botocore's models: an apiVersion in the metadata, "kind" in the documentation, `<` escaped as \u003c.
+    model["shapes"]["Name"]["documentation"] = "Any kind of name \u003cb\u003eSecret\u003c/b\u003e"
+    assert detect(detector, "secretsmanager/service-2.json", json.dumps(model, indent=1)) == []
     assert parsed == []
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"url": b64("x")}}
     detect(detector, "secret.json", json.dumps(secret))
@@ -245,3 +248,25 @@ def test_a_secret_whose_keys_are_spelled_with_escapes_is_still_decoded(detector:
     joined = f'# Secret material\nusers:\n- name: admin\n  user:\n    ? "client-key-\\\n      data"\n    : {b64(pem)}\n'
     found = detect(detector, ".kube/config", joined)
     assert [(c.rule, c.location.context.get("key")) for c in found] == [("private-key-pem", "client-key-data")]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "kind: Secret",
+        "kind: 'Secret'",
+        '"kind" : "Secret"',
+        "kind: !!str Secret",
+        "kind: &k Secret",
+        "kind:\n  Secret",
+        "kind: # of object\n  Secret",
+        "kind: >-\n  Secret",
+        "? kind\n: Secret",
+        "kind: *k1",
+    ],
+)
+def test_every_way_yaml_spells_a_secrets_kind_is_decoded(detector: Detector, kind: str) -> None:
+    github = token("{{github:ghp}}")
+    manifest = f"x-names: [&k1 Secret]\napiVersion: v1\n{kind}\nmetadata:\n  name: ci\ndata:\n  token: {b64(github)}\n"
+    found = detect(detector, "k8s/secret.yaml", manifest)
+    assert [(c.secret, c.location.context.get("secret_name")) for c in found] == [(github, "ci")]

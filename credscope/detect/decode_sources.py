@@ -28,9 +28,16 @@ _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
 _KUBECONFIG_DATA = frozenset({"client-key-data", "client-certificate-data", "token-data"})
 # Bytes that say a JSON or YAML document may hold such values: it is parsed even when no rule matches its text.
 ENCODED_HINTS = (b"Secret", b'"auths"', b"client-key-data", b"token-data")
-# Escapes that can spell a character of those keys (ASCII): by code point, or a line break escaped inside a
-# YAML string, which joins its lines.
-_KEY_ESCAPE = re.compile(rb"\\(?:u00|U000000|x)[2-7][0-9A-Fa-f]|\\[\r\n]")
+# Escapes that can spell a character of those keys and of a Secret's kind (letters and `-`): by code point, or
+# a line break escaped inside a YAML string, which joins its lines. A model escaping `<`, `&` or a quote in
+# its documentation spells none of them.
+_KEY_ESCAPE = re.compile(rb"\\(?:u00|U000000|x)(?:2[Dd]|4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])|\\[\r\n]")
+# A `kind` key whose value is `Secret` or `SealedSecret` as YAML or JSON may write it: the key quoted or not
+# (escaped quotes too: the last-applied copy of a manifest is JSON in a string), a colon, spaces and line
+# breaks, the value quoted or not. What only a parser can follow there (a comment, a tag, an anchor, a block
+# scalar, an alias whose anchor may be anywhere) counts as a Secret's kind. Linear: no run after a `kind`
+# holds another.
+_SECRET_KIND = re.compile(rb"kind[\s\"'\\:?]+(?:[#!&|>*]|(?:Sealed)?Secret)")
 
 
 def may_hold_encoded(path: str, hints: frozenset[bytes], content: bytes) -> bool:
@@ -38,10 +45,11 @@ def may_hold_encoded(path: str, hints: frozenset[bytes], content: bytes) -> bool
     prefilter found in it, in the same pass as the rule keywords), and keys `decoded_values` reads.
 
     Every key those values sit under is text of the document as written unless escapes spell it: `auths`, a
-    kubeconfig's `*-data`, or a Kubernetes `Secret`, which needs an `apiVersion` and a `kind`. Only escapes of
-    an ASCII code point (`\\u0061`) or an escaped line break (YAML's, which joins lines) can spell one.
-    A service model that names a `SecretString` and escapes quotes in its documentation is not parsed whole for
-    that alone.
+    kubeconfig's `*-data`, or a Kubernetes `Secret`, which needs an `apiVersion` and a `kind` key saying
+    `Secret` (or an alias: `_SECRET_KIND`). Only escapes of a letter or `-` (`\\u0061`) or an escaped line
+    break (YAML's, which joins lines) can spell one. A service model that names a `SecretString`, has an
+    `apiVersion` in its metadata and the word "kind" in its documentation, and escapes `<` there, is not
+    parsed whole for that.
     """
     if not hints:
         return False  # most documents: cheaper than naming the parser
@@ -50,7 +58,7 @@ def may_hold_encoded(path: str, hints: frozenset[bytes], content: bytes) -> bool
     parser = parser_for(path)
     if parser is None or parser.format not in {"json", "yaml"}:
         return False  # a bundle that names a Secret: not read again for these keys
-    kubernetes = b"Secret" in content and b"apiVersion" in content and b"kind" in content
+    kubernetes = b"apiVersion" in content and _SECRET_KIND.search(content) is not None
     kubeconfig = any(key.encode() in content for key in _KUBECONFIG_DATA)
     return kubernetes or kubeconfig or b"auths" in content or _KEY_ESCAPE.search(content) is not None
 
