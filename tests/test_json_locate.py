@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credscope.detect.context import DocumentContext
-from credscope.detect.parsers import parse_document
+from credscope.detect.parsers import json_format, parse_document
+from credscope.detect.parsers.tree import MAX_NODES
 
 _KEYS = st.sampled_from(
     [
@@ -31,9 +33,14 @@ _VALUES = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(_VALUES, st.sampled_from([None, 1, 2]), st.data())
-def test_each_span_is_named_as_the_whole_walk_names_it(value: object, indent: int | None, data: st.DataObject) -> None:
-    text = json.dumps(value, indent=indent, ensure_ascii=False)
+@given(_VALUES, st.sampled_from([None, 1, 2]), st.booleans(), st.booleans(), st.data())
+def test_each_span_is_named_as_the_whole_walk_names_it(
+    value: object, indent: int | None, escaped: bool, commented: bool, data: st.DataObject
+) -> None:
+    # Strict JSON is read one level at a time; with a comment (JSONC), by `_Reader`, into a tree.
+    text = json.dumps(value, indent=indent, ensure_ascii=escaped)
+    if commented:
+        text = text.replace("\n", " // a comment, as editors allow\n", 1) if indent else f"/* JSONC */ {text}"
     walked = DocumentContext("config.json", text, listed=True)
     located = DocumentContext("config.json", text)
     assert walked.parsed is not None and located.parsed is not None
@@ -55,3 +62,46 @@ def test_a_kubernetes_list_and_an_invalid_text_are_walked_as_before() -> None:
     assert parsed is not None and parsed.locate is None and parsed.assignments
     broken = parse_document("broken.json", '{"a": ', on_demand=True)
     assert broken is not None and broken.error and broken.locate is None
+
+
+def test_strict_json_is_read_along_the_branch_that_holds_the_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An API model: thousands of shapes, a match in one. No tree of it is built: `_Reader` never runs, and of the
+    # mappings and lists only those the match is in are read.
+    shapes = {f"Shape{i}": {"type": "structure", "members": {"Name": {"shape": "String"}}} for i in range(2000)}
+    shapes["Login"] = {"type": "structure", "members": {"Password": {"documentation": "hunter2-example"}}}
+    text = json.dumps({"metadata": {"apiVersion": "2017-10-17"}, "shapes": shapes}, indent=1)
+    monkeypatch.setattr(json_format, "_Reader", None)
+    read: list[object] = []
+    original = json_format._OneLevel.expand
+    monkeypatch.setattr(json_format._OneLevel, "expand", lambda self, node: read.append(node) or original(self, node))
+    parsed = parse_document("service-2.json", text, on_demand=True)
+    assert parsed is not None and parsed.locate is not None
+    start = text.index('"hunter2-example"')
+    found = parsed.locate(start + 1, start + 8)
+    assert found is not None and found.key_path == "shapes.Login.members.Password.documentation"
+    assert found.value == "hunter2-example" and found.line == text.count("\n", 0, start) + 1
+    assert len({id(node) for node in read}) == 5  # the root, shapes, Login, its members, Password
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 257 + "]" * 257,  # deeper than `_Reader` reads: the same error as before
+        '{"a": [' + "[" * 255 + '"x"' + "]" * 255 + "]}",  # as deep as it reads
+        '{"a": NaN, "b": "x"}',  # not JSON
+        '{"a": "x",}',  # a trailing comma, as editors allow
+        '{"a": "\u0000x", "b": 1e400, "c": -0.5E+3, "d": [true, false, null]}',
+        '{"items": [{"apiVersion": "v1", "kind": "Secret"}], "apiVersion": "v1", "kind": "List"}',
+        '{"apiVersion": "v1", "\\u006bind": "List", "items": [{"apiVersion": "v1", "\\u006bind": "Secret"}]}',
+        "[" + ",".join(['"x"'] * MAX_NODES) + "]",  # more nodes than the walk visits
+    ],
+)
+def test_texts_one_level_reading_declines_are_read_as_before(text: str) -> None:
+    walked = DocumentContext("config.json", text, listed=True)
+    located = DocumentContext("config.json", text)
+    assert walked.parsed is not None and located.parsed is not None
+    assert located.error == walked.error
+    spans = [(a.start, a.end) for a in walked.assignments] + [(i, i + 1) for i in range(0, len(text), 97)]
+    spans.append((len(text) - 3, len(text) - 2))  # the last value: past the nodes the walk visits, in one text
+    for start, end in spans:
+        assert located.assignment_at(start, end) == walked.assignment_at(start, end), (start, end)

@@ -16,6 +16,7 @@ from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.joined import JOINED_HINTS, joined_values
+from credscope.detect.lines import LineIndex
 from credscope.detect.prefilter import Nearby, Prefilter, Spans
 from credscope.model import Candidate, Document, Location, Window
 
@@ -560,7 +561,7 @@ class _Placement:
     """Offsets in a document's text as positions in its file: its own lines, or, in a window, the file's."""
 
     def __init__(self, text: str, window: Window | None) -> None:
-        self.lines = _LineIndex(text)
+        self.lines = LineIndex(text)
         self.window = window
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -574,30 +575,6 @@ class _Placement:
     def owns(self, offset: int) -> bool:
         """Whether this document reports a match that starts at `offset` (a window: only from its own part)."""
         return self.window is None or self.window.owns(*self.position(offset))
-
-
-class _LineIndex:
-    def __init__(self, text: str) -> None:
-        self._starts: list[int] | None = None
-        self._text = text
-
-    @property
-    def starts(self) -> list[int]:
-        if self._starts is None:
-            starts = [0]
-            find = self._text.find
-            position = find("\n")
-            while position != -1:
-                starts.append(position + 1)
-                position = find("\n", position + 1)
-            self._starts = starts
-        return self._starts
-
-    def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset)
-
-    def start_of(self, line: int) -> int:
-        return self.starts[line - 1]
 
 
 def _default_validators() -> Mapping[str, Callable[[str], bool]]:

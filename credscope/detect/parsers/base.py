@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -56,24 +55,6 @@ class Parser(Protocol):
     def format(self) -> str: ...
 
     def parse(self, text: str) -> Parsed: ...
-
-
-class LineIndex:
-    """Offsets to 1-based line numbers, built once per text."""
-
-    def __init__(self, text: str) -> None:
-        starts = [0]
-        position = text.find("\n")
-        while position != -1:
-            starts.append(position + 1)
-            position = text.find("\n", position + 1)
-        self._starts = starts
-
-    def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self._starts, offset)
-
-    def start_of(self, line: int) -> int:
-        return self._starts[line - 1]
 
 
 def leaf_name(path: tuple[str, ...]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Assignment, Parsed
 
 _TOKEN = re.compile(
     r"""(?P<space>[ \t\r]+|\\\n)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Assignment, Parsed
 
 _SECTION = re.compile(r"^\s*\[(?P<section>[^\]\n]*)\]\s*(?:[#;].*)?$")
 _ENTRY = re.compile(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 
-from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Assignment, Parsed
 from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, locate, walk
 
 _MAX_DEPTH = 256
@@ -131,22 +133,134 @@ class JsonParser:
     def parse_on_demand(self, text: str) -> Parsed:
         """The node tree only: `Parsed.locate` names the value at a span when a match asks for it (tree.locate).
         A text that nests Kubernetes objects (walked first, as documents of their own) or too large for the walk
-        to visit whole is walked as `parse` walks it."""
-        try:
-            document, nodes = _read(text)
-        except JsonSyntaxError as error:
-            return Parsed(self.format, error=str(error))
-        documents = with_nested_objects([document], text)
-        if len(documents) > 1 or nodes > MAX_NODES:
-            return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))))
-        lines: list[LineIndex] = []
+        to visit whole is walked as `parse` walks it.
+
+        Strict JSON that `_OneLevel` may read (most of it: API models, lockfiles, source maps) is not read into a
+        tree at all: the branch holding a match is read as the search goes down it."""
+        levels = _OneLevel.of(text)
+        if levels is not None:
+            root = levels.root
+            expand = levels.expand
+        else:
+            try:
+                root, nodes = _read(text)
+            except JsonSyntaxError as error:
+                return Parsed(self.format, error=str(error))
+            documents = with_nested_objects([root], text)
+            if len(documents) > 1 or nodes > MAX_NODES:
+                return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))))
+            expand = None
+        lines = LineIndex(text)  # built on the first line asked for
 
         def located(start: int, end: int) -> Assignment | None:
-            if not lines:
-                lines.append(LineIndex(text))
-            return locate(document, text, lines[0], start, end)
+            return locate(root, text, lines, start, end, expand)
 
         return Parsed(self.format, (), None, locate=located)
+
+
+class _OneLevel:
+    """A JSON text read one mapping or list at a time: each is read when `expand` is asked for it, its strings
+    and numbers as the nodes `_Reader` makes, its mappings and lists as empty nodes with their spans (found by
+    the standard library's C decoder, which builds and drops them). A 2 MB API model with a match to name is read
+    along one branch, not into fifty thousand nodes in Python.
+
+    Only for a text the standard library reads as strict JSON (no comments, trailing commas, NaN), nested no
+    deeper than `_Reader` reads, with no more nodes than the walk visits and no Kubernetes objects nested in it:
+    `_Reader` reads such a text into the same tree, and the walk would visit all of it as one document."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        """`start`..`end`: the span of the text's one value (`_strict_json`)."""
+        self.text = text
+        self._read: set[int] = set()
+        self.root = _container(text[start], start, end) or self._value(start)[0]
+
+    @classmethod
+    def of(cls, text: str) -> _OneLevel | None:
+        span = _strict_json(text)
+        if span is None or _deeper_than(text, _MAX_DEPTH):
+            return None
+        if 1 + text.count(",") + text.count("[") + text.count("{") > MAX_NODES:
+            return None  # too many nodes, perhaps (each but the first follows a comma or opens a container)
+        if "apiVersion" in text and ('"kind"' in text or _LETTER_ESCAPE.search(text) is not None):
+            return None  # perhaps a Kubernetes object nested in it: `with_nested_objects` reads the whole tree
+        return cls(text, *span)
+
+    def expand(self, node: Node) -> None:
+        if isinstance(node, Scalar) or id(node) in self._read:
+            return
+        self._read.add(id(node))
+        text = self.text
+        position = _json_space(text, node.start + 1)
+        if text[position] in "]}":
+            return
+        while True:
+            if isinstance(node, MapNode):
+                key, position = _SCANSTRING(text, position + 1, False)
+                position = _json_space(text, _json_space(text, position) + 1)  # past the colon
+                child, position = self._value(position)
+                node.items.append((str(key), child))
+            else:
+                child, position = self._value(position)
+                node.items.append(child)
+            position = _json_space(text, position)
+            if text[position] != ",":
+                return  # the closing bracket: the text is strict JSON
+            position = _json_space(text, position + 1)
+
+    def _value(self, position: int) -> tuple[Node, int]:
+        text = self.text
+        char = text[position]
+        if char == '"':
+            value, end = _SCANSTRING(text, position + 1, False)
+            return Scalar(str(value), position, end), end
+        _, end = _DECODER.raw_decode(text, position)
+        return _container(char, position, end) or Scalar(text[position:end], position, end, is_string=False), end
+
+
+def _container(char: str, start: int, end: int) -> MapNode | ListNode | None:
+    """The empty mapping or list that starts with `char`, with its span; None for any other value."""
+    if char == "{":
+        return MapNode(start=start, end=end)
+    if char == "[":
+        return ListNode(start=start, end=end)
+    return None
+
+
+_DECODER = json.JSONDecoder(strict=False)
+_SCANSTRING = json.decoder.scanstring  # type: ignore[attr-defined]
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_LETTER_ESCAPE = re.compile(r"\\u00(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])")
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _json_space(text: str, position: int) -> int:
+    return _JSON_SPACE.match(text, position).end()  # type: ignore[union-attr]
+
+
+def _strict_json(text: str) -> tuple[int, int] | None:
+    """Where the one JSON value of `text` is, when the standard library reads it so (strings may hold control
+    characters, as `_Reader` reads them; NaN and Infinity are not JSON)."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    decoder = json.JSONDecoder(strict=False, parse_constant=refuse)
+    start = _json_space(text, 0)
+    try:
+        _, end = decoder.raw_decode(text, start)
+    except (ValueError, RecursionError):  # JSONDecodeError, a constant, an integer too long to read
+        return None
+    return (start, end) if _json_space(text, end) == len(text) else None
+
+
+def _deeper_than(text: str, depth: int) -> bool:
+    """Whether mappings and lists nest more than `depth` deep in a strict JSON text (brackets in strings aside)."""
+    if text.count("[") + text.count("{") <= depth:
+        return False
+    brackets = _NOT_BRACKETS.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > depth
 
 
 def with_nested_objects(documents: list[Node], text: str) -> list[Node]:

@@ -7,7 +7,8 @@ the right place in the file.
 
 from __future__ import annotations
 
-from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Assignment, Parsed
 from credscope.detect.parsers.json_format import JsonParser, JsonSyntaxError, read_json
 from credscope.detect.parsers.source import SourceParser
 from credscope.detect.parsers.tree import ListNode, MapNode, Scalar

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from credscope.detect.parsers.base import Assignment, LineIndex, Parsed
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Assignment, Parsed
 
 _ASSIGN = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]]*\])?\+?=")
 _LONG_FLAG = re.compile(r"^--(?P<name>[A-Za-z][\w\-]*)(?:=(?P<value>.*))?$", re.DOTALL)

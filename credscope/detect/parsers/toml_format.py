@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import sys
 
-from credscope.detect.parsers.base import Assignment, LineIndex, Parsed, leaf_name
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Assignment, Parsed, leaf_name
 
 _HEADER = re.compile(r"[ \t]*\[\[?(?P<key>[^\]\n]*)\]\]?[ \t]*(?:#[^\n]*)?(?:\n|$)")
 _PART = r"""(?:[A-Za-z0-9_\-]+|"[^"\n]*"|'[^'\n]*')"""

@@ -8,10 +8,11 @@ lists all say what a value is for, whatever the syntax that carried them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from credscope.detect.parsers.base import Assignment, LineIndex, leaf_name
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Assignment, leaf_name
 
 MAX_NODES = 500_000  # a walk never visits more nodes than this, whatever aliases or nesting promise
 
@@ -135,19 +136,25 @@ class _Walker:
         self.found.append(_assignment(name, path, node, context, self.lines))
 
 
-def locate(document: Node, text: str, lines: LineIndex, start: int, end: int) -> Assignment | None:
+def locate(
+    document: Node, text: str, lines: LineIndex, start: int, end: int, expand: Callable[[Node], None] | None = None
+) -> Assignment | None:
     """The assignment `walk([document], ...)` gives whose value holds the span `start`..`end`, found by going
     down the one branch that holds it rather than listing every value: a 2 MB API model with one match to name
     needs one path resolved, not its fifty thousand strings.
 
     For a document whose every node has its span (a JSON text's), read once (no node reachable twice: no
     aliases, no nested Kubernetes objects walked first) and within MAX_NODES. The names are the walk's: a
-    `name`/`value` pair, a `--flag value` or `NAME=value` list item, a key.
+    `name`/`value` pair, a `--flag value` or `NAME=value` list item, a key. `expand`, when given, reads a
+    mapping's or list's items before they are looked at: a tree read one level at a time, as the search goes.
     """
+    read = expand or _as_read
     node: Node = document
     path: tuple[str, ...] = ()
-    context: Mapping[str, str] = _document_context(document)
+    context: Mapping[str, str] = _document_context(document, read)
     while True:
+        if not isinstance(node, Scalar):
+            read(node)
         match node:
             case Scalar():
                 if node.is_string and node.value:
@@ -225,16 +232,22 @@ def _assignment(
     )
 
 
-def _document_context(document: Node) -> dict[str, str]:
-    """What the whole document is: a Kubernetes object says its kind and name at the top."""
+def _as_read(node: Node) -> None:
+    """A tree read whole: nothing more to read."""
+
+
+def _document_context(document: Node, read: Callable[[Node], None] = _as_read) -> dict[str, str]:
+    """What the whole document is: a Kubernetes object says its kind and name at the top. (`read`: see `locate`.)"""
     if not isinstance(document, MapNode):
         return {}
+    read(document)
     kind = document.text("kind")
     if kind is None or document.text("apiVersion") is None:
         return {}
     context = {"k8s_kind": kind}
     metadata = document.get("metadata")
     if isinstance(metadata, MapNode):
+        read(metadata)
         name = metadata.text("name")
         namespace = metadata.text("namespace")
         if name:

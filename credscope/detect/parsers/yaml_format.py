@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
-from credscope.detect.parsers.base import LineIndex, Parsed
+from credscope.detect.lines import LineIndex
+from credscope.detect.parsers.base import Parsed
 from credscope.detect.parsers.json_format import with_nested_objects
 from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, walk
 from credscope.errors import yaml_problem

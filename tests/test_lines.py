@@ -1,0 +1,21 @@
+"""Offsets as line numbers: the index is summed from the lines' lengths, and must say what counting newlines says."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from credscope.detect.lines import LineIndex
+
+# Newlines, and the other characters str.splitlines would break at: only "\n" ends a line here.
+_TEXT = st.text(alphabet=st.sampled_from(["a", "é", "\n", "\r", "\u2028", "\x0b", "\x85"]), max_size=40)
+
+
+@given(_TEXT, st.data())
+def test_each_offset_is_on_the_line_counting_newlines_gives(text: str, data: st.DataObject) -> None:
+    lines = LineIndex(text)
+    assert lines.starts == [0, *(i + 1 for i, char in enumerate(text) if char == "\n")]
+    offset = data.draw(st.integers(0, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    assert lines.line_of(offset) == line
+    assert lines.start_of(line) == text.rfind("\n", 0, offset) + 1
