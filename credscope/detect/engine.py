@@ -566,7 +566,7 @@ class _Placement:
 
     def position(self, offset: int) -> tuple[int, int]:
         line = self.lines.line_of(offset)
-        column = offset - self.lines.start_of(line) + 1
+        column = offset - self.lines.line_start(offset) + 1
         if self.window is None:
             return line, column
         # The window's first line may begin before the window does; every later line begins inside it.
