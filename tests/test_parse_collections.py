@@ -21,7 +21,7 @@ def test_no_full_collection_during_a_parse_and_the_settings_come_back(monkeypatc
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parsers, "parse_document", watched)
-    context = DocumentContext("values.yaml", "a:\n  b: [1, 2, {c: d}]\n" * 200)
+    context = DocumentContext("values.yaml", "a:\n  b: [1, 2, {c: d}]\n" * 200, listed=True)  # walked whole
     assert context.assignments
     assert during[0][:2] == before[:2] and during[0][2] > 100_000
     assert gc.get_threshold() == before

@@ -122,7 +122,7 @@ _GLOBS = re.compile(
 def parse_document(path: str, text: str, *, on_demand: bool = False) -> Parsed | None:
     """The document's assignments, or None when no parser applies. Never raises.
 
-    With `on_demand`, source code and JSON come back with `Parsed.locate` instead of every assignment listed.
+    With `on_demand`, source code, JSON and YAML come back with `Parsed.locate` instead of every assignment listed.
     """
     parser = parser_for(path)
     if parser is None or len(text) > MAX_PARSE_CHARS:
@@ -130,7 +130,7 @@ def parse_document(path: str, text: str, *, on_demand: bool = False) -> Parsed |
     if isinstance(parser, SourceParser) and len(text) > MAX_SOURCE_PARSE_CHARS:
         return None
     try:
-        if on_demand and isinstance(parser, SourceParser | JsonParser):
+        if on_demand and isinstance(parser, SourceParser | JsonParser | YamlParser):
             return parser.parse_on_demand(text)
         return parser.parse(text)
     except (ValueError, LookupError, RecursionError, TypeError, AttributeError) as error:

@@ -143,7 +143,7 @@ def locate(
     down the one branch that holds it rather than listing every value: a 2 MB API model with one match to name
     needs one path resolved, not its fifty thousand strings.
 
-    For a document whose every node has its span (a JSON text's), read once (no node reachable twice: no
+    For a document whose every node has its span (JSON's, YAML's), read once (no node reachable twice: no
     aliases, no nested Kubernetes objects walked first) and within MAX_NODES. The names are the walk's: a
     `name`/`value` pair, a `--flag value` or `NAME=value` list item, a key. `expand`, when given, reads a
     mapping's or list's items before they are looked at: a tree read one level at a time, as the search goes.

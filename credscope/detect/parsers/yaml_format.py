@@ -1,20 +1,22 @@
 """YAML (compose files, Kubernetes manifests, CI workflows) through PyYAML's safe composer, with offsets.
 
-Composing, not constructing: node marks give every value's place in the text, unknown tags (`!Ref`) are
-harmless, and aliases stay shared nodes that the walk visits once, so an alias bomb costs nothing.
+Composing, not constructing: node marks give every value's and every collection's place in the text, unknown
+tags (`!Ref`) are harmless, and aliases stay shared nodes that the walk visits once, so an alias bomb costs
+nothing. A stream without aliases is named on demand, as JSON is (`tree.locate`).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 from credscope.detect.lines import LineIndex
-from credscope.detect.parsers.base import Parsed
+from credscope.detect.parsers.base import Assignment, Parsed
 from credscope.detect.parsers.json_format import with_nested_objects
-from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, walk
+from credscope.detect.parsers.tree import MAX_NODES, ListNode, MapNode, Node, Scalar, locate, walk
 from credscope.errors import yaml_problem
 
 _STRING_TAG = "tag:yaml.org,2002:str"
@@ -25,63 +27,111 @@ class YamlParser:
     format = "yaml"
 
     def parse(self, text: str) -> Parsed:
-        import yaml  # noqa: PLC0415 - only files with candidate matches pay for it
+        text, composed = _read(text)
+        return self._walked(text, with_nested_objects(composed.documents, text), composed.error)
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        if _flow_depth(text) > _MAX_DEPTH:
-            # libyaml's composer recurses in C: tens of thousands of `[` overflow the stack (SIGSEGV). The
-            # pure-Python composer stops at the recursion limit instead.
-            loader = yaml.SafeLoader
-        # Invalid UTF-8 arrives as lone surrogates, which libyaml refuses outright; U+FFFD keeps every offset.
-        text = _SURROGATES.sub("\ufffd", text)
-        documents, error = _compose(text, loader)
-        if error is not None and "{{" in text:
-            # A Helm or Go template (`name: {{ include "x" . }}`) is not YAML until rendered. With its actions
-            # stood in for, character for character, the rest of it is, at the same offsets.
-            blanked = _compose(_ACTION.sub(_stand_in, text), loader)
-            if len(blanked[0]) >= len(documents):
-                documents, error = blanked
-        documents = with_nested_objects(documents, text)
+    def parse_on_demand(self, text: str) -> Parsed:
+        """The node trees only: `Parsed.locate` names the value at a span when a match asks for it (tree.locate),
+        in the document whose span holds it. Walked as `parse` walks them when a place alone may not give the
+        walk's name: a node reached twice (an alias: the walk names it where it first meets it), Kubernetes
+        objects nested in a document (walked first, as documents of their own), more nodes in the stream than the
+        walk visits, or an error (the documents are then read piecewise around it)."""
+        text, composed = _read(text)
+        documents = with_nested_objects(composed.documents, text)
+        if (
+            composed.error is not None
+            or composed.aliased
+            or composed.nodes > MAX_NODES
+            or len(documents) > len(composed.documents)
+        ):
+            return self._walked(text, documents, composed.error)
+        starts = [document.start for document in documents]
+        lines = LineIndex(text)
+
+        def located(start: int, end: int) -> Assignment | None:
+            index = bisect.bisect_right(starts, start) - 1
+            if index < 0 or end > documents[index].end:
+                return None
+            return locate(documents[index], text, lines, start, end)
+
+        return Parsed(self.format, (), None, locate=located)
+
+    def _walked(self, text: str, documents: list[Node], error: str | None) -> Parsed:
         return Parsed(self.format, tuple(walk(documents, text, LineIndex(text))), error)
 
 
-def _compose(text: str, loader: Any) -> tuple[list[Node], str | None]:
+@dataclass
+class _Composed:
+    """A YAML stream as node trees: its documents in text order, the first error, and what decides whether a
+    value can be named by its place alone."""
+
+    documents: list[Node] = field(default_factory=list)
+    error: str | None = None
+    nodes: int = 0  # in every document together: the walk visits at most MAX_NODES of them
+    aliased: bool = False  # some node is reached twice: the walk names it at the first place it meets it
+
+
+def _read(text: str) -> tuple[str, _Composed]:
+    """The text as read (invalid UTF-8 made U+FFFD) and its documents: what `parse` and `parse_on_demand` share."""
+    import yaml  # noqa: PLC0415 - only files with candidate matches pay for it
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if _flow_depth(text) > _MAX_DEPTH:
+        # libyaml's composer recurses in C: tens of thousands of `[` overflow the stack (SIGSEGV). The
+        # pure-Python composer stops at the recursion limit instead.
+        loader = yaml.SafeLoader
+    # Invalid UTF-8 arrives as lone surrogates, which libyaml refuses outright; U+FFFD keeps every offset.
+    text = _SURROGATES.sub("\ufffd", text)
+    composed = _compose(text, loader)
+    if composed.error is not None and "{{" in text:
+        # A Helm or Go template (`name: {{ include "x" . }}`) is not YAML until rendered. With its actions
+        # stood in for, character for character, the rest of it is, at the same offsets.
+        blanked = _compose(_ACTION.sub(_stand_in, text), loader)
+        if len(blanked.documents) >= len(composed.documents):
+            composed = blanked
+    return text, composed
+
+
+def _compose(text: str, loader: Any) -> _Composed:
     """The documents of a YAML stream, and the first error in it. A document that is not YAML costs only itself:
     after an error, each following document (from its `---`) is read on its own, so a Secret after a broken
     manifest is still read."""
     import yaml  # noqa: PLC0415
 
-    documents: list[Node] = []
-    error: str | None = None
+    composed = _Composed()
     try:
-        documents.extend(_stream(text, loader, 0))
-        return documents, None
+        _stream(text, loader, 0, composed)
+        return composed
     except yaml.YAMLError as problem:
-        error = yaml_problem(problem)  # PyYAML's own message quotes the line, which may hold a secret
+        composed.error = yaml_problem(problem)  # PyYAML's own message quotes the line, which may hold a secret
         mark = getattr(problem, "problem_mark", None) or getattr(problem, "context_mark", None)
         if mark is None:
-            return documents, error
+            return composed
     except (UnicodeError, _TooLarge, RecursionError) as problem:
-        return documents, _unreadable(problem)
+        composed.error = _unreadable(problem)
+        return composed
     starts = [found.start() for found in _DOCUMENT_START.finditer(text, max(1, mark.index))][:_MAX_RESTARTS]
     for start, end in pairwise([*starts, len(text)]):
         try:
-            documents.extend(_stream(text[start:end], loader, start))
+            _stream(text[start:end], loader, start, composed)
         except yaml.YAMLError:
             continue
         except (UnicodeError, _TooLarge, RecursionError):
             break
-    return documents, error
+    return composed
 
 
-def _stream(text: str, loader: Any, base: int) -> Iterator[Node]:
-    """Each document of `text` (which begins at `base` in the whole text) as it is read: those before an error
-    are sound."""
+def _stream(text: str, loader: Any, base: int, composed: _Composed) -> None:
+    """Adds each document of `text` (which begins at `base` in the whole text) as it is read: those before an
+    error are sound."""
     import yaml  # noqa: PLC0415
 
     for root in yaml.compose_all(text, Loader=loader):
         if root is not None:
-            yield _convert(root, {}, [0], 0, base)
+            converted = _Converted(base)
+            composed.documents.append(converted.node(root, 0))
+            composed.nodes += converted.nodes
+            composed.aliased = composed.aliased or converted.aliased
 
 
 def _unreadable(problem: Exception) -> str:
@@ -132,38 +182,51 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
-def _convert(node: Any, done: dict[int, Node], count: list[int], depth: int, base: int) -> Node:
-    """PyYAML nodes to the shared tree; a node reached twice (an alias) becomes the same object. `base`: where in
-    the text the stream that PyYAML read begins."""
-    import yaml  # noqa: PLC0415
+class _Converted:
+    """One document's PyYAML nodes made the shared tree; a node reached twice (an alias) becomes the same object.
+    `base`: where in the text the stream that PyYAML read begins."""
 
-    known = done.get(id(node))
-    if known is not None:
-        return known
-    count[0] += 1
-    if count[0] > MAX_NODES:
-        raise _TooLarge("too many nodes")
-    if depth > _MAX_DEPTH:
-        raise _TooLarge("nested too deeply")
-    result: Node
-    if isinstance(node, yaml.MappingNode):
-        mapping = MapNode()
-        done[id(node)] = mapping
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-            mapping.items.append((str(name), _convert(value, done, count, depth + 1, base)))
-        result = mapping
-    elif isinstance(node, yaml.SequenceNode):
-        sequence = ListNode()
-        done[id(node)] = sequence
-        sequence.items.extend(_convert(item, done, count, depth + 1, base) for item in node.value)
-        result = sequence
-    else:
-        # Plain scalars that resolve to numbers or booleans are not strings; quoted ones always are.
-        is_string = node.tag == _STRING_TAG or bool(node.style) or not _plain_non_string(node.value)
-        result = Scalar(str(node.value), base + node.start_mark.index, base + node.end_mark.index, is_string)
-        done[id(node)] = result
-    return result
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.nodes = 0
+        self.aliased = False
+        self._made: dict[int, Node] = {}
+
+    def node(self, node: Any, depth: int) -> Node:
+        import yaml  # noqa: PLC0415
+
+        known = self._made.get(id(node))
+        if known is not None:
+            self.aliased = True
+            return known
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooLarge("too many nodes")
+        if depth > _MAX_DEPTH:
+            raise _TooLarge("nested too deeply")
+        # A collection's span runs from its anchor, tag, bracket or first key or item to its closing bracket or,
+        # in block style, to where the next token begins (comments and blank lines included): its values' spans
+        # lie within it, in text order, as tree.locate needs. An empty value has an empty span, between others.
+        start, end = self.base + node.start_mark.index, self.base + node.end_mark.index
+        result: Node
+        if isinstance(node, yaml.MappingNode):
+            mapping = MapNode(start=start, end=end)
+            self._made[id(node)] = mapping
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                mapping.items.append((str(name), self.node(value, depth + 1)))
+            result = mapping
+        elif isinstance(node, yaml.SequenceNode):
+            sequence = ListNode(start=start, end=end)
+            self._made[id(node)] = sequence
+            sequence.items.extend(self.node(item, depth + 1) for item in node.value)
+            result = sequence
+        else:
+            # Plain scalars that resolve to numbers or booleans are not strings; quoted ones always are.
+            is_string = node.tag == _STRING_TAG or bool(node.style) or not _plain_non_string(node.value)
+            result = Scalar(str(node.value), start, end, is_string)
+            self._made[id(node)] = result
+        return result
 
 
 def _plain_non_string(value: str) -> bool:
