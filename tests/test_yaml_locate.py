@@ -21,6 +21,7 @@ from credscope.detect.parsers import parse_document, tree, yaml_format
 from credscope.detect.parsers.base import Assignment
 from credscope.detect.parsers.tree import MapNode, Node, Scalar
 from credscope.detect.parsers.yaml_format import YamlParser
+from credscope.testing.generate import expand
 
 _KEYS = [
     *("name", "value", "services", "jobs", "auths", "credHelpers", "mcpServers", "servers", "env", "environment"),
@@ -31,7 +32,7 @@ _WORDS = st.sampled_from(
         *("x", "plain value", "--token", "-p", "--password", "API_KEY=abc123", "EMPTY=", "=", "NAME=a=b"),
         *("export TOKEN=t0k", "tok\u00e9n", 'q"uote', "it's", "a: b", "# no comment", "[x]", "{y}", "a, b"),
         *("*star", "&amp", "!bang", "%pct", "@at", "v1", "Secret", "postgres://u:p@db/app", " padded ", "tab\there"),
-        *("two\nlines", "three\n\nlines\n", "ghp_0123456789abcdefghijABCDEFGHIJ012345", "", "~", "null", "yes", "12"),
+        *("two\nlines", "three\n\nlines\n", expand("{{github:ghp}}").text, "", "~", "null", "yes", "12"),
         "caf\udce9",  # an invalid UTF-8 byte, as the engine decodes it
     ]
 ) | st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), max_size=6)
