@@ -7,6 +7,7 @@ lists all say what a value is for, whatever the syntax that carried them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ class Scalar:
 @dataclass
 class MapNode:
     items: list[tuple[str, Node]] = field(default_factory=list)
-    # Where the mapping's text begins and ends, when its parser says (JSON's does: see `locate`).
+    # Where the mapping's text begins and ends, when its parser says (JSON's and YAML's do: see `locate`).
     start: int = 0
     end: int = 0
 
@@ -205,17 +206,15 @@ def _list_item(
 
 def _holding(children: list[Node], start: int, end: int) -> int | None:
     """The index of the child (in text order) whose span holds `start`..`end`."""
-    low, high = 0, len(children)
-    while low < high:  # the last child starting at or before `start`
-        middle = (low + high) // 2
-        if children[middle].start <= start:
-            low = middle + 1
-        else:
-            high = middle
-    if not low:
+    index = bisect.bisect_right(children, start, key=_start) - 1  # the last child starting at or before `start`
+    if index < 0:
         return None
-    child = children[low - 1]
-    return low - 1 if child.start <= start and end <= child.end else None
+    child = children[index]
+    return index if child.start <= start and end <= child.end else None
+
+
+def _start(node: Node) -> int:
+    return node.start
 
 
 def _assignment(
