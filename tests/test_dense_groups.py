@@ -3,6 +3,7 @@ documents holding their keywords, one database per set of keywords: a document p
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 from typing import Any
@@ -55,17 +56,17 @@ def test_a_document_is_read_only_by_the_dense_databases_its_keywords_call_for(
     engine: Any = prefilter._engine
     dense = engine._dense
     assert len(dense) > 20  # one per keyword set, not one for all
-    engine._dense = [(wanted, _Counted(database)) for wanted, database in dense]
+    engine._dense = [dataclasses.replace(group, database=_Counted(group.database)) for group in dense]
     secret = expand("{{aws-secret}}").text
     text = "import os\n" * 50 + f"aws_secret_access_key = {secret}\n"
     selection = prefilter.select(text.encode(), "settings.cfg")
     aws = _index("aws-secret-access-key")
     assert [m.group("secret") for m in _on_lines(rules[aws], text, selection.windows[aws])] == [secret]
-    scanned = [counted.scans for _, counted in engine._dense]
+    scanned = [group.database.scans for group in engine._dense]
     assert 1 <= sum(scanned) <= 5  # the AWS rules' databases (and those of other keywords the text holds)
     # A document holding none of their keywords is read by none of them.
     prefilter.select(b"import os\n" * 200, "app.py")
-    assert [counted.scans for _, counted in engine._dense] == scanned
+    assert [group.database.scans for group in engine._dense] == scanned
 
 
 def test_the_dense_databases_come_back_from_the_cache_as_they_were_compiled(
@@ -76,7 +77,9 @@ def test_the_dense_databases_come_back_from_the_cache_as_they_were_compiled(
     loaded = _prefilter(tmp_path, monkeypatch)
     first: Any = compiled._engine
     second: Any = loaded._engine
-    assert [wanted for wanted, _ in first._dense] == [wanted for wanted, _ in second._dense]
+    assert [(group.wanted, group.reaches) for group in first._dense] == [
+        (group.wanted, group.reaches) for group in second._dense
+    ]
     # The windows' plans come back as read from each pattern, not parsed again.
     rules = _catalogue().rules
     assert second.plans == {
@@ -145,3 +148,28 @@ def test_names_are_placed_alike_by_the_cached_databases_and_by_ones_compiled_on_
         assert cached.nearby(index, rules[index], text) == compiled.nearby(index, rules[index], text)
     aws = _index("aws-secret-access-key")
     assert cached.nearby(aws, rules[aws], text).names
+
+
+def test_a_dense_database_reads_around_names_when_that_has_been_cheaper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each way is tried a few times, then the cheaper per byte so far is taken, the other tried again now and
+    # then; the names placed for it are not looked for again in the same document.
+    prefilter = _prefilter(tmp_path, monkeypatch)
+    engine: Any = prefilter._engine
+    aws = _index("aws-secret-access-key")
+    [group] = [group for group in engine._dense if any(index == aws for index, _, _ in group.reaches)]
+    trials = prefilter_module._TRIALS
+    assert [group.placing() for _ in range(2 * trials)] == [True] * trials + [False] * trials
+    group.seconds, group.read = [3.0, 1.0], [1000, 1000]
+    ways = [group.placing() for _ in range(3 * prefilter_module._RETRY)]
+    assert ways.count(False) == 3 and ways[prefilter_module._RETRY - 2 * trials - 1] is False
+    group.seconds = [1.0, 3.0]
+    assert group.placing() is False
+    engine._presence_databases[aws] = _Counted(engine._presence_databases[aws])
+    engine.place_names = True
+    secret = expand("{{aws-secret}}").text
+    text = "import os\n" * 5000 + f"aws_secret_access_key = {secret}\n" + "import os\n" * 5000
+    selection = prefilter.select(text.encode(), "settings.cfg")
+    assert aws in selection.rules and selection.placed[aws].names
+    assert engine._presence_databases[aws].scans == 0

@@ -8,12 +8,14 @@ from __future__ import annotations
 import functools
 import random
 import string
+from typing import Any
 
 import pytest
 
 from credscope.catalogue import Catalogue, load_catalogue
 from credscope.detect.engine import NAME_REACH, NO_NAME, Detector, DocumentStats
 from credscope.model import Document, Reach
+from credscope.testing.generate import expand
 
 pytest.importorskip("hyperscan")
 
@@ -32,17 +34,29 @@ def _filler(size: int) -> str:
     return line * (size // len(line) + 1)
 
 
-def _found(text: str, *, use_hyperscan: bool) -> tuple[list[tuple[str, int]], DocumentStats]:
+def _found(
+    text: str, *, use_hyperscan: bool, place_names: bool | None = None
+) -> tuple[list[tuple[str, int]], DocumentStats]:
+    """The rule and line of each candidate, and the document's stats. `place_names`: whether the dense databases
+    read only around the rules' names (prefilter._DenseGroup) or the whole text."""
     stats = DocumentStats()
     document = Document(path="app/client.py", content=text.encode(), reach=Reach.FILE)
-    found = Detector(_catalogue(), use_hyperscan=use_hyperscan).detect(document, stats)
+    detector = Detector(_catalogue(), use_hyperscan=use_hyperscan)
+    if use_hyperscan:
+        detector._prefilter.warm()
+        engine: Any = detector._prefilter._engine
+        engine.place_names = place_names
+    found = detector.detect(document, stats)
     return [(c.rule, c.location.line) for c in found], stats
 
 
 def _both(text: str) -> tuple[list[tuple[str, int]], DocumentStats]:
-    fast, stats = _found(text, use_hyperscan=True)
+    """The candidates, alike with Hyperscan (the dense databases reading the whole text, and only around the
+    names) and without it; the stats of the whole reading."""
+    fast, stats = _found(text, use_hyperscan=True, place_names=False)
+    around, _ = _found(text, use_hyperscan=True, place_names=True)
     reference, _ = _found(text, use_hyperscan=False)
-    assert fast == reference
+    assert fast == around == reference
     return fast, stats
 
 
@@ -67,6 +81,9 @@ def test_a_value_far_from_any_name_is_dropped_before_it_is_judged() -> None:
     found, stats = _both(text)
     assert found == []
     assert stats.filtered.get(NO_NAME, 0) >= 40
+    # Read only around the names, the rule's database never reports them.
+    _, stats = _found(text, use_hyperscan=True, place_names=True)
+    assert stats.filtered.get(NO_NAME, 0) == 0
 
 
 def test_wide_windows_are_cut_to_where_names_stand_and_keep_the_named_value() -> None:
@@ -83,3 +100,59 @@ def test_wide_windows_are_cut_to_where_names_stand_and_keep_the_named_value() ->
     )
     found, _stats = _both(text)
     assert found == [("mistral-api-key", text[: text.index(secret)].count("\n") + 1)]
+
+
+def _value_line(rng: random.Random, name: str) -> str:
+    value = expand(rng.choice(["{{aws-secret}}", "{{random:hex:32}}", "{{random:alnum:32}}"])).text
+    return f'{name} = "{value}"\n'
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reading_dense_databases_only_around_names_finds_what_reading_the_whole_text_finds(seed: int) -> None:
+    # Values of the dense rules' shapes, named and unnamed, at distances from their names and near patterns
+    # that straddle the reach (NAME_REACH, `within`): both readings give the same candidates on the same lines.
+    rng = random.Random(seed)
+    names = ["aws_secret_access_key", "secretkey", "MISTRAL_API_KEY", "row", "value", "CF_ACCOUNT_ID", "account_id"]
+    parts = ["import os\n", "# aws cloudflare mistral account\n"]
+    for _ in range(rng.randint(3, 9)):
+        gap = rng.choice([NAME_REACH - 80, NAME_REACH - 20, NAME_REACH + 10, NAME_REACH + 90, 200, 240, 260, 30])
+        parts.append(_filler(gap)[: gap + rng.randint(-40, 40)])
+        shape = rng.random()
+        if shape < 0.3:
+            # Named only by an access key id `within` (250 characters) of it, or not quite.
+            akia = expand("{{aws:akia}}").text
+            comment = "y" * (gap // 8 + rng.randint(-12, 12))
+            parts.append(f"key_id = '{akia}'  # {comment}\nsecret = \"{expand('{{aws-secret}}').text}\"\n")
+        elif shape < 0.5:
+            # Named by its key across a comment that keeps the name far from the value, or too far.
+            comment = "x" * (gap + rng.randint(-60, 60))
+            value = expand("{{aws-secret}}").text
+            parts.append(f'{rng.choice(names[:2])} = (\n    # {comment}\n    "{value}"\n)\n')
+        else:
+            parts.append(_value_line(rng, rng.choice(names)))
+    # Far more text than names: the dense databases read stretches, not the whole text.
+    padding = _filler(20 * len("".join(parts)))
+    text = padding + "".join(parts) + padding
+    # (Not against the pure-Python path: it judges a value past NAME_REACH from its name too.)
+    whole, _ = _found(text, use_hyperscan=True, place_names=False)
+    around, _ = _found(text, use_hyperscan=True, place_names=True)
+    assert around == whole
+    assert whole  # a generator that stopped making findings would test nothing
+
+
+def test_reading_only_around_names_keeps_each_value_up_to_the_edge_of_the_reach() -> None:
+    # One value per document, its name (or the access key id beside it) a few characters either side of the
+    # farthest `_may_be_named` accepts, in a long text: read around the names, the same values are found.
+    padding = _filler(100_000)
+    secret = expand("{{aws-secret}}").text
+    akia = expand("{{aws:akia}}").text
+    far_names = [f'aws_secret_access_key = (\n    # {"x" * gap}\n    "{secret}"\n)\n' for gap in range(1990, 2050, 6)]
+    far_ids = [f"key_id = '{akia}'  # {'y' * gap}\nsecret = \"{secret}\"\n" for gap in range(190, 226, 3)]
+    for series in (far_names, far_ids):
+        kept = []
+        for part in series:
+            whole, _ = _found(padding + part + padding, use_hyperscan=True, place_names=False)
+            around, _ = _found(padding + part + padding, use_hyperscan=True, place_names=True)
+            assert around == whole
+            kept.append(any(rule == "aws-secret-access-key" for rule, _line in whole))
+        assert True in kept and False in kept  # the series crosses the edge

@@ -17,7 +17,7 @@ from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.joined import JOINED_HINTS, joined_values
 from credscope.detect.lines import LineIndex
-from credscope.detect.prefilter import Nearby, Prefilter, Spans
+from credscope.detect.prefilter import NAME_REACH, Nearby, Prefilter, Spans
 from credscope.model import Candidate, Document, Location, Window
 
 if TYPE_CHECKING:
@@ -33,11 +33,6 @@ _ALONE_MARKER = re.compile(
 GENERIC_PROVIDER = "generic"
 SHARED_FORMAT_ELSEWHERE = "another provider's credential (its name or host says so)"
 NO_NAME = "no context names it a credential"
-# How far from a value the text that names it can stand, for a rule that accepts a match only under a name
-# (`requires_name`): a match with neither its `names` pattern nor its `near` pattern within reach is dropped
-# before it is filtered or its document parsed for names. A key and its value, a variable and its string,
-# a name/value pair's two halves stand far closer; a value 2 KiB past its key is not judged by it.
-NAME_REACH = 2048
 # Windows wider than this in all (characters) are first cut to where a rule's names stand (`_within_reach`).
 _LOCATE_FIRST = 64 * 1024
 # The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
@@ -139,7 +134,7 @@ class Detector:
         def matched(index: int, rule: Rule, where: Spans | None) -> list[Match]:
             locate = None
             if rule.requires_name and selection.names_located:
-                locate = partial(self._prefilter.nearby, index, selection.view)
+                locate = partial(self._prefilter.nearby, index, selection)
             return list(self._matches(rule, text, document.path, stats, structure, lines=where, locate=locate))
 
         # A companion (a region name beside a key) only ever completes another rule's match: it is looked for

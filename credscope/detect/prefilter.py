@@ -28,7 +28,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
@@ -58,6 +60,13 @@ _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
 _WIDEST_COUNT = 16
 _COUNTED = re.compile(r"\{(\d*),(\d+)\}")
+# How far from a value the text that names it can stand, for a rule that accepts a match only under a name
+# (`requires_name`): a match with neither its `names` pattern nor its `near` pattern within reach is dropped
+# before it is filtered or its document parsed for names (detect/engine.py `_may_be_named`). A key and its
+# value, a variable and its string, a name/value pair's two halves stand far closer; a value 2 KiB past its
+# key is not judged by it. The dense databases of such rules read only that far around their names
+# (`_DenseGroup`).
+NAME_REACH = 2048
 
 
 class Prefilter:
@@ -132,7 +141,20 @@ class Prefilter:
             return Selection(sorted(self._python_candidates(content, path)), {}, found)
         view = document_view(content, engine.utf8)
         scanned = content if view is None else view
-        keyword_hits, maybe_rules, ends, literal_hits, unsafe = engine.scan(scanned)
+        raw_text: list[bool] = []  # names_are_raw_text, asked at most once
+
+        def names_raw(unsafe_bytes: bool) -> bool:
+            # Whether `nearby` may place this document's names (see `names_located`): asked by the scan before the
+            # dense databases when one of them may read only around names, and below.
+            if path is None or (unsafe_bytes and view is None):
+                return False
+            if not raw_text:
+                raw_text.append(names_are_raw_text(path, content))
+            return raw_text[0]
+
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe, placed = engine.scan(
+            scanned, names_raw if nameable else None
+        )
         # On the view every rewritten pattern matches wherever its rule does, and offsets are characters.
         unsafe = unsafe and view is None
         scale = 1 if view is not None else 4  # an ASCII document is its own view
@@ -146,25 +168,27 @@ class Prefilter:
         # Whether every name a match can be given is text of the document as written: asked once, and only of a
         # document where a rule that needs a name may run.
         named = nameable and not unsafe and any(index in engine.namers for index in chosen)
-        raw_names = named and (path is None or names_are_raw_text(path, content))
+        raw_names = named and (path is None or names_raw(unsafe))
         if raw_names:
-            chosen = self._nameable(chosen, engine, engine.names_present(chosen, scanned))
+            chosen = self._nameable(chosen, engine, engine.names_present(chosen, scanned, placed))
         locatable = raw_names and path is not None
         planned = [index for index in chosen if index in engine.plans]
         # The view stays with the selection only while `nearby` may read it: it is as long as the text.
         kept = scanned if locatable else b""
+        placed = placed if locatable else {}
         if not planned:
-            return Selection(chosen, {}, literals, locatable, kept)
+            return Selection(chosen, {}, literals, locatable, kept, placed)
         windows = _windows(scanned, planned, engine.plans, ends, unsafe, scale)
-        return Selection(chosen, windows, literals, locatable, kept)
+        return Selection(chosen, windows, literals, locatable, kept, placed)
 
-    def nearby(self, index: int, content: bytes) -> Nearby | None:
-        """Where rule `index`'s `names` and `near` patterns end in `content`, for a document `select` found
+    def nearby(self, index: int, selection: Selection) -> Nearby | None:
+        """Where rule `index`'s `names` and `near` patterns end in the document, for a selection that has
         `names_located` (None when Hyperscan does not hold both patterns of the rule)."""
         engine = self._engine
         if engine is None or index not in engine.namers:
             return None
-        return engine.nearby(index, self.rules[index], content)
+        placed = selection.placed.get(index)
+        return placed if placed is not None else engine.nearby(index, self.rules[index], selection.view)
 
     def _nameable(self, chosen: list[int], engine: _HyperscanEngine, found: set[int]) -> list[int]:
         """`chosen` without the rules that accept a match only under a name (`requires_name`) when nothing in the
@@ -236,6 +260,8 @@ class Selection(NamedTuple):
     names_located: bool = False
     # What Hyperscan read, for `Prefilter.nearby` (empty unless `names_located`): the view (detect/byte_view.py).
     view: bytes = b""
+    # The rules whose names were placed already, to choose where their dense database reads (`_DenseGroup`).
+    placed: Mapping[int, Nearby] = {}
 
 
 class Nearby(NamedTuple):
@@ -477,6 +503,46 @@ def _char_boundary(content: bytes, offset: int, step: int) -> int:
     return offset
 
 
+# A dense database's first uses where names can be placed try each way this many times; then the cheaper so far
+# (seconds per byte of document) is taken, and the other tried again every _RETRY-th use.
+_TRIALS = 3
+_RETRY = 64
+
+
+@dataclass(slots=True)
+class _DenseGroup:
+    """One dense database: the keyword ids whose presence calls for it (None: its rules have none, it always
+    runs), and for each of its rules, when every one keeps only matches near their names, how far from an end
+    of its `names` and of its `near` pattern (-1: none) such a match can reach (`_HyperscanEngine._reaches`).
+
+    In a document whose names `nearby` places, such a database may read only within reach of them: with
+    `aws.?secret|secret.?access.?key|…` found twice in a megabyte of JSON, a few kilobytes. Placing the names
+    costs a scan of its own, cheap for most rules and dearer than the dense scan for some (`(azure|storage|
+    account).{0,64}(key|secret)`) and in some code: each way's cost is measured as the scan goes. Both ways
+    find the same matches (`_scan_around_names`); only the time differs.
+    """
+
+    wanted: frozenset[int] | None
+    database: Any
+    reaches: tuple[tuple[int, int, int], ...]
+    seconds: list[float] = field(default_factory=lambda: [0.0, 0.0])  # whole, around names
+    read: list[int] = field(default_factory=lambda: [0, 0])
+    uses: int = 0
+
+    def placing(self) -> bool:
+        """Whether this use reads around the names."""
+        self.uses += 1
+        if self.uses <= 2 * _TRIALS:
+            return self.uses <= _TRIALS
+        whole, around = (self.seconds[way] / max(self.read[way], 1) for way in (0, 1))
+        cheaper = around <= whole
+        return not cheaper if self.uses % _RETRY == 0 else cheaper
+
+    def spent(self, around: bool, seconds: float, size: int) -> None:
+        self.seconds[around] += seconds
+        self.read[around] += size
+
+
 class _HyperscanEngine:
     """Hyperscan block-mode databases, in two stages.
 
@@ -531,17 +597,14 @@ class _HyperscanEngine:
         self._utf8 = _compiled(hyperscan, [(0, UTF8_EXPRESSION, hyperscan.HS_FLAG_SINGLEMATCH)])
         self._utf8.scratch = hyperscan.Scratch(self._utf8)
         keyword_id = {keyword: self._keyword_base + index for index, keyword in enumerate(keywords)}
-        # Each dense database with the keyword ids whose presence calls for it (None: its rules have none, it
-        # always runs). Its rules share their keywords (`_dense_groups`).
-        self._dense: list[tuple[frozenset[int] | None, Any]] = []
+        self._rules = tuple(rules)
         self._presence_databases: dict[int, Any] = {}  # by rule index: its names and near patterns, whether found
+        dense: list[tuple[list[int], Any]] = []
         for group, database in grouped:
             if group[0] >= self._namer_base:
                 self._presence_databases[(group[0] - self._namer_base) // 2] = database
-                continue
-            group_keywords = rules[group[0] - base].keywords
-            wanted = frozenset(keyword_id[k.encode()] for k in group_keywords) if group_keywords else None
-            self._dense.append((wanted, database))
+            else:
+                dense.append(([pattern_id - base for pattern_id in group], database))
         # For each rule that needs a name: the ids of its `names` and `near` patterns (when Hyperscan took all of
         # them): none found in a document, no match of the rule there can be named.
         accepted = frozenset(layout.optional)
@@ -550,6 +613,30 @@ class _HyperscanEngine:
             wanted = _namer_ids(rule, self._namer_base, index)
             if wanted and wanted <= accepted and index in self._presence_databases:
                 self.namers[index] = wanted
+        # Each dense database with the keyword ids whose presence calls for it (its rules share their keywords,
+        # `_dense_groups`) and how far around their names its rules can be named.
+        self._dense: list[_DenseGroup] = []
+        for indices, database in dense:
+            group_keywords = rules[indices[0]].keywords
+            calling = frozenset(keyword_id[k.encode()] for k in group_keywords) if group_keywords else None
+            self._dense.append(_DenseGroup(calling, database, self._reaches(indices)))
+        # Where a dense database reads a document whose names `nearby` can place: None chooses by what each way
+        # has cost so far in this process (`_DenseGroup.placing`); True or False holds to one way.
+        self.place_names: bool | None = None
+
+    def _reaches(self, indices: Sequence[int]) -> tuple[tuple[int, int, int], ...]:
+        """For each rule of a dense database, how far from an end of its `names` and of its `near` pattern (-1:
+        it has none) a match it can keep reaches (see `_DenseGroup`); empty unless every rule can be placed so:
+        it accepts a match only under a name, `nearby` places its names, and its matches are bounded."""
+        reaches = []
+        for index in indices:
+            rule, plan = self._rules[index], self.plans.get(index)
+            if not rule.requires_name or index not in self.namers or plan is None or plan.extent is None:
+                return ()
+            width = plan.extent.width + plan.extent.around + 2 * _CONSUMED
+            near = rule.near.within + width if rule.near is not None else -1
+            reaches.append((index, NAME_REACH + width, near))
+        return tuple(reaches)
 
     def utf8(self, content: bytes) -> bool:
         """Whether `content` is UTF-8 (byte_view.UTF8_EXPRESSION), without decoding it."""
@@ -557,35 +644,96 @@ class _HyperscanEngine:
         self._utf8.scan(content, match_event_handler=_whole, context=whole)
         return bool(whole)
 
-    def names_present(self, chosen: Sequence[int], content: bytes) -> set[int]:
+    def names_present(
+        self, chosen: Sequence[int], content: bytes, placed: Mapping[int, Nearby] | None = None
+    ) -> set[int]:
         """The ids of the `names` and `near` patterns found in `content` of the chosen rules that need a name.
 
         Each rule's pair is a database of its own, read only for documents where the rule may match: some of
         these patterns are costly for Hyperscan (`(jira|confluence).*(token|key)`), and most documents hold
-        none of the rules that need them."""
+        none of the rules that need them. A rule whose names were `placed` already is not read again."""
         found: set[int] = set()
         context: tuple[set[int], dict[int, list[int]], frozenset[int]] = (found, {}, frozenset())
+        placed = placed or {}
         for index in chosen:
-            if index in self.namers:
+            if index not in self.namers:
+                continue
+            nearby = placed.get(index)
+            if nearby is None:
                 self._presence_databases[index].scan(content, match_event_handler=_collect, context=context)
+                continue
+            names_id = self._namer_base + 2 * index
+            found.update(names_id + offset for offset, ends in enumerate(nearby) if ends)
         return found
 
-    def scan(self, content: bytes) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool]:
+    def scan(
+        self, content: bytes, names_raw: Callable[[bool], bool] | None = None
+    ) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, dict[int, Nearby]]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
-        index, sorted), literal indices found, and whether the content is unsafe."""
+        index, sorted), literal indices found, whether the content is unsafe, and the names placed (by rule index).
+
+        `names_raw`: whether `nearby` may place the document's names, given whether it is unsafe (None: never).
+        Where it may, a dense database whose every rule keeps only matches near their names may read only
+        around them (`_DenseGroup`).
+        """
         found: set[int] = set()
         ends: dict[int, list[int]] = {}
         windowed_ids = self._windowed_ids
         context = (found, ends, windowed_ids)
         self._database.scan(content, match_event_handler=_collect, context=context)
-        for wanted, database in self._dense:  # they add rule ids to `found`, never keyword ids
-            if wanted is None or not wanted.isdisjoint(found):
-                database.scan(content, match_event_handler=_collect, context=context)
+        placed: dict[int, Nearby] = {}
+        raw: bool | None = None
+        for group in self._dense:  # they add rule ids to `found`, never keyword ids
+            if group.wanted is not None and group.wanted.isdisjoint(found):
+                continue
+            if group.reaches and names_raw is not None:
+                if raw is None:
+                    raw = names_raw(_UNSAFE_ID in found)
+                if raw:
+                    around = group.placing() if self.place_names is None else self.place_names
+                    started = time.perf_counter()
+                    if around:
+                        self._scan_around_names(group, content, context, placed)
+                    else:
+                        group.database.scan(content, match_event_handler=_collect, context=context)
+                    group.spent(around, time.perf_counter() - started, len(content))
+                    continue
+            group.database.scan(content, match_event_handler=_collect, context=context)
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if self._rule_base <= i < self._namer_base}
         windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()}
-        return keywords, rules, windows, literals, _UNSAFE_ID in found
+        return keywords, rules, windows, literals, _UNSAFE_ID in found, placed
+
+    def _scan_around_names(
+        self,
+        group: _DenseGroup,
+        content: bytes,
+        context: tuple[set[int], dict[int, list[int]], frozenset[int]],
+        placed: dict[int, Nearby],
+    ) -> None:
+        """`group`'s database over the stretches of `content` where its rules can keep a match: within reach of
+        an end of their `names` or `near` pattern (`group.reaches`). A match reported from a stretch is
+        reported by the whole scan too; one the whole scan reports elsewhere is dropped for want of a name
+        (`_may_be_named`), and none at all drops the rule. The whole content when that is most of it."""
+        stretches: list[tuple[int, int]] = []
+        size = len(content)
+        for index, names_reach, near_reach in group.reaches:
+            nearby = placed.get(index)
+            if nearby is None:
+                nearby = placed[index] = self.nearby(index, self._rules[index], content)
+            for found_ends, reach in ((nearby.names, names_reach), (nearby.near, near_reach)):
+                stretches.extend((max(0, end - reach), min(size, end + reach)) for end in found_ends or ())
+        if not stretches:
+            return
+        merged = _merged(sorted(stretches))
+        if sum(high - low for low, high in merged) * 2 > size:
+            group.database.scan(content, match_event_handler=_collect, context=context)
+            return
+        found, ends, windowed_ids = context
+        for low, high in merged:
+            moved = (found, ends, windowed_ids, low)
+            group.database.scan(content[low:high], match_event_handler=_collect_from, context=moved)
 
     def nearby(self, index: int, rule: Rule, content: bytes) -> Nearby:
         """Where the rule's `names` and `near` patterns end in `content`: a small database of its own (kept in the
@@ -607,6 +755,20 @@ class _HyperscanEngine:
             sorted(ends.get(names_id, ())) if rule.names is not None else None,
             sorted(ends.get(names_id + 1, ())) if rule.near is not None else None,
         )
+
+
+def _collect_from(
+    pattern_id: int,
+    start: int,
+    end: int,
+    flags: int,
+    context: tuple[set[int], dict[int, list[int]], frozenset[int], int],
+) -> None:
+    """`_collect` for a scan of the content from offset `context[3]` on."""
+    found, ends, windowed_ids, offset = context
+    found.add(pattern_id)
+    if pattern_id in windowed_ids:
+        ends.setdefault(pattern_id, []).append(offset + end)
 
 
 def _whole(pattern_id: int, start: int, end: int, flags: int, context: list[int]) -> None:
