@@ -177,3 +177,31 @@ def test_a_dense_database_reads_around_names_when_that_has_been_cheaper(
     selection = prefilter.select(text.encode(), "settings.cfg")
     assert aws in selection.rules and selection.placed[aws].names
     assert engine._presence_databases[aws].scans == 0
+
+
+def test_names_standing_every_few_kilobytes_are_not_placed_and_the_whole_text_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bundle where a name of the rule stands every kilobyte: placing them all would cost more than the dense
+    # scan it saves (their stretches would cover the text in thousands of pieces). The names scan stops early,
+    # the database reads the whole text once, and the rule's match is found as before.
+    rules = _catalogue().rules
+    prefilter = _prefilter(tmp_path, monkeypatch)
+    engine: Any = prefilter._engine
+    engine.place_names = True
+    aws = _index("aws-secret-access-key")
+    [group] = [group for group in engine._dense if any(index == aws for index, _, _ in group.reaches)]
+    counted = _Counted(group.database)
+    group.database = counted
+    secret = expand("{{aws-secret}}").text
+    block = "aws_secret_access_key_name = lookup(x)\n" + "x = compute(index, offset)\n" * 40
+    text = block * 400 + f"aws_secret_access_key = {secret}\n" + block * 400
+    selection = prefilter.select(text.encode(), "settings.cfg")
+    assert aws not in selection.placed
+    assert counted.scans == 1
+    assert [m.group("secret") for m in _on_lines(rules[aws], text, selection.windows[aws])] == [secret]
+    # Sparse names are placed, and only stretches around them are read.
+    sparse = "x = compute(index, offset)\n" * 20_000 + f"aws_secret_access_key = {secret}\n"
+    selection = prefilter.select(sparse.encode(), "settings.cfg")
+    assert selection.placed[aws].names
+    assert [m.group("secret") for m in _on_lines(rules[aws], sparse, selection.windows[aws])] == [secret]

@@ -514,6 +514,8 @@ _TRIALS = 3
 _RETRY = 64
 _TIMED = 8
 _AROUND_FAVOURED = 1.5
+# Names are placed for a dense database only while there are fewer than one in this many reaches of the text.
+_FEW_NAMES = 8
 
 
 @dataclass(slots=True)
@@ -731,7 +733,13 @@ class _HyperscanEngine:
         for index, names_reach, near_reach in group.reaches:
             nearby = placed.get(index)
             if nearby is None:
-                nearby = placed[index] = self.nearby(index, self._rules[index], content)
+                # Names standing every few kilobytes (a bundle where every `token` follows a `cloudflare`): their
+                # stretches would cover most of the text, in thousands of pieces. Not worth placing them all.
+                nearby = self._nearby(index, self._rules[index], content, size // (_FEW_NAMES * names_reach) + 8)
+                if nearby is None:
+                    group.database.scan(content, match_event_handler=_collect, context=context)
+                    return
+                placed[index] = nearby
             for found_ends, reach in ((nearby.names, names_reach), (nearby.near, near_reach)):
                 stretches.extend((max(0, end - reach), min(size, end + reach)) for end in found_ends or ())
         if not stretches:
@@ -748,6 +756,12 @@ class _HyperscanEngine:
     def nearby(self, index: int, rule: Rule, content: bytes) -> Nearby:
         """Where the rule's `names` and `near` patterns end in `content`: a small database of its own (kept in the
         cache entry, loaded on first use), run only over documents where the rule has a match to judge."""
+        placed = self._nearby(index, rule, content, None)
+        assert placed is not None, "an unbounded reading is never cut short"
+        return placed
+
+    def _nearby(self, index: int, rule: Rule, content: bytes, most: int | None) -> Nearby | None:
+        """`nearby`, or None once more than `most` ends were seen (the scan stops there)."""
         database = self._namer_databases.get(index)
         if database is None:
             serialised = self._namer_serialised.pop(index, None)
@@ -760,11 +774,27 @@ class _HyperscanEngine:
         names_id = self._namer_base + 2 * index
         ends: dict[int, list[int]] = {}
         wanted = frozenset({names_id, names_id + 1})
-        database.scan(content, match_event_handler=_collect, context=(set(), ends, wanted))
+        if most is None:
+            database.scan(content, match_event_handler=_collect, context=(set(), ends, wanted))
+        else:
+            try:
+                database.scan(content, match_event_handler=_collect_some, context=(ends, [most]))
+            except self._hs.ScanTerminated:
+                return None
         return Nearby(
             sorted(ends.get(names_id, ())) if rule.names is not None else None,
             sorted(ends.get(names_id + 1, ())) if rule.near is not None else None,
         )
+
+
+def _collect_some(
+    pattern_id: int, start: int, end: int, flags: int, context: tuple[dict[int, list[int]], list[int]]
+) -> bool:
+    """Every end, by pattern id, until more than `context[1][0]` were seen: then True, which stops the scan."""
+    ends, left = context
+    ends.setdefault(pattern_id, []).append(end)
+    left[0] -= 1
+    return left[0] < 0
 
 
 def _collect_from(
