@@ -289,3 +289,18 @@ def test_a_baseline_the_repository_brings_cannot_drive_the_terminal(tmp_path: Pa
     assert_inert(out + err, "baseline audit")
     assert out.count("\n") == len(PAYLOADS)
     assert "\\x1b]52;c;" in out and "\\n::error" in out
+
+
+def test_json_inert_escapes_exactly_what_the_table_names_and_passes_plain_reports_through() -> None:
+    # ASCII without DEL (nearly every report) is returned as it is, without a character-by-character pass;
+    # anything else is escaped as the table says.
+    from credscope.report.escape import _JSON_ESCAPED, json_inert
+
+    rng = random.Random(7)
+    alphabet = ["a", "{", '"', "\\", "\n", "\x7f", "\x9b", "\u202e", "\u2028", "é", "\ufeff", "日"]
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert json_inert(text) == text.translate(_JSON_ESCAPED)
+    plain = '{"findings": []}\n' * 1000
+    assert json_inert(plain) is plain
+    assert json_inert('{"a": "x\x7f"}') == '{"a": "x\\u007f"}'

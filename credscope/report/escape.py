@@ -57,4 +57,6 @@ def json_inert(text: str) -> str:
     `json.dumps` escapes C0 controls but, without `ensure_ascii`, writes these raw. They occur only inside
     strings, where the escape parses back to the same character.
     """
+    if text.isascii() and "\x7f" not in text:
+        return text  # the one ASCII character escaped is DEL (a report of megabytes is nearly always ASCII)
     return text.translate(_JSON_ESCAPED)
