@@ -3,6 +3,15 @@ added them; a secret in HEAD and in history is one credential with both reaches.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pytest
+
+from credscope.sources import history
+from credscope.sources.git import Git, Repository, find_repository
+
 from helpers import Repo, run_cli, token
 
 
@@ -105,3 +114,55 @@ def test_history_outside_a_repository_is_a_recorded_skip(tmp_path: object) -> No
     stats = result.json()["stats"]
     assert isinstance(stats, dict)
     assert [s["reason"] for s in stats["skipped"]] == ["not-a-git-repository"]
+
+
+def test_blob_sizes_are_asked_while_the_walk_still_lists_objects(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `git cat-file --batch-check` sizes each object as `rev-list` names it (no blob can be read before both
+    # are done, and on a long history each takes most of a second): the sizes are the same as asked after.
+    for number in range(30):
+        repo.write(f"src/module_{number}.py", f"VALUE = {number}\n")
+        repo.commit(f"add {number}")
+    events: list[str] = []
+    sizing = threading.Event()
+    real_walk, real_sizes = history.walk, history._blob_sizes
+
+    def walk(*args: Any, **kwargs: Any) -> history.History | None:
+        found = real_walk(*args, **kwargs)
+        sizing.wait(timeout=10)  # given the thread a chance to start; asked only after the walk, it never does
+        events.append("walked")
+        return found
+
+    def blob_sizes(git: Git, objects: Iterable[str]) -> dict[str, int]:
+        def noted() -> Iterator[str]:
+            for object_id in objects:
+                if not sizing.is_set():
+                    events.append("sizing")
+                    sizing.set()
+                yield object_id
+
+        return real_sizes(git, noted())
+
+    monkeypatch.setattr(history, "walk", walk)
+    monkeypatch.setattr(history, "_blob_sizes", blob_sizes)
+    found = find_repository(repo.path)
+    assert isinstance(found, Repository)
+    with Git(found) as git:
+        walked, sizes = history._walk_and_size(git, (), frozenset())
+        assert walked is not None
+        assert events == ["sizing", "walked"]
+        assert sizes == real_sizes(git, list(walked.introductions))
+    assert len(sizes) == 30  # the modules' blobs (trees are not blobs)
+
+
+def test_a_failure_to_size_objects_is_raised_not_dropped(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.write("app.py", "VALUE = 1\n")
+    repo.commit("init")
+
+    def broken(git: Git, objects: Iterable[str]) -> dict[str, int]:
+        raise OSError("git cannot be started")
+
+    monkeypatch.setattr(history, "_blob_sizes", broken)
+    found = find_repository(repo.path)
+    assert isinstance(found, Repository)
+    with Git(found) as git, pytest.raises(OSError, match="cannot be started"):
+        history._walk_and_size(git, (), frozenset())
