@@ -40,6 +40,12 @@ class _Counted:
         self.database.scan(content, **kwargs)
 
 
+def _group_of(engine: Any, index: int) -> Any:
+    """The dense database that holds rule `index` and reads around its names."""
+    [group] = [group for group in engine._dense if any(held == index for held, _, _ in group.reaches)]
+    return group
+
+
 def _prefilter(cache: Path, monkeypatch: pytest.MonkeyPatch) -> Prefilter:
     monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(cache))
     prefilter = Prefilter(_catalogue().rules, use_hyperscan=True)
@@ -158,7 +164,7 @@ def test_a_dense_database_reads_around_names_when_that_has_been_cheaper(
     prefilter = _prefilter(tmp_path, monkeypatch)
     engine: Any = prefilter._engine
     aws = _index("aws-secret-access-key")
-    [group] = [group for group in engine._dense if any(index == aws for index, _, _ in group.reaches)]
+    group = _group_of(engine, aws)
     trials = prefilter_module._TRIALS
     assert [group.placing() for _ in range(2 * trials)] == [(True, True)] * trials + [(False, True)] * trials
     group.seconds, group.read = [3.0, 1.0], [1000, 1000]
@@ -190,7 +196,7 @@ def test_names_standing_every_few_kilobytes_are_not_placed_and_the_whole_text_is
     engine: Any = prefilter._engine
     engine.place_names = True
     aws = _index("aws-secret-access-key")
-    [group] = [group for group in engine._dense if any(index == aws for index, _, _ in group.reaches)]
+    group = _group_of(engine, aws)
     counted = _Counted(group.database)
     group.database = counted
     secret = expand("{{aws-secret}}").text
