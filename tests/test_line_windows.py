@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credscope.catalogue import Catalogue, load_catalogue
-from credscope.detect.engine import Detector, _on_lines
+from credscope.detect.engine import Detector, _may_be_named, _on_lines
 from credscope.detect.prefilter import Prefilter, hyperscan_source
 from credscope.detect.regex_shape import line_local, literal_anchor
 from credscope.model import Document, Reach
@@ -144,15 +145,34 @@ def documents(draw: st.DrawFn) -> str:
 def test_windowed_rules_find_what_the_whole_text_scan_finds(text: str) -> None:
     rules = _catalogue().rules
     prefilter = _hyperscan_prefilter()
+    engine: Any = prefilter._engine
     content = text.encode("utf-8", "surrogatepass")
     decoded = content.decode("utf-8", "surrogateescape")
+    # Both ways a dense database may read (prefilter._DenseGroup): the whole text, then only around the names.
+    engine.place_names = True
+    around = prefilter.select(content, "app/settings.py")
+    engine.place_names = False
     chosen, windows, literals, *_ = prefilter.select(content, "app/settings.py")
-    assert literals == _python_prefilter().select(content, "app/settings.py").literals
+    engine.place_names = None
+    assert literals == around.literals == _python_prefilter().select(content, "app/settings.py").literals
     for index in chosen:
         rule = rules[index]
         whole = [(m.span(), m.groupdict()) for m in rule.pattern.finditer(decoded)]
         if index in windows:
             assert [(m.span(), m.groupdict()) for m in _on_lines(rule, decoded, windows[index])] == whole, rule.id
+        placed = around.placed.get(index)
+        if placed is None:
+            assert around.windows.get(index) == windows.get(index), rule.id
+            continue
+        # Read around the names, the windows hold every match that may be named (the others are dropped
+        # unjudged, `_may_be_named`), and only matches the whole text holds.
+        found = [(m.span(), m.groupdict()) for m in _on_lines(rule, decoded, around.windows.get(index, []))]
+        kept = [
+            (m.span(), m.groupdict())
+            for m in rule.pattern.finditer(decoded)
+            if _may_be_named(rule, placed, m.start(), *m.span("secret"))
+        ]
+        assert all(match in found for match in kept) and all(match in whole for match in found), rule.id
     # Nothing is lost by leaving rules out, either: every rule the pure-Python path confirms is chosen, but for
     # rules that need a name where nothing in the document can give one (the detectors' results are compared
     # below and in test_fast_path_equivalence.py).
