@@ -528,7 +528,8 @@ class _DenseGroup:
     `aws.?secret|secret.?access.?key|…` found twice in a megabyte of JSON, a few kilobytes. Placing the names
     costs a scan of its own, cheap for most rules and dearer than the dense scan for some (`(azure|storage|
     account).{0,64}(key|secret)`) and in some code: each way's cost is measured as the scan goes. Both ways
-    find the same matches (`_scan_around_names`); only the time differs.
+    lead to the same findings: read around the names, only matches `_may_be_named` would drop are missed
+    (`_scan_around_names`); only the time differs.
     """
 
     wanted: frozenset[int] | None
