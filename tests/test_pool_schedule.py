@@ -1,0 +1,110 @@
+"""How the pool hands out work: a large listed file goes out as soon as it is listed, results come back in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+from credscope.catalogue import load_catalogue
+from credscope.detect import parallel
+from credscope.detect.engine import Detector
+from credscope.model import Document, Reach, Unread
+from credscope.sources import SourceReport
+from credscope.sources.tree import TreeSource, reading
+
+from helpers import token
+
+
+def _listed(path: str, size: int) -> Unread:
+    return Unread(path, f"/nowhere/{path}", Reach.FILE, "/nowhere", 10 * 1024 * 1024, size)
+
+
+class _Recorder:
+    """A submit that runs nothing: it records what was handed out, and how much of the stream had been drawn."""
+
+    def __init__(self) -> None:
+        self.drawn = 0
+        self.submitted: list[tuple[list[str], int]] = []
+
+    def stream(self, items: list[parallel.Item]) -> Iterator[parallel.Item]:
+        for item in items:
+            self.drawn += 1
+            yield item
+
+    def submit(self, batch: list[parallel.Item]) -> Future[list[list[parallel._Result]]]:
+        self.submitted.append(([item.path for item in batch], self.drawn))
+        done: Future[list[list[parallel._Result]]] = Future()
+        done.set_result([])
+        return done
+
+
+def test_a_large_listed_file_is_handed_out_before_the_files_listed_ahead_of_it() -> None:
+    small = [_listed(f"small/{n}.py", 100) for n in range(900)]
+    heavy = _listed("dist/bundle.js", parallel._HEAVY_BYTES)
+    items: list[parallel.Item] = [*small[:700], heavy, *small[700:]]
+    recorder = _Recorder()
+    scheduled = list(parallel._scheduled(recorder.stream(items), recorder.submit))
+
+    # Results still come back in document order, each item once; the large file is a batch of its own.
+    assert [item for batch, _ in scheduled for item in batch] == items
+    alone = [batch for batch, _ in scheduled if heavy in batch]
+    assert alone == [[heavy]]
+    # ... but it is handed out before the batches of the 700 files listed ahead of it.
+    order = [paths for paths, _ in recorder.submitted]
+    assert order.index(["dist/bundle.js"]) < next(i for i, paths in enumerate(order) if "small/699.py" in paths)
+    assert sorted(path for paths in order for path in paths) == sorted(item.path for item in items)
+    # The first batch is not held back until the whole lookahead is listed.
+    assert recorder.submitted[0][1] <= 3 * parallel._BATCH_FILES
+
+
+def test_documents_read_here_are_not_read_further_ahead_than_a_batch() -> None:
+    # A window of a file over the size limit, a blob from history: its bytes are held here until its batch is done.
+    piece = 100 * 1024
+    documents: list[parallel.Item] = [
+        Document(path=f"blob/{n}", content=b"x" * piece, reach=Reach.HISTORY) for n in range(60)
+    ]
+    recorder = _Recorder()
+    scheduled = list(parallel._scheduled(recorder.stream(documents), recorder.submit))
+    assert [item for batch, _ in scheduled for item in batch] == documents
+    handed_out = 0
+    for paths, drawn in recorder.submitted:
+        handed_out += len(paths)
+        assert (drawn - handed_out) * piece <= parallel._BATCH_BYTES + piece
+
+
+def _tree(root: Path) -> None:
+    for number in range(40):
+        lines = [f"value_{number}_{i} = compute({i})" for i in range(30 + 400 * (number % 9 == 4))]
+        if number % 4 == 1:
+            lines[7] = f'GITHUB_TOKEN = "{token("{{github:ghp}}")}"'
+        target = root / f"pkg{number % 3}" / f"module_{number}.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("heavy", [0, 4096, 1 << 40])
+def test_listed_files_handed_out_early_come_back_in_their_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, heavy: int
+) -> None:
+    # Every file handed out early (0), the few large ones (4096), none (as before): the same results, same order.
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    _tree(tmp_path / "tree")
+    detector = Detector(load_catalogue())
+
+    def listing() -> list[parallel.Item]:
+        return list(TreeSource(tmp_path / "tree").listing(SourceReport()))
+
+    def seen(results: Iterator[parallel.Detected]) -> list[tuple[str, list[tuple[str, int]]]]:
+        return [(d.path, [(c.rule, c.location.line) for c in found]) for d, found, _ in results]
+
+    sequential = seen(parallel.detect_all(detector, listing(), jobs=1, read=reading))
+    assert sum(len(found) for _, found in sequential) == 10
+    monkeypatch.setattr(parallel, "_HEAVY_BYTES", heavy)
+    monkeypatch.setattr(parallel, "_BATCH_FILES", 3)
+    pooled = parallel.detect_all(
+        detector, listing(), jobs=2, parallel_after_bytes=0, parallel_after_files=1, read=reading
+    )
+    assert seen(pooled) == sequential
