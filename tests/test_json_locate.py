@@ -88,6 +88,9 @@ def test_strict_json_is_read_along_the_branch_that_holds_the_match(monkeypatch: 
     [
         "[" * 257 + "]" * 257,  # deeper than `_Reader` reads: the same error as before
         '{"a": [' + "[" * 255 + '"x"' + "]" * 255 + "]}",  # as deep as it reads
+        '{"a": ' + "[" * 257 + "]" * 257 + ', "a": "x"}',  # too deep under a key given twice: the later value wins
+        '{"a": "' + "[" * 300 + '", "b": [{"c": "x"}]}',  # brackets in a string do not nest
+        '{"a": [{"b": {"c": [' + "{}, " * 300 + '"x"]}}]}',  # many brackets, shallow
         '{"a": NaN, "b": "x"}',  # not JSON
         '{"a": "x",}',  # a trailing comma, as editors allow
         '{"a": "\u0000x", "b": 1e400, "c": -0.5E+3, "d": [true, false, null]}',
