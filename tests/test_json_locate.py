@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from credscope.detect.context import DocumentContext
 from credscope.detect.parsers import json_format, parse_document
-from credscope.detect.parsers.tree import MAX_NODES
+from credscope.detect.parsers.tree import MAX_NODES, MapNode, Scalar
 
 _KEYS = st.sampled_from(
     [
@@ -108,3 +108,21 @@ def test_texts_one_level_reading_declines_are_read_as_before(text: str) -> None:
     spans.append((len(text) - 3, len(text) - 2))  # the last value: past the nodes the walk visits, in one text
     for start, end in spans:
         assert located.assignment_at(start, end) == walked.assignment_at(start, end), (start, end)
+
+
+def test_a_large_mapping_answers_for_items_added_after_it_was_asked() -> None:
+    # `get` and `values` of a large mapping are kept once asked; a mapping read one level at a time gains its
+    # items after it was made, and a key given twice names its first value, as the walk reads it.
+    mapping = MapNode()
+    for number in range(20):
+        mapping.items.append((f"k{number}", Scalar(f"v{number}", number, number + 1)))
+    mapping.items.append(("k3", Scalar("again", 30, 31)))
+    first = mapping.get("k3")
+    assert isinstance(first, Scalar) and first.value == "v3"
+    assert mapping.get("k25") is None
+    assert [node.start for node in mapping.values()] == [*range(20), 30]
+    mapping.items.append(("k25", Scalar("late", 40, 41)))
+    late = mapping.get("k25")
+    assert isinstance(late, Scalar) and late.value == "late"
+    assert [node.start for node in mapping.values()][-2:] == [30, 40]
+    assert mapping == MapNode(list(mapping.items), mapping.start, mapping.end)  # what is kept is not compared

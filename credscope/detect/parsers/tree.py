@@ -16,6 +16,7 @@ from credscope.detect.lines import LineIndex
 from credscope.detect.parsers.base import Assignment, leaf_name
 
 MAX_NODES = 500_000  # a walk never visits more nodes than this, whatever aliases or nesting promise
+_SMALL = 8  # a mapping of at most this many items is searched for a key item by item
 
 
 @dataclass
@@ -32,12 +33,31 @@ class MapNode:
     # Where the mapping's text begins and ends, when its parser says (JSON's and YAML's do: see `locate`).
     start: int = 0
     end: int = 0
+    # For a large mapping, its first value under each key and its values in order, made on first use and again
+    # once items were added (they are only ever appended): `locate` asks each mapping on its way down for its
+    # `name` and the child holding a span, once per match; botocore's `shapes` has thousands of items.
+    _first: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _first_of: int = field(default=-1, init=False, repr=False, compare=False)  # how many items `_first` holds
+    _values: list[Node] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def get(self, key: str) -> Node | None:
-        for name, node in self.items:
-            if name == key:
-                return node
-        return None
+        if len(self.items) <= _SMALL:
+            for name, node in self.items:
+                if name == key:
+                    return node
+            return None
+        if self._first_of != len(self.items):
+            self._first = {}
+            for name, node in self.items:
+                self._first.setdefault(name, node)
+            self._first_of = len(self.items)
+        return self._first.get(key)
+
+    def values(self) -> list[Node]:
+        """The values, in text order."""
+        if len(self._values) != len(self.items):
+            self._values = [node for _, node in self.items]
+        return self._values
 
     def text(self, key: str) -> str | None:
         node = self.get(key)
@@ -162,7 +182,7 @@ def locate(
                     return _assignment(leaf_name(path), path, node, context, lines)
                 return None
             case MapNode():
-                index = _holding([child for _, child in node.items], start, end)
+                index = _holding(node.values(), start, end)
                 if index is None:
                     return None
                 key, child = node.items[index]
