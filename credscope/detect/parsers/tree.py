@@ -36,9 +36,9 @@ class MapNode:
     # For a large mapping, its first value under each key and its values in order, made on first use and again
     # once items were added (they are only ever appended): `locate` asks each mapping on its way down for its
     # `name` and the child holding a span, once per match; botocore's `shapes` has thousands of items.
-    _first: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _first: dict[str, Node] | None = field(default=None, init=False, repr=False, compare=False)
     _first_of: int = field(default=-1, init=False, repr=False, compare=False)  # how many items `_first` holds
-    _values: list[Node] = field(default_factory=list, init=False, repr=False, compare=False)
+    _values: list[Node] | None = field(default=None, init=False, repr=False, compare=False)
 
     def get(self, key: str) -> Node | None:
         if len(self.items) <= _SMALL:
@@ -46,16 +46,16 @@ class MapNode:
                 if name == key:
                     return node
             return None
-        if self._first_of != len(self.items):
-            self._first = {}
+        if self._first is None or self._first_of != len(self.items):
+            first: dict[str, Node] = {}
             for name, node in self.items:
-                self._first.setdefault(name, node)
-            self._first_of = len(self.items)
+                first.setdefault(name, node)
+            self._first, self._first_of = first, len(self.items)
         return self._first.get(key)
 
     def values(self) -> list[Node]:
         """The values, in text order."""
-        if len(self._values) != len(self.items):
+        if self._values is None or len(self._values) != len(self.items):
             self._values = [node for _, node in self.items]
         return self._values
 
