@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import random
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,27 @@ def test_a_document_is_read_only_by_the_dense_databases_its_keywords_call_for(
     # A document holding none of their keywords is read by none of them.
     prefilter.select(b"import os\n" * 200, "app.py")
     assert [group.database.scans for group in engine._dense] == scanned
+
+
+def test_each_dense_database_reads_exactly_the_documents_holding_one_of_its_keywords(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which databases a document calls for is looked up from the keywords it holds, not asked of each database:
+    # the same ones either way, each read once (whole, here), whatever keywords and how many.
+    prefilter = _prefilter(tmp_path, monkeypatch)
+    engine: Any = prefilter._engine
+    engine.place_names = False
+    engine._dense = [dataclasses.replace(group, database=_Counted(group.database)) for group in engine._dense]
+    keywords = [keyword.decode() for keyword in prefilter._keywords]
+    rng = random.Random(17)
+    for _ in range(40):
+        chosen = rng.sample(keywords, rng.randint(0, 6))
+        text = "\n".join(f"value = {keyword.upper() if rng.random() < 0.3 else keyword} + 1" for keyword in chosen)
+        before = [group.database.scans for group in engine._dense]
+        prefilter.select(text.encode(), "notes.txt")
+        held = {engine._keyword_base + index for index, keyword in enumerate(keywords) if keyword in text.lower()}
+        expected = [int(group.wanted is None or not group.wanted.isdisjoint(held)) for group in engine._dense]
+        assert [group.database.scans - was for group, was in zip(engine._dense, before, strict=True)] == expected
 
 
 def test_the_dense_databases_come_back_from_the_cache_as_they_were_compiled(
