@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from credscope.api import ScanOptions, scan
 from credscope.catalogue import load_catalogue
 from credscope.detect import parallel
 from credscope.detect.engine import Detector
@@ -108,3 +109,40 @@ def test_listed_files_handed_out_early_come_back_in_their_place(
         detector, listing(), jobs=2, parallel_after_bytes=0, parallel_after_files=1, read=reading
     )
     assert seen(pooled) == sequential
+
+
+def test_what_reading_and_detection_recorded_comes_back_from_the_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker sends back what reading a listed file came to (skips, windows) and what detection recorded (an
+    # inline ignore, a format that did not parse) without the listed file itself: the report is a sequential one.
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    tree = tmp_path / "tree"
+    _tree(tree)
+    for number in range(3):
+        (tree / "assets").mkdir(exist_ok=True)
+        (tree / "assets" / f"logo{number}.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" * 50)
+    ignored = token("{{github:ghp}}")
+    (tree / "deploy.sh").write_text(f'export GITHUB_TOKEN="{ignored}"  # credscope: ignore\n', encoding="utf-8")
+    password = "Xk9mQ2vL7pR4wZt8"
+    (tree / "settings.json").write_text(f'{{"db_password": "{password}", oops\n', encoding="utf-8")
+
+    monkeypatch.setenv("CREDSCOPE_JOBS", "1")
+    sequential = scan([tree], ScanOptions())
+    monkeypatch.setenv("CREDSCOPE_JOBS", "2")
+    monkeypatch.setattr(parallel, "PARALLEL_AFTER_FILES", 2)
+    monkeypatch.setattr(parallel, "_BATCH_FILES", 3)
+    pooled = scan([tree], ScanOptions())
+    assert [reason for reason, _ in sequential.stats.skipped_by_reason().items()] == ["binary"]
+    assert any("settings.json" in note for note in sequential.notes)  # the JSON did not parse
+    assert [(s.subject, s.count) for s in sequential.in_effect.suppressions if "deploy.sh" in s.paths] == [
+        ("credscope: ignore", 1)
+    ]
+    assert pooled.stats.skipped == sequential.stats.skipped
+    assert pooled.notes == sequential.notes
+    assert pooled.in_effect == sequential.in_effect
+    assert pooled.credentials == sequential.credentials
+    assert (pooled.stats.files_scanned, pooled.stats.bytes_scanned) == (
+        sequential.stats.files_scanned,
+        sequential.stats.bytes_scanned,
+    )
