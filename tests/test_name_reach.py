@@ -156,3 +156,24 @@ def test_reading_only_around_names_keeps_each_value_up_to_the_edge_of_the_reach(
             assert around == whole
             kept.append(any(rule == "aws-secret-access-key" for rule, _line in whole))
         assert True in kept and False in kept  # the series crosses the edge
+
+
+@pytest.mark.parametrize("use_hyperscan", [True, False])
+def test_where_naming_costs_no_parse_a_match_no_name_makes_count_never_reaches_the_filters(use_hyperscan: bool) -> None:
+    # No parser reads notes.txt: a match's name is its line's, at no cost. A Mistral-shaped value under a name that
+    # is no Mistral name, with no Mistral host beside it, is dropped before a filter looks at it; the named one is
+    # judged by the filters and kept.
+    rng = random.Random(9)
+    unnamed, named = _token(rng), _token(rng)
+    text = f'# mistral client settings\nchecksum = "{unnamed}"\nMISTRAL_API_KEY = "{named}"\n'
+    judged: list[str] = []
+
+    def spy(context: Any) -> None:
+        judged.append(context.secret)
+
+    detector = Detector(_catalogue(), use_hyperscan=use_hyperscan, filters=(spy,))
+    stats = DocumentStats()
+    found = detector.detect(Document(path="notes.txt", content=text.encode(), reach=Reach.FILE), stats)
+    assert [(c.rule, c.location.line) for c in found] == [("mistral-api-key", 3)]
+    assert named in judged and unnamed not in judged
+    assert stats.filtered.get(NO_NAME, 0) >= 1

@@ -86,6 +86,7 @@ class DocumentContext:
         self._listed = listed
         self._parsed: Parsed | None = None
         self._tried = False
+        self._parses: bool | None = None  # whether a parser reads it (asked once)
         self._starts: list[int] = []
         self._sorted: list[Assignment] = []
 
@@ -101,6 +102,17 @@ class DocumentContext:
                 self._sorted = sorted(self._parsed.assignments, key=lambda a: (a.start, -a.end))
                 self._starts = [a.start for a in self._sorted]
         return self._parsed
+
+    @property
+    def settled(self) -> bool:
+        """Whether naming a match costs no parse: the document was parsed already, or no parser reads it."""
+        if self._tried:
+            return True
+        if self._parses is None:
+            from credscope.detect.parsers import parses  # noqa: PLC0415
+
+            self._parses = parses(self.path, self.text)
+        return not self._parses
 
     @property
     def assignments(self) -> tuple[Assignment, ...]:

@@ -200,6 +200,15 @@ class Detector:
             if nearby is not None and not _may_be_named(rule, nearby, found.start(), start, end):
                 stats.filtered[NO_NAME] = stats.filtered.get(NO_NAME, 0) + 1
                 continue
+            named: tuple[str | None, dict[str, str]] | None = None
+            if rule.requires_name and (structure is None or structure.settled):
+                # The name costs no parse here (there is none to make, or it was made): a match it cannot make
+                # count is dropped before the filters run (a bundle holds thousands of such matches). Dropped
+                # either way; only which reason is counted first differs.
+                named = _name(structure, text, found.start(), start, end, default_name)
+                if not _named(rule, named[0], text, start):
+                    stats.filtered[NO_NAME] = stats.filtered.get(NO_NAME, 0) + 1
+                    continue
             line_start, line_end = line_bounds(text, start)
             line = text[line_start:line_end]
             # What the value and its line rule out is ruled out before the document is parsed for names: most
@@ -210,15 +219,8 @@ class Detector:
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
-            where: dict[str, str] = {}
-            if structure is not None:
-                # Parsed on the first match that gets this far: most documents never pay for it.
-                name, where = structure.resolve(found.start(), start, end)
-            else:
-                name = assigned_name(text, found.start())
-                if name is None and found.start() != start:
-                    name = assigned_name(text, start)
-            name = name or default_name
+            # Parsed on the first match that gets this far: most documents never pay for it.
+            name, where = named or _name(structure, text, found.start(), start, end, default_name)
             reason = self._reject_named(rule, secret, name, line, text, start, path)
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
@@ -305,6 +307,21 @@ class Detector:
         from credscope.detect.filters import FilterContext, why_not_a_secret  # noqa: PLC0415
 
         return why_not_a_secret(FilterContext(secret, line, name, path, rule.id, rule.provider), self.filters)
+
+
+def _name(
+    structure: DocumentContext | None, text: str, match_start: int, start: int, end: int, default_name: str | None
+) -> tuple[str | None, dict[str, str]]:
+    """The name a match (from `match_start`, its secret `start`..`end`) is assigned to, and where: by the
+    document's structure when it has one, else by its line; `default_name` when neither names it."""
+    where: dict[str, str] = {}
+    if structure is not None:
+        name, where = structure.resolve(match_start, start, end)
+    else:
+        name = assigned_name(text, match_start)
+        if name is None and match_start != start:
+            name = assigned_name(text, start)
+    return name or default_name, where
 
 
 def _may_be_named(rule: Rule, nearby: Nearby, match_start: int, start: int, end: int) -> bool:

@@ -119,15 +119,25 @@ _GLOBS = re.compile(
 )
 
 
+def parses(path: str, text: str) -> bool:
+    """Whether `parse_document` parses this document (rather than returning None at once)."""
+    parser = parser_for(path)
+    return parser is not None and _within_limits(parser, text)
+
+
+def _within_limits(parser: Parser, text: str) -> bool:
+    if len(text) > MAX_PARSE_CHARS:
+        return False
+    return not (isinstance(parser, SourceParser) and len(text) > MAX_SOURCE_PARSE_CHARS)
+
+
 def parse_document(path: str, text: str, *, on_demand: bool = False) -> Parsed | None:
     """The document's assignments, or None when no parser applies. Never raises.
 
     With `on_demand`, source code, JSON and YAML come back with `Parsed.locate` instead of every assignment listed.
     """
     parser = parser_for(path)
-    if parser is None or len(text) > MAX_PARSE_CHARS:
-        return None
-    if isinstance(parser, SourceParser) and len(text) > MAX_SOURCE_PARSE_CHARS:
+    if parser is None or not _within_limits(parser, text):
         return None
     try:
         if on_demand and isinstance(parser, SourceParser | JsonParser | YamlParser):
