@@ -261,14 +261,14 @@ def _scheduled(
                 break
             heavy = isinstance(item, Unread) and item.size >= _HEAVY_BYTES
             ahead.append((item, submit([item]) if heavy else None))
-            held += _held([item])
+            held += _bytes_here(item)
         if not ahead:
             if batch:
                 yield batch, submit(batch)
             return
         item, early = ahead.popleft()
         handed += 1
-        held -= _held([item])
+        held -= _bytes_here(item)
         if early is not None:
             if batch:
                 yield batch, submit(batch)
@@ -297,7 +297,12 @@ def _interrupts_held() -> Iterator[None]:
 
 
 def _held(batch: list[Item]) -> int:
-    return sum(len(document.content) for document in batch if isinstance(document, Document))
+    return sum(map(_bytes_here, batch))
+
+
+def _bytes_here(item: Item) -> int:
+    """The bytes this process holds for an item: a document's, none for a listed file."""
+    return len(item.content) if isinstance(item, Document) else 0
 
 
 def _start_worker(detector: Detector, read: Reader | None = None) -> None:
