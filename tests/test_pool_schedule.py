@@ -146,3 +146,14 @@ def test_what_reading_and_detection_recorded_comes_back_from_the_pool(
         sequential.stats.files_scanned,
         sequential.stats.bytes_scanned,
     )
+
+
+def test_a_detector_warmed_for_forked_workers_holds_the_filters_they_all_judge_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Imported once before the fork, not once per worker (and this process weighs the findings with them anyway).
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    detector = Detector(load_catalogue())
+    assert detector._filters is None
+    detector.warm()
+    assert detector._filters is not None and len(detector._filters) > 10

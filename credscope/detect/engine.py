@@ -102,8 +102,11 @@ class Detector:
 
     def warm(self) -> None:
         """Load the Hyperscan database now, so forked workers share it. Patterns compile where they are used:
-        each worker compiles the few its documents need, in parallel, rather than this process all of them."""
+        each worker compiles the few its documents need, in parallel, rather than this process all of them. The
+        false-positive filters are imported too: every worker judges matches, and this process imports them
+        anyway to weigh the findings once detection ends."""
         self._prefilter.warm()
+        _ = self.filters
 
     def active_rules(self, content: bytes, path: str | None = None) -> list[Rule]:
         """Rules with a keyword in `content` (case-insensitive) whose pattern matches in it, in catalogue order.
