@@ -260,9 +260,8 @@ def _strict_json(text: str) -> tuple[int, int, Any] | None:
 
 def _deeper_than(value: Any, text: str, depth: int) -> bool:
     """Whether mappings and lists nest more than `depth` deep in `value`, read from the strict JSON `text` by
-    `_strict_json`: as deep as its brackets nest outside strings. Level by level through the containers only,
-    at C speed for each level (a regex pass that dropped the strings to count the brackets took twice as long as
-    the decoding itself)."""
+    `_strict_json`: as deep as its brackets nest outside strings. Read level by level, containers only (a regex
+    pass that dropped the strings to count the brackets took twice as long as the decoding itself)."""
     if text.count("[") + text.count("{") <= depth:
         return False
     level = [value] if type(value) in _CONTAINERS else []
