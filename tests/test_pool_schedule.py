@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -124,7 +126,8 @@ def test_what_reading_and_detection_recorded_comes_back_from_the_pool(
         (tree / "assets" / f"logo{number}.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" * 50)
     ignored = token("{{github:ghp}}")
     (tree / "deploy.sh").write_text(f'export GITHUB_TOKEN="{ignored}"  # credscope: ignore\n', encoding="utf-8")
-    password = "Xk9mQ2vL7pR4wZt8"
+    rng = random.Random(4)
+    password = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(16))  # made here, not written
     (tree / "settings.json").write_text(f'{{"db_password": "{password}", oops\n', encoding="utf-8")
 
     monkeypatch.setenv("CREDSCOPE_JOBS", "1")
