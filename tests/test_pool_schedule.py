@@ -37,9 +37,9 @@ class _Recorder:
             self.drawn += 1
             yield item
 
-    def submit(self, batch: list[parallel.Item]) -> Future[list[list[parallel._Result]]]:
+    def submit(self, batch: list[parallel.Item]) -> Future[list[list[parallel._Sent]]]:
         self.submitted.append(([item.path for item in batch], self.drawn))
-        done: Future[list[list[parallel._Result]]] = Future()
+        done: Future[list[list[parallel._Sent]]] = Future()
         done.set_result([])
         return done
 
