@@ -41,6 +41,11 @@ class _Counted:
         self.database.scan(content, **kwargs)
 
 
+def _counting(engine: Any) -> None:
+    """The engine's dense databases, each counting its scans."""
+    engine._dense = [dataclasses.replace(group, database=_Counted(group.database)) for group in engine._dense]
+
+
 def _group_of(engine: Any, index: int) -> Any:
     """The dense database that holds rule `index` and reads around its names."""
     [group] = [group for group in engine._dense if any(held == index for held, _, _ in group.reaches)]
@@ -61,9 +66,8 @@ def test_a_document_is_read_only_by_the_dense_databases_its_keywords_call_for(
     rules = _catalogue().rules
     prefilter = _prefilter(tmp_path, monkeypatch)
     engine: Any = prefilter._engine
-    dense = engine._dense
-    assert len(dense) > 20  # one per keyword set, not one for all
-    engine._dense = [dataclasses.replace(group, database=_Counted(group.database)) for group in dense]
+    assert len(engine._dense) > 20  # one per keyword set, not one for all
+    _counting(engine)
     secret = expand("{{aws-secret}}").text
     text = "import os\n" * 50 + f"aws_secret_access_key = {secret}\n"
     selection = prefilter.select(text.encode(), "settings.cfg")
@@ -84,7 +88,7 @@ def test_each_dense_database_reads_exactly_the_documents_holding_one_of_its_keyw
     prefilter = _prefilter(tmp_path, monkeypatch)
     engine: Any = prefilter._engine
     engine.place_names = False
-    engine._dense = [dataclasses.replace(group, database=_Counted(group.database)) for group in engine._dense]
+    _counting(engine)
     keywords = [keyword.decode() for keyword in prefilter._keywords]
     rng = random.Random(17)
     for _ in range(40):
