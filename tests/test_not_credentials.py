@@ -787,6 +787,21 @@ def test_random_values_are_not_typed_fakes(alphabet: str, length: int) -> None:
     assert [v[:4] for v in values if why(v, "api_key", "src/app.ts") == TYPED] == []
 
 
+def test_random_hex_with_separators_is_not_a_typed_fake() -> None:
+    """Digits and hex have runs by chance (`345`, `def`): four of them in an Asana token, whose separators are
+    not hex, do not make it typed (one draw in some hundred thousand has four)."""
+    rng = random.Random()
+
+    def digits(length: int) -> str:
+        return expand(f"{{{{random:digits:{length}}}}}", rng).text
+
+    def hex_(length: int) -> str:
+        return expand(f"{{{{random:hex:{length}}}}}", rng).text
+
+    value = f"1/{digits(4)}345{digits(3)}678{digits(3)}:{hex_(12)}def{hex_(7)}cde{hex_(7)}"
+    assert why(value, "access_token", "src/app.py") != TYPED
+
+
 def test_documentation_samples_of_keys() -> None:
     """django-allauth's docs: a PEM block of one word repeated, an elided certificate; real ones stay."""
     fake_body = "\n".join(["    " + "s3cr3t" * 10 + "s3cr", "    3t" + "s3cr3t" * 10 + "s3", "    c3ts3cr3t"])

@@ -13,7 +13,7 @@ One module per concern: documented examples and placeholders (`examples`), made-
 
 from __future__ import annotations
 
-from credscope.detect.entropy import shannon
+from credscope.detect.entropy import passes_for_random
 from credscope.detect.filters.base import GENERIC_PROVIDER, Filter, FilterContext
 from credscope.detect.filters.code import not_a_literal
 from credscope.detect.filters.examples import (
@@ -77,4 +77,5 @@ def why_not_a_secret(ctx: FilterContext, filters: tuple[Filter, ...] = FILTERS) 
 
 
 def meets_entropy(secret: str, floor: float) -> bool:
-    return floor <= 0 or shannon(secret) >= floor
+    """The rule's entropy floor, or as much as a random value of this length and alphabet has."""
+    return passes_for_random(secret, floor)

@@ -47,13 +47,14 @@ def typed_fake(ctx: FilterContext) -> str | None:
 def _typed_runs(value: str) -> bool:
     """`abc123def456ghi789`, `…uvwXYZ123abc`: a value people typed as runs of the alphabet and the digits. Runs
     of three or more cover three quarters of it, or there are four of them outside hex (whose small alphabet
-    makes runs common: at 64 random hex characters, four runs come once in tens of thousands). Random values
-    never got there in millions of draws up to 64 characters, the length this judges (a PEM body or a long
-    blob has runs by chance); a person's password with one run in it (`Toto12345!`) is kept."""
+    makes runs common: at 64 random hex characters, four runs come once in tens of thousands; its letters and digits
+    are what count, so an Asana token `1/…:…` is hex too). Random values never got there in millions of draws up
+    to 64 characters, the length this judges (a PEM body or a long blob has runs by chance); a person's password
+    with one run in it (`Toto12345!`) is kept."""
     if not 8 <= len(value) <= 64 or "://" in value:
         return False
     count, covered = _runs(value.lower())
-    return 4 * covered >= 3 * len(value) or (count >= 4 and not set(value) <= _HEX)
+    return 4 * covered >= 3 * len(value) or (count >= 4 and not set(filter(str.isalnum, value)) <= _HEX)
 
 
 def _runs(value: str) -> tuple[int, int]:
