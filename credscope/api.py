@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ from credscope.sources import Source, SourceReport
 from credscope.sources.exclusions import Exclusions
 from credscope.sources.home import AgentConfigSource, repo_store_for, with_store_context
 from credscope.sources.named import check_named_file, is_stream, read_stream
-from credscope.sources.tree import TreeOptions, TreeSource, reading
+from credscope.sources.tree import Reading, TreeOptions, TreeSource
 from credscope.sources.windows import windowed_note
 
 # What only some scans need is imported where it is used: a plain scan of a tree starts without it.
@@ -151,10 +151,12 @@ def run(
     unparsed = _Unparsed()  # files whose format did not parse, with the reason
     inline: dict[str, int] = {}  # path -> matches an inline ignore marker hid
     exclusions = Exclusions()  # agent-exclusion files covering a finding are named on it
+    reading = Reading()
     try:
         detected = counter.count(detect_all(detector, counter.listed(_items(sources, report)), jobs, read=reading))
         candidates = list(_candidates(detector, detected, unparsed, inline, exclusions))
     finally:
+        reading.close()
         if progress is not None:
             progress.finish()
     if any(candidate.location.reach is Reach.HISTORY for candidate in candidates):
@@ -264,8 +266,10 @@ class _Given:
 
 
 def _items(sources: Iterable[Source], report: SourceReport) -> Iterator[Document | Unread]:
+    """Each source's documents; a tree's files and a history's blobs listed, for detection to read."""
     for source in sources:
-        yield from source.items(report) if isinstance(source, TreeScan) else source.documents(report)
+        listing: Callable[[SourceReport], Iterator[Document | Unread]] | None = getattr(source, "items", None)
+        yield from listing(report) if listing is not None else source.documents(report)
 
 
 class _Unparsed:

@@ -186,7 +186,8 @@ class Document:
 class Unread:
     """A regular file of a scanned tree, listed but not read: whoever detects in it reads it (a pool's worker), so
     its bytes never pass through the process that walks the tree. Read, it is the Document(s) the tree source
-    would have made of it (sources/tree.py `read_listed`)."""
+    would have made of it (sources/tree.py `read_listed`). With `blob`, it is a blob of a repository's history
+    instead, read from git (sources/history.py `read_blob`)."""
 
     path: str  # relative to the scanned root, as its Document's
     absolute: str
@@ -194,6 +195,19 @@ class Unread:
     root: str
     max_size: int  # the most it is read whole; a larger file is read in windows
     size: int  # its size when listed: what batches are weighed by (the read decides what is scanned)
+    blob: Blob | None = None
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A blob of a repository's history, where it first appeared, and the repository's metadata to read it from
+    (sources/git.py `Repository`, as strings)."""
+
+    object_id: str
+    commit: str | None
+    author_date: str | None
+    git_dir: str
+    common_dir: str
 
 
 @dataclass(frozen=True)

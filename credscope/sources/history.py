@@ -16,6 +16,9 @@ kept are said.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.util
+import os
 import queue
 import subprocess
 import sys
@@ -26,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from credscope.errors import UsageError
-from credscope.model import Candidate, Document, Reach
+from credscope.model import Blob, Candidate, Document, Reach, Skipped, Unread
 from credscope.sources import SourceReport
 from credscope.sources.exclusions import leaves_out, path_patterns
 from credscope.sources.git import Git, GitProblem, Repository, find_repository
@@ -76,6 +79,20 @@ class HistorySource:
     since: str | None = None
 
     def documents(self, report: SourceReport) -> Iterator[Document]:
+        """Each blob read here (a scan lists them with `items`, and its workers read them)."""
+        reader = BlobReader()
+        try:
+            for item in self.items(report):
+                for got in reader(item):
+                    if isinstance(got, Skipped):
+                        report.skip(got.path, got.reason, got.detail)
+                    else:
+                        yield got
+        finally:
+            reader.close()
+
+    def items(self, report: SourceReport) -> Iterator[Unread]:
+        """Each blob to scan, listed: whoever detects in it reads it (`BlobReader`)."""
         found = self.repository or find_repository(self.root if self.root.is_dir() else self.root.parent)
         if found is None:
             report.skip(str(self.root), "not-a-git-repository", "--history needs a git repository")
@@ -84,9 +101,9 @@ class HistorySource:
             report.skip(str(self.root), found.reason, found.detail)
             return
         with Git(found) as git:
-            yield from self._documents(git, found, report)
+            yield from self._listed(git, found, report)
 
-    def _documents(self, git: Git, repository: Repository, report: SourceReport) -> Iterator[Document]:
+    def _listed(self, git: Git, repository: Repository, report: SourceReport) -> Iterator[Unread]:
         where = str(self.root)
         revisions = resolve_range(git, repository, self.since) if self.since is not None else self.revisions
         history, sizes = _walk_and_size(git, revisions, _shallow_commits(repository))
@@ -139,26 +156,120 @@ class HistorySource:
                 wanted.append(blob)
         # Oldest first, so that among equal author dates the first sighting is the introduction.
         wanted.sort(key=lambda blob: introductions[blob].age)
-        read: set[str] = set()
-        for blob, content in _read_blobs(git, wanted):
-            read.add(blob)
-            if looks_binary(content):
-                report.skip(display(blob), "binary")
-                continue
+        root, git_dir, common_dir = str(repository.top), str(repository.git_dir), str(repository.common_dir)
+        for blob in wanted:
             introduction = introductions[blob]
+            origin = Blob(blob, introduction.commit or None, introduction.author_date or None, git_dir, common_dir)
+            yield Unread(introduction.path, "", Reach.HISTORY, root, self.max_blob_size, sizes[blob], origin)
+
+
+class BlobReader:
+    """Reads listed history blobs (`Unread` with a `blob`) where they are detected, in a pool's worker or here: one
+    `git cat-file --batch` per repository and process, asked one blob at a time, in the process's own sandbox (the
+    walk's is gone once the source has listed everything, while workers still read). Pickled, it carries nothing:
+    each process starts its own git, closed by `close`, or when a pool's worker exits."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str, str], _CatFile] = {}
+        self._pid = os.getpid()
+
+    def __getstate__(self) -> dict[str, object]:
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def __call__(self, item: Unread) -> Iterator[Document | Skipped]:
+        """The blob as a `history` document; binary and unreadable ones as skips, named `path@<blob>`."""
+        origin = item.blob
+        assert origin is not None, f"{item.path}: not a history blob"
+        shown = f"{item.path}@{origin.object_id[:12]}"
+        content = self._cat_file(item.root, origin).read(origin.object_id)
+        if content is None:
+            yield Skipped(shown, "unreadable", "git cannot read the object: corrupt repository?")
+        elif looks_binary(content):
+            yield Skipped(shown, "binary")
+        else:
             yield Document(
-                path=introduction.path,
+                path=item.path,
                 content=content,
                 reach=Reach.HISTORY,
-                root=str(repository.top),
-                commit=introduction.commit or None,
-                author_date=introduction.author_date or None,
-                hints={"blob": blob},
+                root=item.root,
+                commit=origin.commit,
+                author_date=origin.author_date,
+                hints={"blob": origin.object_id},
             )
-        # git stops at a corrupt object: that blob and any after it are named, never silently dropped.
-        for blob in wanted:
-            if blob not in read:
-                report.skip(display(blob), "unreadable", "git cannot read the object: corrupt repository?")
+
+    def close(self) -> None:
+        """Stop this process's git processes and remove their sandboxes."""
+        if self._pid != os.getpid():  # a fork's copy: those are the parent's to close
+            self._open, self._pid = {}, os.getpid()
+        while self._open:
+            self._open.popitem()[1].close()
+
+    def _cat_file(self, root: str, origin: Blob) -> _CatFile:
+        if self._pid != os.getpid():
+            self._open, self._pid = {}, os.getpid()
+        key = (root, origin.git_dir, origin.common_dir)
+        cat_file = self._open.get(key)
+        if cat_file is None:
+            if not self._open and multiprocessing.parent_process() is not None:
+                # A pool's worker exits without returning to whoever made this reader: close it on the way out.
+                multiprocessing.util.Finalize(self, BlobReader.close, args=(self,), exitpriority=10)
+            cat_file = self._open[key] = _CatFile(Repository(Path(root), Path(origin.git_dir), Path(origin.common_dir)))
+        return cat_file
+
+
+class _CatFile:
+    """One `git cat-file --batch`, in a sandbox of its own, answering one object id at a time."""
+
+    def __init__(self, repository: Repository) -> None:
+        self._git = Git(repository).__enter__()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def read(self, object_id: str) -> bytes | None:
+        """The blob's content; None when git cannot give it (missing, corrupt). git stops at a corrupt object: it
+        is started again for the next one."""
+        for _ in range(2):
+            process = self._started()
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(object_id.encode("ascii") + b"\n")
+                process.stdin.flush()
+                fields = process.stdout.readline().split()
+                if len(fields) == 2 and fields[1] == b"missing":
+                    return None
+                if len(fields) == 3 and fields[0].decode("ascii") == object_id:
+                    content = process.stdout.read(int(fields[2]))
+                    if len(content) == int(fields[2]) and process.stdout.read(1) == b"\n":
+                        return content
+            except (OSError, ValueError):
+                pass
+            self._stop()  # died (a corrupt object, the watchdog) or answered out of step
+        return None
+
+    def close(self) -> None:
+        self._stop()
+        self._git.__exit__(None, None, None)
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            self._process = self._git.stream(["cat-file", "--batch"], _TIMEOUT, stdin=True)
+        return self._process
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def parse_range(spec: str) -> tuple[str, str]:
@@ -296,23 +407,6 @@ def _blob_sizes(git: Git, objects: Iterable[str]) -> dict[str, int]:
         elif len(fields) == 2 and fields[1] == b"missing":
             sizes[fields[0].decode("ascii")] = -1  # listed by rev-list, unreadable now: corrupt
     return sizes
-
-
-def _read_blobs(git: Git, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
-    """Each blob's content, streamed from one `git cat-file --batch`."""
-    if not blobs:
-        return
-    stream = _batch(git, ["cat-file", "--batch"], blobs)
-    while True:
-        header = stream.readline()
-        if not header:
-            return
-        fields = header.split()
-        if len(fields) != 3:
-            continue  # "<id> missing"
-        content = stream.read(int(fields[2]))
-        stream.read(1)  # the newline after each object
-        yield fields[0].decode("ascii"), content
 
 
 class _BatchOutput:

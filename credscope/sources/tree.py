@@ -15,12 +15,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credscope.model import Document, Reach, Skipped, Unread
 from credscope.sources import SourceReport
 from credscope.sources.exclusions import leaves_out, path_patterns
 from credscope.sources.git import GitProblem, GitStatus, git_status
 from credscope.sources.windows import BINARY_SNIFF, looks_binary, read_in_windows
+
+if TYPE_CHECKING:
+    from credscope.sources.history import BlobReader
 
 __all__ = [
     "BINARY_SNIFF",
@@ -164,6 +168,28 @@ def reading(item: Unread) -> Iterator[Document | Skipped]:
     report = SourceReport()
     yield from read_listed(item, report)
     yield from report.skipped
+
+
+class Reading:
+    """Reads a listed item where it is detected: a file of a tree (`reading`), or a blob of a repository's history
+    (sources/history.py `BlobReader`, which starts git in each process that reads one; `close` stops this
+    process's). Pickled to a pool's workers, it carries no open git."""
+
+    def __init__(self) -> None:
+        self._blobs: BlobReader | None = None
+
+    def __call__(self, item: Unread) -> Iterator[Document | Skipped]:
+        if item.blob is None:
+            return reading(item)
+        if self._blobs is None:
+            from credscope.sources.history import BlobReader  # noqa: PLC0415 - only history lists blobs
+
+            self._blobs = BlobReader()
+        return self._blobs(item)
+
+    def close(self) -> None:
+        if self._blobs is not None:
+            self._blobs.close()
 
 
 def _listed_size(absolute: str, relative: str, report: SourceReport) -> int | None:
