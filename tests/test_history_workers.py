@@ -89,3 +89,22 @@ def test_a_git_that_died_is_started_again_for_the_next_blob(repo: Repo) -> None:
         reader.close()
     assert [d.reach for d in documents] == [Reach.HISTORY] * 3
     assert sorted(d.content.decode().split("=")[1].strip() for d in documents) == sorted(added)
+
+
+def test_blobs_asked_ahead_come_back_whatever_order_they_are_read_in(repo: Repo) -> None:
+    added = _history(repo, 5)
+    items = [item for item in HistorySource(repo.path).items(SourceReport()) if item.path.endswith(".sh")]
+    reader = BlobReader()
+    try:
+        reader.ahead(items)
+        order = [0, 1, 3, 2, 4, 0]  # one read out of the planned order, one read again
+        read = [next(got for got in reader(items[index]) if isinstance(got, Document)) for index in order]
+    finally:
+        reader.close()
+    for document, index in zip(read, order, strict=True):
+        origin = items[index].blob
+        assert origin is not None
+        secret = document.content.decode().split("=")[1].strip()
+        # Each document is the blob asked for: its own path and commit, and the secret that commit added.
+        assert (document.path, document.commit) == (items[index].path, origin.commit)
+        assert added[secret] == origin.commit

@@ -2,7 +2,8 @@
 
 Results are the same either way and in the same order: batches are handed out in document order and their
 candidates collected in that order. A file the tree source only listed (model.Unread) is read by whoever detects
-in it, a worker in the pool: this process sends its path and gets back its candidates, never its bytes.
+in it, a worker in the pool: this process sends its path and gets back its candidates, never its bytes. A blob the
+history source listed likewise: its object id goes, and the worker reads it from git.
 
 The pool starts only once a scan has proved large (the pre-commit case never pays for it). Workers are forks of
 this process when it runs no other thread: they start in milliseconds and share the Hyperscan database this
@@ -319,6 +320,9 @@ def _start_worker(detector: Detector, read: Reader | None = None) -> None:
 
 def _detect_batch(batch: list[Item]) -> list[list[_Sent]]:
     assert _worker_detector is not None, "pool worker started without a detector"
+    ahead = getattr(_worker_read, "ahead", None)  # a reader told what it reads next may start on it (tree.Reading)
+    if ahead is not None:
+        ahead(batch)
     results = [[_sent(result) for result in _detect_item(_worker_detector, _worker_read, item)] for item in batch]
     if _worker_trim is not None and _resident() > _worker_floor + _TRIM_ABOVE:
         # A large document's parse takes a hundred megabytes or more for a moment; once freed, glibc keeps most of

@@ -11,6 +11,10 @@ commit's whole diff in memory first, is not used. rev-list cuts a path at a newl
 to it. git runs in credscope's sandbox (see `credscope.sources.git`): nothing the repository configures
 runs, nothing is fetched or written; what a partial clone does not hold and how many commits a shallow clone
 kept are said.
+
+The walk lists the blobs; whoever detects in one reads it (`BlobReader`): a pool's workers each from a
+`git cat-file --batch` of their own, so that git's inflating is spread over the CPUs and no blob's bytes pass
+through the process that walks.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ import queue
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from credscope.errors import UsageError
 from credscope.model import Blob, Candidate, Document, Reach, Skipped, Unread
@@ -40,6 +46,8 @@ _COMMIT_MARK = b"\x01"
 _TIMEOUT = 600.0
 # Object ids written to a git batch process at a time.
 _FED = 1024
+# Object ids a reader asks git for ahead of the one it reads: 200 of 65 characters (SHA-256) fill a fifth of a pipe.
+_AHEAD = 200
 
 
 @dataclass(frozen=True)
@@ -165,9 +173,10 @@ class HistorySource:
 
 class BlobReader:
     """Reads listed history blobs (`Unread` with a `blob`) where they are detected, in a pool's worker or here: one
-    `git cat-file --batch` per repository and process, asked one blob at a time, in the process's own sandbox (the
-    walk's is gone once the source has listed everything, while workers still read). Pickled, it carries nothing:
-    each process starts its own git, closed by `close`, or when a pool's worker exits."""
+    `git cat-file --batch` per repository and process, in the process's own sandbox (the walk's is gone once the
+    source has listed everything, while workers still read), asked for a batch's blobs ahead (`ahead`) or for one
+    at a time. Pickled, it carries nothing: each process starts its own git, closed by `close`, or when a pool's
+    worker exits."""
 
     def __init__(self) -> None:
         self._open: dict[tuple[str, str, str], _CatFile] = {}
@@ -200,6 +209,12 @@ class BlobReader:
                 hints={"blob": origin.object_id},
             )
 
+    def ahead(self, items: Iterable[object]) -> None:
+        """The listed blobs among `items` are read next, in this order: git is asked for them ahead."""
+        for item in items:
+            if isinstance(item, Unread) and item.blob is not None:
+                self._cat_file(item.root, item.blob).plan(item.blob.object_id)
+
     def close(self) -> None:
         """Stop this process's git processes and remove their sandboxes."""
         if self._pid != os.getpid():  # a fork's copy: those are the parent's to close
@@ -221,11 +236,17 @@ class BlobReader:
 
 
 class _CatFile:
-    """One `git cat-file --batch`, in a sandbox of its own, answering one object id at a time."""
+    """One `git cat-file --batch`, in a sandbox of its own. The blobs planned next (`plan`) are asked ahead, a few
+    at a time, so that git reads them while this process detects in earlier ones; any other is asked alone."""
 
     def __init__(self, repository: Repository) -> None:
         self._git = Git(repository).__enter__()
         self._process: subprocess.Popen[bytes] | None = None
+        self._planned: deque[str] = deque()  # to be asked, in the order they will be read
+        self._asked: deque[str] = deque()  # written to git, their answers not read yet
+
+    def plan(self, object_id: str) -> None:
+        self._planned.append(object_id)
 
     def read(self, object_id: str) -> bytes | None:
         """The blob's content; None when git cannot give it (missing, corrupt). git stops at a corrupt object: it
@@ -234,19 +255,27 @@ class _CatFile:
             process = self._started()
             assert process.stdin is not None and process.stdout is not None
             try:
-                process.stdin.write(object_id.encode("ascii") + b"\n")
-                process.stdin.flush()
-                fields = process.stdout.readline().split()
-                if len(fields) == 2 and fields[1] == b"missing":
-                    return None
-                if len(fields) == 3 and fields[0].decode("ascii") == object_id:
-                    content = process.stdout.read(int(fields[2]))
-                    if len(content) == int(fields[2]) and process.stdout.read(1) == b"\n":
-                        return content
+                due = self._asked or self._planned
+                if not due or due[0] != object_id:  # out of the planned order: the answers asked are dropped
+                    self._planned.clear()
+                    while self._asked:
+                        _answer(process.stdout, self._asked.popleft())
+                    self._planned.append(object_id)
+                self._ask_ahead(process.stdin)
+                return _answer(process.stdout, self._asked.popleft())
             except (OSError, ValueError):
                 pass
             self._stop()  # died (a corrupt object, the watchdog) or answered out of step
         return None
+
+    def _ask_ahead(self, stdin: IO[bytes]) -> None:
+        """Write the planned ids until `_AHEAD` wait for their answers: never more than the pipe holds, so git,
+        which stops reading ids while its answers are not read, cannot make this write wait."""
+        asking = [self._planned.popleft() for _ in range(min(len(self._planned), _AHEAD - len(self._asked)))]
+        if asking:
+            stdin.write("".join(f"{object_id}\n" for object_id in asking).encode("ascii"))
+            stdin.flush()
+            self._asked.extend(asking)
 
     def close(self) -> None:
         self._stop()
@@ -259,6 +288,8 @@ class _CatFile:
 
     def _stop(self) -> None:
         process, self._process = self._process, None
+        self._planned.clear()
+        self._asked.clear()
         if process is None:
             return
         for pipe in (process.stdin, process.stdout):
@@ -407,6 +438,20 @@ def _blob_sizes(git: Git, objects: Iterable[str]) -> dict[str, int]:
         elif len(fields) == 2 and fields[1] == b"missing":
             sizes[fields[0].decode("ascii")] = -1  # listed by rev-list, unreadable now: corrupt
     return sizes
+
+
+def _answer(stdout: IO[bytes], object_id: str) -> bytes | None:
+    """git's answer for `object_id`: its content, or None if it is missing. ValueError if it answered another."""
+    fields = stdout.readline().split()
+    if len(fields) == 2 and fields[0].decode("ascii") == object_id and fields[1] == b"missing":
+        return None
+    if len(fields) != 3 or fields[0].decode("ascii") != object_id:
+        raise ValueError(f"git answered {fields!r} for {object_id}")
+    size = int(fields[2])
+    content = stdout.read(size)
+    if len(content) != size or stdout.read(1) != b"\n":
+        raise ValueError(f"git's answer for {object_id} ended early")
+    return content
 
 
 class _BatchOutput:

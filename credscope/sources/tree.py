@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -186,6 +186,15 @@ class Reading:
 
             self._blobs = BlobReader()
         return self._blobs(item)
+
+    def ahead(self, items: Sequence[object]) -> None:
+        """`items` are read next, in this order (a pool's batch): the blobs among them are asked of git ahead."""
+        if self._blobs is None and any(isinstance(item, Unread) and item.blob is not None for item in items):
+            from credscope.sources.history import BlobReader  # noqa: PLC0415 - only history lists blobs
+
+            self._blobs = BlobReader()
+        if self._blobs is not None:
+            self._blobs.ahead(items)
 
     def close(self) -> None:
         if self._blobs is not None:
