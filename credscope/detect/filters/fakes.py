@@ -28,7 +28,10 @@ def low_variety(ctx: FilterContext) -> str | None:
 
 def _without_prefix(secret: str) -> str:
     """What follows a token's prefix (`sk_live_`, `ghp_`…)."""
-    return re.sub(r"^[A-Za-z]{2,8}[_-](?:(?:live|test|v\d|pat|oat|proj|tkn|pw|api\d\d|admin\d\d)[_-])?", "", secret)
+    return _PREFIX.sub("", secret, count=1)
+
+
+_PREFIX = re.compile(r"^[A-Za-z]{2,8}[_-](?:(?:live|test|v\d|pat|oat|proj|tkn|pw|api\d\d|admin\d\d)[_-])?")
 
 
 def _random_part(secret: str) -> str:
