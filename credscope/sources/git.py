@@ -50,6 +50,10 @@ _COPIED = re.compile(r"^(extensions\.objectformat|core\.ignorecase|core\.precomp
 _VALUES = re.compile(r"^(sha1|sha256|true|false|yes|no|on|off|0|1)$", re.IGNORECASE)
 
 # The only configuration git reads (system and global configuration are off): no remote, no program, no hook.
+# Smaller caches than git's own (96 MiB of delta bases, the whole pack mapped), in the same time: walking 30,000
+# commits took 200 MB with those and 91 MB with these, and each worker's `cat-file` reading their blobs 159 MB and
+# 69 MB. Smaller delta caches cost time where a large file changed often: 300 versions of a 2 MB file read in
+# 0.20 s with git's, 0.26 s with 32 MiB, 0.40 s with 16 MiB, 0.66 s with 8 MiB.
 _SANDBOX_CONFIG = """\
 [core]
 \trepositoryformatversion = {version}
@@ -57,6 +61,9 @@ _SANDBOX_CONFIG = """\
 \thooksPath = {devnull}
 \tuntrackedCache = false
 \tquotePath = false
+\tdeltaBaseCacheLimit = 32m
+\tpackedGitWindowSize = 1m
+\tpackedGitLimit = 32m
 [log]
 \tshowSignature = false
 \tmailmap = false

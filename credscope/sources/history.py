@@ -50,7 +50,7 @@ _FED = 1024
 _AHEAD = 200
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Introduction:
     """Where a blob first appeared: the commit that added it, that commit's author date, and the path."""
 
