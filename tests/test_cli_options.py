@@ -168,7 +168,8 @@ def test_verbose_lists_every_file_not_read_and_why(repo: Repo, tmp_path: Path) -
     (tmp_path / "outside.txt").write_text("elsewhere\n")
     (repo.path / "link.txt").symlink_to(tmp_path / "outside.txt")
     result = run_cli("scan", ".", "--verbose", cwd=repo.path)
-    assert (result.exit_code, result.stdout.splitlines()[-1].startswith("scanned 1 file(s)")) == (0, True)
+    # .credscope.yaml and .git/config are read
+    assert (result.exit_code, result.stdout.splitlines()[-1].startswith("scanned 2 file(s)")) == (0, True)
     assert result.stderr.splitlines() == [
         "credscope: configuration: .credscope.yaml",
         "credscope: not read: image.bin (binary)",

@@ -54,7 +54,7 @@ def awkward(tmp_path: Path) -> Path:
 def test_awkward_files_are_skipped_with_reasons(awkward: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _deny_reading(monkeypatch, awkward / "locked.txt")
     documents, skipped = _collect(awkward)
-    assert documents == {"good.env": Reach.FILE, "latin1.txt": Reach.FILE}
+    assert documents == {"good.env": Reach.FILE, "latin1.txt": Reach.FILE, ".git/config": Reach.FILE}
     assert skipped == {
         "image.png": "binary",
         "huge.log": "binary",
@@ -81,7 +81,7 @@ def test_cli_scans_awkward_tree_to_completion(awkward: Path) -> None:
         ("latin1.txt", 1),
     ]
     stats = report["stats"]
-    assert stats["files_scanned"] == 2 + _ROOT_READS_LOCKED  # type: ignore[index]
+    assert stats["files_scanned"] == 3 + _ROOT_READS_LOCKED  # type: ignore[index]  # .git/config is the third
     by_reason = stats["skipped_by_reason"]  # type: ignore[index]
     assert by_reason["binary"] == 2
     assert by_reason["symlink-loop"] == 3
@@ -93,7 +93,7 @@ def test_cli_scans_awkward_tree_to_completion(awkward: Path) -> None:
 def test_text_report_states_what_was_skipped(awkward: Path) -> None:
     result = run_cli("scan", str(awkward), "--format", "text")
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.startswith(f"scanned {2 + _ROOT_READS_LOCKED} file(s)")
+    assert summary.startswith(f"scanned {3 + _ROOT_READS_LOCKED} file(s)")
     assert "binary 2" in summary
     assert "symlink-loop 3" in summary
 
@@ -136,6 +136,7 @@ def test_git_reach_tags_one_status_call(repo: Repo, monkeypatch: pytest.MonkeyPa
         "new/untracked.txt": Reach.UNTRACKED,
         "build/out.txt": Reach.IGNORED,
         "x.local": Reach.IGNORED,
+        ".git/config": Reach.UNTRACKED,  # git's own file: never tracked
     }
     assert len(calls) == 1
 
@@ -159,3 +160,25 @@ def _deny_reading(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
         return real_open(path, flags, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(tree_module.os, "open", guarded_open)
+
+
+def test_a_repository_s_config_is_scanned_and_nothing_else_of_git_s(repo: Repo, tmp_path: Path) -> None:
+    """`.git/config` is text an agent reads (`git remote -v`) and holds tokens in remote URLs; git's other files
+    (objects, hooks, logs) are not the tree's and are not listed. A link standing for it is skipped, as any link."""
+    secret = token("{{github:ghp}}")
+    repo.write("app.py", "print('hello')\n")
+    repo.commit("init")
+    repo.git("remote", "add", "origin", f"https://x-access-token:{secret}@github.com/acme/shop.git")
+    (repo.path / ".git" / "description").write_text(f"GITHUB_TOKEN={token('{{github:ghp}}')}\n")
+    nested = repo.path / "vendor" / "lib" / ".git"
+    nested.mkdir(parents=True)
+    (nested / "config").symlink_to("/etc/hostname")
+
+    documents, skipped = _collect(repo.path)
+    assert documents == {".git/config": Reach.UNTRACKED, "app.py": Reach.TRACKED}
+    assert skipped == {"vendor/lib/.git/config": "symlink-outside-tree"}
+
+    result = run_cli("scan", str(repo.path), "--format", "json", "--show-secrets", "--fail-on", "none")
+    findings = result.json()["findings"]
+    assert isinstance(findings, list)
+    assert [(f["secret"], f["path"], f["reach"]) for f in findings] == [(secret, ".git/config", "untracked")]

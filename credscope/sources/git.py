@@ -378,8 +378,11 @@ class GitStatus:
         return self.reach_of_relative(relative)
 
     def reach_of_relative(self, relative: str) -> Reach:
-        """The reach of a path given relative to the top level, with `/` separators."""
+        """The reach of a path given relative to the top level, with `/` separators. git's own files (a
+        repository's `.git/config`) are never tracked."""
         if relative in self.untracked or any(relative.startswith(d) for d in self.untracked_dirs):
+            return Reach.UNTRACKED
+        if relative.startswith(".git/") or "/.git/" in relative:
             return Reach.UNTRACKED
         if relative in self.ignored_files or any(relative.startswith(d) for d in self.ignored_dirs):
             return Reach.IGNORED

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from credscope.model import Document, Reach, Skipped, Unread
 from credscope.sources import SourceReport
-from credscope.sources.exclusions import leaves_out, path_patterns
+from credscope.sources.exclusions import PathPatterns, leaves_out, path_patterns
 from credscope.sources.git import GitProblem, GitStatus, git_status
 from credscope.sources.windows import BINARY_SNIFF, looks_binary, read_in_windows
 
@@ -130,6 +130,10 @@ class TreeSource:
                         _skip_symlink(root, Path(entry.path), relative, report)
                     elif entry.is_dir(follow_symlinks=False):
                         if entry.name == ".git":
+                            # git's own files are not the tree's, but its configuration is text an agent reads
+                            # (`git remote -v`) and holds credentials: a token in a remote's URL, the header
+                            # actions/checkout leaves there. Only that file is listed.
+                            yield from _git_config(root, entry.path, relative + "/config", patterns, report)
                             continue
                         if entry.name in self.options.excluded_dirs:
                             report.skip(relative + "/", "excluded-directory")
@@ -270,6 +274,23 @@ def _git_status(directory: Path, report: SourceReport) -> GitStatus | None:
         report.skip(".", status.reason, status.detail)
         return None
     return status
+
+
+def _git_config(
+    root: Path, git_dir: str, relative: str, patterns: PathPatterns | None, report: SourceReport
+) -> Iterator[tuple[str, str]]:
+    """A repository's `config` file, as the walk lists a file: a link is skipped with its reason, as any link is."""
+    config = os.path.join(git_dir, "config")
+    try:
+        info = os.lstat(config)
+    except OSError:
+        return  # none (a bare `.git` directory someone made), or unreadable: not the tree's own file
+    if leaves_out(patterns, relative, False, lambda: 1, report):
+        return
+    if stat.S_ISLNK(info.st_mode):
+        _skip_symlink(root, Path(config), relative, report)
+    elif stat.S_ISREG(info.st_mode):
+        yield config, relative
 
 
 def _skip_symlink(root: Path, link: Path, relative: str, report: SourceReport) -> None:
