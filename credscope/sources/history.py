@@ -219,8 +219,7 @@ class BlobReader:
         """Stop this process's git processes and remove their sandboxes."""
         if self._pid != os.getpid():  # a fork's copy: those are the parent's to close
             self._open, self._pid = {}, os.getpid()
-        while self._open:
-            self._open.popitem()[1].close()
+        _close_all(self._open)
 
     def _cat_file(self, root: str, origin: Blob) -> _CatFile:
         if self._pid != os.getpid():
@@ -229,10 +228,16 @@ class BlobReader:
         cat_file = self._open.get(key)
         if cat_file is None:
             if not self._open and multiprocessing.parent_process() is not None:
-                # A pool's worker exits without returning to whoever made this reader: close it on the way out.
-                multiprocessing.util.Finalize(self, BlobReader.close, args=(self,), exitpriority=10)
+                # A pool's worker exits without returning to whoever made this reader: its gits are closed on the
+                # way out (or when the reader is dropped first; the finaliser holds the table, not the reader).
+                multiprocessing.util.Finalize(self, _close_all, args=(self._open,), exitpriority=10)
             cat_file = self._open[key] = _CatFile(Repository(Path(root), Path(origin.git_dir), Path(origin.common_dir)))
         return cat_file
+
+
+def _close_all(open_files: dict[tuple[str, str, str], _CatFile]) -> None:
+    while open_files:
+        open_files.popitem()[1].close()
 
 
 class _CatFile:
