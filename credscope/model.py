@@ -187,7 +187,7 @@ class Unread:
     """A regular file of a scanned tree, listed but not read: whoever detects in it reads it (a pool's worker), so
     its bytes never pass through the process that walks the tree. Read, it is the Document(s) the tree source
     would have made of it (sources/tree.py `read_listed`). With `blob`, it is a blob of a repository's history
-    instead, read from git (sources/history.py `read_blob`)."""
+    instead, read from git (sources/history.py `BlobReader`)."""
 
     path: str  # relative to the scanned root, as its Document's
     absolute: str

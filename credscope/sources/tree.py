@@ -183,26 +183,23 @@ class Reading:
         self._blobs: BlobReader | None = None
 
     def __call__(self, item: Unread) -> Iterator[Document | Skipped]:
-        if item.blob is None:
-            return reading(item)
-        if self._blobs is None:
-            from credscope.sources.history import BlobReader  # noqa: PLC0415 - only history lists blobs
-
-            self._blobs = BlobReader()
-        return self._blobs(item)
+        return reading(item) if item.blob is None else self._blob_reader()(item)
 
     def ahead(self, items: Sequence[object]) -> None:
         """`items` are read next, in this order (a pool's batch): the blobs among them are asked of git ahead."""
-        if self._blobs is None and any(isinstance(item, Unread) and item.blob is not None for item in items):
-            from credscope.sources.history import BlobReader  # noqa: PLC0415 - only history lists blobs
-
-            self._blobs = BlobReader()
-        if self._blobs is not None:
-            self._blobs.ahead(items)
+        if self._blobs is not None or any(isinstance(item, Unread) and item.blob is not None for item in items):
+            self._blob_reader().ahead(items)
 
     def close(self) -> None:
         if self._blobs is not None:
             self._blobs.close()
+
+    def _blob_reader(self) -> BlobReader:
+        if self._blobs is None:
+            from credscope.sources.history import BlobReader  # noqa: PLC0415 - only history lists blobs
+
+            self._blobs = BlobReader()
+        return self._blobs
 
 
 def _listed_size(absolute: str, relative: str, report: SourceReport) -> int | None:
