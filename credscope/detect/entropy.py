@@ -41,9 +41,10 @@ def passes_for_random(value: str, floor: float) -> bool:
     entropy = shannon(value)
     if entropy >= floor:
         return True
-    if not _SHORTEST_JUDGED <= len(value) <= _LONGEST_JUDGED or not _letters_and_digits(value):
+    present = set(value)
+    if not _SHORTEST_JUDGED <= len(value) <= _LONGEST_JUDGED or not _letters_and_digits(present):
         return False
-    symbols = _alphabet_size(value)  # 16 or more: letters and digits
+    symbols = _alphabet_size(present)  # 16 or more: letters and digits
     mean, deviation = _random_entropy(len(value), symbols)
     return entropy >= mean - _DEVIATIONS * deviation and not _repeats(value, symbols)
 
@@ -65,19 +66,17 @@ def _repeats(value: str, symbols: int) -> bool:
     return False
 
 
-def _letters_and_digits(value: str) -> bool:
-    """Both letters and digits: how a random token of letters and digits looks (at 20 characters all but 3 % of
-    them), and words, which fall under a floor by their own letters' frequencies, do not."""
-    present = set(value)
+def _letters_and_digits(present: set[str]) -> bool:
+    """Both letters and digits among a value's characters: how a random token of letters and digits looks (at 20
+    characters all but 3 % of them), and words, which fall under a floor by their own letters' frequencies, do not."""
     return not present.isdisjoint(_DIGITS) and not (present.isdisjoint(_LOWER) and present.isdisjoint(_UPPER))
 
 
-def _alphabet_size(value: str) -> int:
-    """The alphabet `value` looks drawn from: hex, or the character classes it uses (digits, lower and upper
-    case letters, 10 or 26 each) and each other character it holds."""
-    if all(c in _HEX_DIGITS for c in value) or all(c in _UPPER_HEX_DIGITS for c in value):
+def _alphabet_size(present: set[str]) -> int:
+    """The alphabet a value with these characters looks drawn from: hex, or the character classes it uses
+    (digits, lower and upper case letters, 10 or 26 each) and each other character it holds."""
+    if present <= _HEX_DIGITS or present <= _UPPER_HEX_DIGITS:
         return 16
-    present = set(value)
     return (
         10 * (not present.isdisjoint(_DIGITS))
         + 26 * (not present.isdisjoint(_LOWER))
