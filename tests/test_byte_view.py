@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
+import tracemalloc
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credscope.catalogue import Catalogue, load_catalogue
-from credscope.detect.byte_view import document_view, view_source
+from credscope.detect.byte_view import document_text, document_view, view_source
 from credscope.detect.engine import _on_lines
 from credscope.detect.prefilter import Prefilter
 from credscope.testing.generate import expand
@@ -186,3 +188,33 @@ def test_a_non_ascii_bundle_is_read_in_windows_and_its_names_are_placed() -> Non
             assert [found.span() for found in _on_lines(rules[index], text, selection.windows[index])] == whole
     found = [m.group("secret") for m in _on_lines(rules[quoted], text, selection.windows[quoted])]
     assert found == [secret]
+
+
+# Bytes that make UTF-8 decoding branch: ASCII, lead bytes of each width (valid and never valid), continuation
+# bytes of every range a lead accepts or refuses (\x80-\x8f, \x90-\x9f, \xa0-\xbf).
+_UTF8_BYTES = st.sampled_from([b"a", b"\n", b"\xc3", b"\xe2", b"\xe0", b"\xed", b"\xf0", b"\xf4", b"\xf8", b"\xc0"])
+_CONTINUATIONS = st.sampled_from([b"\x80", b"\x8f", b"\x9f", b"\xa0", b"\xbf"])
+
+
+@settings(max_examples=500, database=None)
+@given(st.lists(st.one_of(_UTF8_BYTES, _CONTINUATIONS, st.just("é€🦀".encode())), max_size=60), st.integers(1, 9))
+def test_a_text_decoded_in_pieces_is_the_text_decoded_whole(parts: list[bytes], piece: int) -> None:
+    # Cut anywhere a character may not span, the pieces decode to what the whole decodes to, undecodable
+    # bytes (a stray continuation, a truncated or overlong sequence) included.
+    content = b"".join(parts)
+    assert document_text(content, piece=piece) == content.decode("utf-8", "surrogateescape")
+
+
+def test_a_large_text_is_allocated_once_at_its_final_width() -> None:
+    # A bundle that is ASCII but for a dash and, late, one emoji: decoded in one call, its buffer is widened to
+    # two bytes a character and then to four, both held at once. In pieces, what is held beside the text is
+    # the pieces: about one byte per character of ASCII.
+    content = b"x = 1;\n" * (2 << 20) + "\u2014".encode() + b"y = 2;\n" * (2 << 20) + "🦀".encode()
+    tracemalloc.start()
+    try:
+        text = document_text(content)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert text == content.decode("utf-8", "surrogateescape")
+    assert peak < sys.getsizeof(text) + len(content) + (8 << 20)

@@ -210,3 +210,29 @@ def _ascii_escape(source: str, index: int, caseless: bool) -> bool:
 
 def _plain(code: int, caseless: bool) -> bool:
     return code < 0x80 and not (caseless and chr(code) in _FOLDED_ONTO)
+
+
+def document_text(content: bytes, piece: int = 1 << 16) -> str:
+    """`content` decoded, each undecodable byte as a surrogate, as `content.decode("utf-8", "surrogateescape")`
+    would: but allocated once, at its final width.
+
+    One decode call widens its buffer as it meets wider characters: a 15 MB bundle that is ASCII but for a dash
+    and a late emoji holds a 30 MB buffer of two-byte characters and the 60 MB text at once. Decoded a `piece`
+    at a time and joined, what is held beside the text is the pieces, about a byte per ASCII character."""
+    if len(content) <= piece or content.isascii():
+        return content.decode("utf-8", "surrogateescape")
+    whole, pieces, start = memoryview(content), [], 0
+    while start < len(content):
+        cut = _character_start(content, start + piece)
+        pieces.append(str(whole[start:cut], "utf-8", "surrogateescape"))
+        start = cut
+    return "".join(pieces)
+
+
+def _character_start(content: bytes, near: int) -> int:
+    """The first offset from `near` on that no character, valid or not, spans: one before a byte that is not a
+    continuation byte, or with no lead byte in the three before it (a lead byte claims three at most)."""
+    cut = near
+    while cut < len(content) and 0x80 <= content[cut] < 0xC0 and max(content[max(cut - 3, 0) : cut]) >= 0xC0:
+        cut += 1
+    return min(cut, len(content))

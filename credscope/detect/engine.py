@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from credscope.catalogue import Catalogue, Rule
 from credscope.detect.attribution import SHARED_FORMAT, Attribution, Claim
+from credscope.detect.byte_view import document_text
 from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
@@ -131,7 +132,7 @@ class Detector:
         joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
         if not rules and not encoded and not joined:
             return []
-        text = document.content.decode("utf-8", "surrogateescape")
+        text = document_text(document.content)
         structure = DocumentContext(document.path, text, listed=encoded) if whole else None
 
         def matched(index: int, rule: Rule, where: Spans | None) -> list[Match]:

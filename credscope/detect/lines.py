@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import bisect
+import re
+from array import array
 
 # Lookups answered by counting newlines, before an index of every line is built: a 15 MB bundle with two
 # findings, or a model with one match to name, never needs one (building it costs a Python step per line).
 _COUNTED = 8
+_NEWLINE = re.compile("\n")
 
 
 class LineIndex:
@@ -14,7 +17,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._starts: list[int] | None = None
+        self._starts: array[int] | None = None
         self._counted = 0
 
     def line_of(self, offset: int) -> int:
@@ -30,11 +33,9 @@ class LineIndex:
         return self._text.rfind("\n", 0, offset) + 1
 
 
-def _starts(text: str) -> list[int]:
-    """Where each line begins: 0, then one past each newline."""
-    starts = [0]
-    position = text.find("\n")
-    while position != -1:
-        starts.append(position + 1)
-        position = text.find("\n", position + 1)
+def _starts(text: str) -> array[int]:
+    """Where each line begins: 0, then one past each newline. Eight bytes a line: a bundle's 380,000 lines as a
+    list of ints would hold 15 MB."""
+    starts = array("q", [0])
+    starts.extend(found.end() for found in _NEWLINE.finditer(text))
     return starts
