@@ -218,3 +218,26 @@ def test_a_large_text_is_allocated_once_at_its_final_width() -> None:
         tracemalloc.stop()
     assert text == content.decode("utf-8", "surrogateescape")
     assert peak < sys.getsizeof(text) + len(content) + (8 << 20)
+
+
+def test_a_selection_holds_no_copy_of_a_non_ascii_document_until_its_names_are_placed() -> None:
+    # The view of a non-ASCII bundle is as long as its text: held by the selection, it would be beside the text
+    # while the text is decoded, the peak of a worker reading a large bundle. It is made again when read.
+    rules = _catalogue().rules
+    quoted = _rule_index("generic-secret-quoted")
+    secret = expand("{{random:alnum:24}}").text
+    filler = "".join(f'label{n}:"réglage {n}",' for n in range(60_000))
+    content = f'var c={{{filler} clé_password: "{secret}"}};\n'.encode()
+    prefilter = Prefilter(rules, use_hyperscan=True)
+    prefilter.select(content, "dist/app.min.js")  # the databases loaded, not measured
+    tracemalloc.start()
+    try:
+        selection = prefilter.select(content, "dist/app.min.js")
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert selection.names_located and quoted in selection.rules
+    assert held < len(content) // 4
+    nearby = prefilter.nearby(quoted, selection)
+    assert nearby is not None and nearby.names
+    assert selection.view() == document_view(content)

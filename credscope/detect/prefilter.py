@@ -173,8 +173,10 @@ class Prefilter:
             chosen = self._nameable(chosen, engine, engine.names_present(chosen, scanned, placed))
         locatable = raw_names and path is not None
         planned = [index for index in chosen if index in engine.plans]
-        # The view stays with the selection only while `nearby` may read it: it is as long as the text.
-        kept = scanned if locatable else b""
+        # The view stays with the selection only while `nearby` may read it, and then only as the bytes it is
+        # made from: one that is not the bytes themselves is as long as the text, and would be held while the text
+        # is decoded (a bundle's worker peaks then). `nearby` makes it again when it reads it.
+        kept = _View(content, translated=view is not None and view is not content) if locatable else _NO_VIEW
         placed = placed if locatable else {}
         if not planned:
             return Selection(chosen, {}, literals, locatable, kept, placed)
@@ -188,7 +190,7 @@ class Prefilter:
         if engine is None or index not in engine.namers:
             return None
         placed = selection.placed.get(index)
-        return placed if placed is not None else engine.nearby(index, self.rules[index], selection.view)
+        return placed if placed is not None else engine.nearby(index, self.rules[index], selection.view())
 
     def _nameable(self, chosen: list[int], engine: _HyperscanEngine, found: set[int]) -> list[int]:
         """`chosen` without the rules that accept a match only under a name (`requires_name`) when nothing in the
@@ -249,6 +251,36 @@ class Prefilter:
 Spans = list[tuple[int, int, int]]
 
 
+class _View:
+    """A document's view (detect/byte_view.py), made from its bytes when first asked for and then kept: the bytes
+    themselves when `translated` is false (ASCII, or not UTF-8 and read as bytes)."""
+
+    __slots__ = ("_content", "_view")
+
+    def __init__(self, content: bytes, *, translated: bool) -> None:
+        self._content = content
+        self._view = None if translated else content
+
+    def __call__(self) -> bytes:
+        if self._view is None:
+            self._view = document_view(self._content, _known_utf8)
+            assert self._view is not None
+        return self._view
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _View) and self() == other()
+
+    def __hash__(self) -> int:
+        return hash(self())
+
+
+def _known_utf8(_: bytes) -> bool:
+    return True  # a document whose view was made once: Hyperscan told it is UTF-8
+
+
+_NO_VIEW = _View(b"", translated=False)
+
+
 class Selection(NamedTuple):
     """What one pass over a document's bytes says: see `Prefilter.select`."""
 
@@ -258,8 +290,9 @@ class Selection(NamedTuple):
     # Whether `Prefilter.nearby` may place the names of this document's matches: every name is text of the
     # document as written, and Hyperscan reads it as Python does (its view: byte offsets are character offsets).
     names_located: bool = False
-    # What Hyperscan read, for `Prefilter.nearby` (empty unless `names_located`): the view (detect/byte_view.py).
-    view: bytes = b""
+    # What Hyperscan read, for `Prefilter.nearby` (empty unless `names_located`): the document's view
+    # (detect/byte_view.py), made again when first read if it is not the document's bytes.
+    view: Callable[[], bytes] = _NO_VIEW
     # The rules whose names were placed already, to choose where their dense database reads (`_DenseGroup`).
     placed: Mapping[int, Nearby] = {}
 
