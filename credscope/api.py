@@ -371,7 +371,7 @@ class _Counter:
             return
         self._add(window, listed.size, listed.path)
         if window is not None:
-            # Grown over the limit since it was listed, and read in windows: said once read to its end.
+            # Over the size limit, and read in windows: said once read to its end.
             self._windows = (0 if window.index == 0 else self._windows) + listed.size - window.shared
             if window.owns_to is None:
                 self.report.read_in_windows(listed.path, self._windows)

@@ -158,3 +158,41 @@ def test_a_file_that_grows_past_the_limit_before_a_worker_reads_it_is_read_on_in
         f"1 file over the size limit was read in windows of 8 MiB and judged line by line: "
         f"pkg1/settings_05.env ({grows.stat().st_size} bytes)"
     ]
+
+
+def test_files_over_the_size_limit_are_read_in_windows_by_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: list[int]
+) -> None:
+    # Their windows were read here and sent whole, held and pickled by this process while in flight: a tree
+    # with a few bundles over the limit put this process's peak at tens of MB. A worker reads them as it reads
+    # any listed file, and what the scan finds, counts and says is what a sequential scan does.
+    root = tmp_path / "tree"
+    expected = _tokens_tree(root, 12)
+    over = ("pkg0/settings_00.env", "pkg2/settings_06.env", "pkg3/settings_11.env")
+    for relative in over:
+        target = root / relative
+        target.write_text("# " + "x" * 4094 + "\n" + target.read_text())
+    options = TreeOptions(max_file_size=1024)
+    sequential = scan([root], ScanOptions(tree=options, jobs=1))
+    parent = os.getpid()
+    opened_here: list[str] = []
+    real_open = os.open
+
+    def spying_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if os.getpid() == parent and Path(path).is_relative_to(root):
+            opened_here.append(Path(path).relative_to(root).as_posix())
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(tree_module.os, "open", spying_open)
+    through_pool = scan([root], ScanOptions(tree=options, jobs=2))
+    assert pooled == [1]
+    assert opened_here == []
+    assert _found(through_pool) == [(rule, path, line + (path in over)) for rule, path, line in expected]
+    assert _found(through_pool) == _found(sequential)
+    assert (through_pool.stats.files_scanned, through_pool.stats.bytes_scanned) == (
+        12,
+        sum(path.stat().st_size for path in root.rglob("*.env")),
+    )
+    windowed = [note for note in through_pool.notes if "read in windows" in note]
+    assert windowed == [note for note in sequential.notes if "read in windows" in note]
+    assert windowed and "3 files over the size limit" in windowed[0]

@@ -76,8 +76,8 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class Listed:
-    """A listed file as detection read it: one document made of it (the file, or one of its windows if it grew
-    over the size limit since it was listed), or, with `read` False, why nothing (more) was read of it."""
+    """A listed file as detection read it: one document made of it (the file, or one of its windows when it is
+    over the size limit), or, with `read` False, why nothing (more) was read of it."""
 
     file: Unread
     size: int  # bytes of this document (0 when `read` is False)

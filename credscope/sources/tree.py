@@ -80,8 +80,8 @@ class TreeSource:
     def listing(
         self, report: SourceReport, read_here: Callable[[str], bool] | None = None
     ) -> Iterator[Document | Unread]:
-        """The walk's files within the size limit as `Unread`, for the detector to read; files over it (read in
-        windows), named files, the pre-commit list and the paths `read_here` names as Documents, read here."""
+        """The walk's files as `Unread`, for the detector to read (in windows, one over the size limit); named files,
+        the pre-commit list and the paths `read_here` names as Documents, read here."""
         root = self.root.resolve()
         if root.is_file():
             yield from self._read(root, root.name, root.parent, _git_status(root.parent, report), report)
@@ -96,17 +96,16 @@ class TreeSource:
         limit = self.options.max_file_size
         for absolute, relative in self._walk(root, report):
             reach = Reach.FILE if status is None or prefix is None else status.reach_of_relative(prefix + relative)
-            if read_here is None or not read_here(relative):
-                size = _listed_size(absolute, relative, report)
-                if size is None:
-                    continue  # gone, or not a regular file now: recorded
-                if size <= limit:
-                    yield Unread(relative, absolute, reach, str(root), limit, size)
-                    continue
-            # Over the limit: its windows are read here, one at a time, and spread over the workers.
-            content = _read_text_file(absolute, relative, limit, report)
-            if content is not None:
-                yield from _documents(content, relative, reach, str(root), report)
+            if read_here is not None and read_here(relative):
+                content = _read_text_file(absolute, relative, limit, report)
+                if content is not None:
+                    yield from _documents(content, relative, reach, str(root), report)
+                continue
+            # One over the limit too: whoever detects in it reads its windows, one at a time. (Read here and spread
+            # over the workers, windows in flight were held here and pickled: 35 MB of this process's peak.)
+            size = _listed_size(absolute, relative, report)
+            if size is not None:  # None: gone, or not a regular file now, and recorded
+                yield Unread(relative, absolute, reach, str(root), limit, size)
 
     def _walk(self, root: Path, report: SourceReport) -> Iterator[tuple[str, str]]:
         patterns = path_patterns(self.options.excluded_paths)  # --exclude and `exclude:`, gitignore-style
@@ -158,8 +157,8 @@ class TreeSource:
 
 
 def read_listed(item: Unread, report: SourceReport) -> Iterator[Document]:
-    """What a listed file is once read, exactly as the walk would have read it: one Document, its windows if it grew
-    over the limit since it was listed, or nothing with the reason recorded (binary, vanished, unreadable)."""
+    """What a listed file is once read: one Document, its windows when it is over the size limit (when listed, or
+    grown since), or nothing with the reason recorded (binary, vanished, unreadable)."""
     content = _read_text_file(item.absolute, item.path, item.max_size, report)
     if content is not None:
         yield from _documents(content, item.path, item.reach, item.root, report)
