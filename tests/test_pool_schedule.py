@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import platform
 import random
 import string
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -160,3 +163,36 @@ def test_a_detector_warmed_for_forked_workers_holds_the_filters_they_all_judge_w
     assert detector._filters is None
     detector.warm()
     assert detector._filters is not None and len(detector._filters) > 10
+
+
+_HEAP_PROBE = """
+import sys
+from credscope.detect import parallel
+
+def in_heap(address):
+    for line in open("/proc/self/maps"):
+        if line.rstrip().endswith("[heap]"):
+            low, high = (int(bound, 16) for bound in line.split()[0].split("-"))
+            if low <= address < high:
+                return True
+    return False
+
+bundle = bytes(20 << 20)
+del bundle  # freed: by default glibc now serves buffers up to 20 MB from its heap
+if sys.argv[1] == "worker":
+    parallel._start_worker(parallel.Detector.__new__(parallel.Detector))
+text = bytes(6 << 20)
+print(in_heap(id(text)))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc tuning")
+def test_a_worker_maps_each_large_buffer_on_its_own() -> None:
+    # Served from the heap, a freed document's pages stay with the worker until a trim, and both workers of a
+    # pool peak at once; mapped on its own, a buffer goes back to the system when it is freed.
+    def in_heap(role: str) -> bool:
+        done = subprocess.run([sys.executable, "-c", _HEAP_PROBE, role], capture_output=True, text=True, check=True)
+        return done.stdout.strip() == "True"
+
+    assert in_heap("plain")
+    assert not in_heap("worker")
