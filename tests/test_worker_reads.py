@@ -62,22 +62,28 @@ def _tokens_tree(root: Path, files: int) -> list[tuple[str, str, int]]:
     return sorted(expected)
 
 
+def _opened_here(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files under `root` this process opens from now on (a forked worker inherits the spy: its opens are
+    not kept), relative to `root`."""
+    parent = os.getpid()
+    opened: list[str] = []
+    real_open = os.open
+
+    def spying_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if os.getpid() == parent and Path(path).is_relative_to(root):
+            opened.append(Path(path).relative_to(root).as_posix())
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(tree_module.os, "open", spying_open)
+    return opened
+
+
 def test_the_parent_never_opens_a_file_a_worker_scans(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: list[int]
 ) -> None:
     root = tmp_path / "tree"
     expected = _tokens_tree(root, 24)
-    parent = os.getpid()
-    opened_here: list[str] = []
-    real_open = os.open
-
-    def spying_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
-        # A forked worker inherits the spy: only this process's opens of the tree's files are kept.
-        if os.getpid() == parent and Path(path).is_relative_to(root):
-            opened_here.append(Path(path).relative_to(root).as_posix())
-        return real_open(path, flags, *args)
-
-    monkeypatch.setattr(tree_module.os, "open", spying_open)
+    opened_here = _opened_here(root, monkeypatch)
     result = scan([root], ScanOptions(jobs=2))
     assert pooled == [1]
     assert _found(result) == expected
@@ -174,16 +180,7 @@ def test_files_over_the_size_limit_are_read_in_windows_by_the_workers(
         target.write_text("# " + "x" * 4094 + "\n" + target.read_text())
     options = TreeOptions(max_file_size=1024)
     sequential = scan([root], ScanOptions(tree=options, jobs=1))
-    parent = os.getpid()
-    opened_here: list[str] = []
-    real_open = os.open
-
-    def spying_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
-        if os.getpid() == parent and Path(path).is_relative_to(root):
-            opened_here.append(Path(path).relative_to(root).as_posix())
-        return real_open(path, flags, *args)
-
-    monkeypatch.setattr(tree_module.os, "open", spying_open)
+    opened_here = _opened_here(root, monkeypatch)
     through_pool = scan([root], ScanOptions(tree=options, jobs=2))
     assert pooled == [1]
     assert opened_here == []
