@@ -165,30 +165,30 @@ def test_a_detector_warmed_for_forked_workers_holds_the_filters_they_all_judge_w
     assert detector._filters is not None and len(detector._filters) > 10
 
 
-_MAPPING_PROBE = """
+_HEAP_PROBE = """
 import sys
 from credscope.detect import parallel
 
-def mapping_of(address):
+def in_heap(address):
     for line in open("/proc/self/maps"):
-        low, high = (int(bound, 16) for bound in line.split()[0].split("-"))
-        if low <= address < high:
-            return high - low
-    return 0
+        if line.rstrip().endswith("[heap]"):
+            low, high = (int(bound, 16) for bound in line.split()[0].split("-"))
+            if low <= address < high:
+                return True
+    return False
 
 bundle = bytes(20 << 20)
 del bundle  # freed: by default glibc now serves buffers up to 20 MB from its heap
-if sys.argv[1] == "worker":
-    parallel._start_worker(parallel.Detector.__new__(parallel.Detector))
+parallel._start_worker(parallel.Detector.__new__(parallel.Detector))
 text = bytes(6 << 20)
-print(mapping_of(id(text)))
+print(in_heap(id(text)))
 """
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc tuning")
 def test_a_worker_maps_each_large_buffer_on_its_own() -> None:
     # Served from the heap, a freed document's pages stay with the worker until a trim, and both workers of a
-    # pool peak at once; mapped on its own, a buffer goes back to the system when it is freed.
-    done = subprocess.run([sys.executable, "-c", _MAPPING_PROBE, "worker"], capture_output=True, text=True, check=True)
-    mapping = int(done.stdout)
-    assert 6 << 20 < mapping < (6 << 20) + (1 << 20), f"the 6 MB buffer lies in a mapping of {mapping} bytes"
+    # pool peak at once; mapped on its own (not in [heap]), a buffer goes back to the system when it is freed.
+    # (Its mapping's size says nothing: the kernel merges it with the mappings beside it.)
+    done = subprocess.run([sys.executable, "-c", _HEAP_PROBE], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
