@@ -360,21 +360,22 @@ def _map_large_buffers() -> None:
     freed pages stay with the worker until a trim, and the two workers of a 2-CPU pool peaked together (measured
     on the benchmark's 1.6 GB corpus: the pool's peak 260-266 MB by default, 240-243 MB with 4 MiB, no more
     system time; 235-238 MB with 256 KiB, but a second more of system time)."""
-    import ctypes  # noqa: PLC0415 - only a pool needs it
-
-    try:
-        mallopt: Callable[[int, int], int] = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        return
-    mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    mallopt = _glibc("mallopt")
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
 
 
 def _malloc_trim() -> Callable[[int], object] | None:
     """glibc's malloc_trim, or None where the C library has none."""
+    return _glibc("malloc_trim")
+
+
+def _glibc(name: str) -> Callable[..., object] | None:
+    """The C library's function `name` (glibc's malloc tuning), or None where it has none."""
     import ctypes  # noqa: PLC0415 - only a pool needs it
 
     try:
-        trim: Callable[[int], object] = ctypes.CDLL(None).malloc_trim
+        function: Callable[..., object] = getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         return None
-    return trim
+    return function
