@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from unittest import mock
 
 import pytest
 import yaml
@@ -432,3 +433,85 @@ def test_a_helm_template_is_named_on_demand_at_the_offsets_it_was_read() -> None
     start = text.index("s3cret")
     found = located.locate(start, start + 6)
     assert found is not None and (found.key_path, found.line) == ("stringData.token", 8)
+
+
+def _composed_by_pyyaml(text: str) -> object:
+    """`_read` as it was before the events were read directly (every stream through PyYAML's composer), shaped."""
+    with mock.patch.object(yaml_format, "_plain_stream", return_value=None):
+        return _shape(yaml_format._read(text))
+
+
+def _read(text: str) -> object:
+    return _shape(yaml_format._read(text))
+
+
+def _shape(read: tuple[str, yaml_format._Composed]) -> object:
+    """What `_read` gave, as nested tuples: a node met again (an alias, maybe inside itself) by its first place."""
+    text, composed = read
+    seen: dict[int, int] = {}
+
+    def shape(node: Node) -> object:
+        if id(node) in seen:
+            return ("again", seen[id(node)])
+        seen[id(node)] = len(seen)
+        if isinstance(node, Scalar):
+            return (node.value, node.start, node.end, node.is_string)
+        if isinstance(node, MapNode):
+            return ("map", node.start, node.end, [(key, shape(value)) for key, value in node.items])
+        return ("list", node.start, node.end, [shape(item) for item in node.items])
+
+    documents = [shape(document) for document in composed.documents]
+    return text, documents, composed.error, composed.nodes, composed.aliased
+
+
+@settings(_EXAMPLES, max_examples=400)
+@given(_STREAMS, st.data())
+def test_the_tree_made_from_the_events_is_the_tree_made_from_pyyaml_nodes(
+    roots: list[object], data: st.DataObject
+) -> None:
+    written = _Writer(data).stream(roots)
+    text = written.text
+    assert _read(text) == _composed_by_pyyaml(text), text
+    if not written.aliased and "{{" not in text and "[" * 201 not in text:
+        # Read from the events, not handed back to the composer.
+        read = yaml_format._plain_stream(text.replace("\udce9", "\ufffd"), yaml.CSafeLoader, 0)
+        assert read is not None, text
+
+
+_DEEP = "".join(" " * depth + f"k{depth}:\n" for depth in range(210)) + " " * 210 + "v: 1\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Tags: explicit, non-specific, and resolved from the plain value (YAML 1.1: 0x1F and yes are not strings).
+        "a: !!int '5'\nb: 0x1F\nc: inf\nd: .inf\ne: yes\nf: !!str 12\ng: ! 12\nh: 1_000\ni: !custom 7\nj: ''\n",
+        "a: [1, 2.5, ~, null, true, 'x', \"y\", z]\n",
+        "&k a: 1\nb: *k\n",  # an anchor on a key, its alias a value: left to the composer
+        "? [a, b]\n: v\nc: d\n",  # a collection as a key
+        "? a\n: v\n",
+        "a: &x 1\nb: &x 2\n",  # an anchor used twice: the composer's error
+        "a: *nowhere\n",  # an undefined alias: the composer's error
+        "a: &x 1\n---\nb: &x 2\nc: *x\n",  # anchors are a document's own
+        "---\n---\n...\n",
+        "",
+        "# only a comment\n",
+        "\ufeffa: b\n",
+        "a: b\n...\n%YAML 1.1\n---\nc: d\n",
+        "a: [b\n---\nkind: Secret\npassword: s3cret-value\n",
+        "a: |\n  line one\n  line two\nb: >-\n  folded\n  text\n",
+        "- - - x\n    - y\n  - z\n- {a: [1, {b: c}]}\n",
+        "a:\n- 1\n- 2\nb: c\n",
+        _DEEP,  # nested past the depth the conversion allows
+        "a: b\n\tc: d\n",
+    ],
+)
+def test_streams_read_from_the_events_are_read_as_the_composer_reads_them(text: str) -> None:
+    assert _read(text) == _composed_by_pyyaml(text)
+
+
+def test_too_many_nodes_are_left_to_the_composer(few_nodes: None) -> None:
+    text = "token: x\nlist: [" + "1, " * _FEW_NODES + "1]\n"
+    assert yaml_format._plain_stream(text, yaml.CSafeLoader, 0) is None
+    assert _read(text) == _composed_by_pyyaml(text)
+    assert yaml_format._read(text)[1].error == "too many nodes"
