@@ -219,13 +219,14 @@ class Detector:
             # matches in real code end here (`password = "changeme"`), and parsing is the costly step. Filters
             # are monotone in the name (what one rejects unnamed it rejects under any name), so this first
             # pass never drops what the named pass below would keep.
-            reason = self._reject_unnamed(rule, secret, line, path)
+            readers: list[Filter] = []  # the filters that read the name (None here): asked again under the name
+            reason = self._reject_unnamed(rule, secret, line, path, readers)
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
             # Parsed on the first match that gets this far: most documents never pay for it.
             name, where = named or _name(structure, text, found.start(), start, end, default_name)
-            reason = self._reject_named(rule, secret, name, line, text, start, path)
+            reason = self._reject_named(rule, secret, name, line, text, start, path, readers)
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
@@ -286,8 +287,11 @@ class Detector:
         context = {"name": decoded.name} if decoded.name else {}
         return Match(rule=rule, secret=password, start=0, end=len(password), name=decoded.name, context=context)
 
-    def _reject_unnamed(self, rule: Rule, secret: str, line: str, path: str) -> str | None:
-        """Why the value is not a credential whatever it is assigned to, if it is not."""
+    def _reject_unnamed(
+        self, rule: Rule, secret: str, line: str, path: str, readers: list[Filter] | None = None
+    ) -> str | None:
+        """Why the value is not a credential whatever it is assigned to, if it is not. The filters that found
+        nothing after reading the name (None) are added to `readers`."""
         from credscope.detect.filters import FilterContext, meets_entropy, why_not_a_secret  # noqa: PLC0415
 
         if not meets_entropy(secret, rule.entropy):
@@ -296,12 +300,23 @@ class Detector:
             validator = self.validators.get(rule.validate)
             if validator is not None and not validator(secret):
                 return "checksum mismatch"
-        return why_not_a_secret(FilterContext(secret, line, None, path, rule.id, rule.provider), self.filters)
+        context = FilterContext(secret, line, None, path, rule.id, rule.provider)
+        return why_not_a_secret(context, self.filters, readers)
 
     def _reject_named(
-        self, rule: Rule, secret: str, name: str | None, line: str, text: str, start: int, path: str
+        self,
+        rule: Rule,
+        secret: str,
+        name: str | None,
+        line: str,
+        text: str,
+        start: int,
+        path: str,
+        readers: Sequence[Filter] | None = None,
     ) -> str | None:
-        """Why the value is not a credential under the name it is assigned to (the unnamed checks passed)."""
+        """Why the value is not a credential under the name it is assigned to (the unnamed checks passed). Only the
+        filters that read the name there are asked again, when the caller kept them (`readers`): the others found
+        nothing without it, and find nothing with it."""
         if rule.exclude_names and name and rule.exclude_names.search(name):
             return "identifier, not a secret"
         if rule.requires_name and not _named(rule, name, text, start):
@@ -310,7 +325,8 @@ class Detector:
             return None  # the filters saw exactly this before
         from credscope.detect.filters import FilterContext, why_not_a_secret  # noqa: PLC0415
 
-        return why_not_a_secret(FilterContext(secret, line, name, path, rule.id, rule.provider), self.filters)
+        context = FilterContext(secret, line, name, path, rule.id, rule.provider)
+        return why_not_a_secret(context, self.filters if readers is None else readers)
 
 
 def _name(

@@ -13,6 +13,8 @@ One module per concern: documented examples and placeholders (`examples`), made-
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from credscope.detect.entropy import passes_for_random
 from credscope.detect.filters.base import GENERIC_PROVIDER, Filter, FilterContext
 from credscope.detect.filters.code import not_a_literal
@@ -68,11 +70,18 @@ FILTERS: tuple[Filter, ...] = (
 )
 
 
-def why_not_a_secret(ctx: FilterContext, filters: tuple[Filter, ...] = FILTERS) -> str | None:
+def why_not_a_secret(
+    ctx: FilterContext, filters: Sequence[Filter] = FILTERS, readers: list[Filter] | None = None
+) -> str | None:
+    """The first reason a filter gives, or None. With `readers`, the filters that found nothing after reading the
+    name are added to it: the others find nothing under any name (they are pure functions of what they read)."""
     for check in filters:
+        ctx.name_read = False
         reason = check(ctx)
         if reason:
             return reason
+        if readers is not None and ctx.name_read:
+            readers.append(check)
     return None
 
 

@@ -79,15 +79,29 @@ def read(value: str, vocabulary: frozenset[str], anchors: frozenset[str]) -> Rea
 
 
 def segmented(word: str, vocabulary: frozenset[str]) -> list[str] | None:
-    """`dbpassword` -> [db, password]: the word as vocabulary words of two letters or more, or None."""
-    best: list[list[str] | None] = [[]] + [None] * len(word)
+    """`dbpassword` -> [db, password]: the word as vocabulary words of two letters or more, or None.
+
+    Each end is reached from the first start, 2 to _LONGEST_WORD characters before it, that was reached and
+    leaves a vocabulary word between them. Only the starts reached are tried: a random value reaches none past
+    its first, and is given up as soon as no start reached lies within a word's length."""
+    best: dict[int, list[str]] = {0: []}
+    reached = [0]  # ascending
     for end in range(2, len(word) + 1):
-        for start in range(max(0, end - 24), end - 1):
-            head = best[start]
-            if head is not None and word[start:end] in vocabulary:
-                best[end] = [*head, word[start:end]]
+        if reached[-1] < end - _LONGEST_WORD:
+            return None
+        for start in reached:
+            if start < end - _LONGEST_WORD:
+                continue
+            if start > end - 2:
                 break
-    return best[-1]
+            if word[start:end] in vocabulary:
+                best[end] = [*best[start], word[start:end]]
+                reached.append(end)
+                break
+    return best.get(len(word))
+
+
+_LONGEST_WORD = 24
 
 
 def unleet(value: str) -> str:

@@ -47,13 +47,17 @@ _URL_PASSWORD = re.compile(r"(?<![^:@/\s,])([^:@/\s,]*):([^:@/\s,]+)@")
 
 
 def _made_of_fake_words(word: str) -> bool:
-    """`foobarsecret`, `abcsecretkey`: a run of fake words of three letters or more, written together."""
-    reachable = [True] + [False] * len(word)
+    """`foobarsecret`, `abcsecretkey`: a run of fake words of three to twelve letters, written together. Only the
+    starts reached are tried, and a word is given up once none lies within twelve letters (see `segmented`)."""
+    if len(word) < 6:
+        return False
+    reached = [0]  # ascending
     for end in range(3, len(word) + 1):
-        reachable[end] = any(
-            reachable[start] and word[start:end] in FAKE_WORDS for start in range(max(0, end - 12), end - 2)
-        )
-    return len(word) >= 6 and reachable[-1]
+        if reached[-1] < end - 12:
+            return False
+        if any(word[start:end] in FAKE_WORDS for start in reached if end - 12 <= start <= end - 3):
+            reached.append(end)
+    return reached[-1] == len(word)
 
 
 def _squashed(text: str) -> str:
