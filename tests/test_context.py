@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 import pytest
 
@@ -416,3 +417,20 @@ def test_deep_expressions_stay_linear(detector: Detector, path: str, template: s
     found, _ = _detect(detector, path, expansion.text)
     assert time.monotonic() - started < 20
     assert [(c.secret, c.location.line, c.location.context["name"]) for c in found] == [(token, 1, "x")]
+
+
+def test_a_path_gets_the_parser_of_the_first_pattern_it_matches() -> None:
+    def first_match(path: str) -> object:
+        lowered = path.lower()
+        base = lowered.rsplit("/", 1)[-1]
+        for pattern, parser in REGISTRY.items():
+            tail = "/" in pattern and (lowered == pattern or lowered.endswith("/" + pattern))
+            if tail or ("/" not in pattern and fnmatchcase(base, pattern)):
+                return parser
+        return None
+
+    names = [pattern.replace("*", "x") for pattern in REGISTRY] + [pattern.replace("*", "") for pattern in REGISTRY]
+    names += ["README.md", "notes", "x.yaml.bak", ".env.production", "values.YAML", "a.b.c.json"]
+    for name in names:
+        for path in (name, "deep/dir/" + name, name.upper(), "deep/" + name.upper()):
+            assert parser_for(path) is first_match(path), path

@@ -89,8 +89,8 @@ def parser_for(path: str) -> Parser | None:
     # The first pattern in registry order wins, whichever of the two kinds it is.
     found = _GLOBS.fullmatch(base)
     best = len(_ORDERED)
-    if found is not None:
-        best = next(int(name[1:]) for name, value in found.groupdict().items() if value is not None and name[0] == "p")
+    if found is not None and found.lastgroup is not None:
+        best = int(found.lastgroup[1:])  # the alternatives' own groups are the only groups: one of them matched
     for index, pattern in _TAILS:
         if index >= best:
             break
