@@ -8,7 +8,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credscope.detect.filters import fakes
+from credscope.detect import heuristics
+from credscope.detect.filters import FilterContext, fakes
 
 
 def _next_in_alphabet(a: str, b: str) -> bool:
@@ -59,14 +60,59 @@ _VALUES = st.one_of(
 @given(_VALUES)
 def test_runs_agree_with_their_definitions(value: str) -> None:
     assert fakes._runs(value) == runs_by_definition(value)
-    assert fakes._longest_run(value) == longest_run_by_definition(value)
-    assert fakes._sequential(value) == sequential_by_definition(value)
+    assert fakes._longest_run(fakes._steps(value)) == longest_run_by_definition(value)
+    assert fakes._sequential(fakes._steps(value)) == sequential_by_definition(value)
+    assert fakes._periodic(value) == periodic_by_definition(value)
+
+
+def periodic_by_definition(value: str) -> bool:
+    return any(
+        value == (value[:period] * (len(value) // period + 1))[: len(value)]
+        for period in range(1, min(8, len(value) // 3) + 1)
+    )
+
+
+def low_variety_by_definition(secret: str) -> str | None:
+    body = fakes._random_part(secret)
+    if len(body) < 8:
+        return None
+    if len(set(body)) <= 3 or sequential_by_definition(body) or periodic_by_definition(body):
+        return "low-variety fake"
+    if longest_run_by_definition(body) >= 7 or heuristics.is_sequential_string(body):
+        return "sequential fake"
+    return None
+
+
+_UNITS = st.text(alphabet=st.sampled_from("ab1-_Zé9xQ"), min_size=1, max_size=9)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    _VALUES
+    | st.builds(
+        lambda unit, times, cut: (unit * times)[: max(1, len(unit) * times - cut)],
+        _UNITS,
+        st.integers(1, 12),
+        st.integers(0, 8),
+    )
+)
+def test_low_variety_agrees_with_its_definition(value: str) -> None:
+    for secret in (value, "sk_live_" + value, value * 2):
+        context = FilterContext(secret, secret, None, "app.py", "rule", "generic")
+        assert fakes.low_variety(context) == low_variety_by_definition(secret), secret
 
 
 def test_examples() -> None:
     assert fakes._runs("abc123xyz") == (3, 9)
     assert fakes._runs("ab12") == (0, 0)
-    assert fakes._longest_run("q1234567z") == 7
-    assert fakes._longest_run("gfedcba") == 7
-    assert fakes._longest_run("") == 1
-    assert fakes._sequential("aaaa") and fakes._sequential("dcba") and not fakes._sequential("abd")
+    assert fakes._longest_run(fakes._steps("q1234567z")) == 7
+    assert fakes._longest_run(fakes._steps("gfedcba")) == 7
+    assert fakes._longest_run(fakes._steps("")) == 1
+    assert all(fakes._sequential(fakes._steps(value)) for value in ("aaaa", "dcba"))
+    assert not fakes._sequential(fakes._steps("abd"))
+
+
+def test_a_unit_of_eight_characters_repeated_is_low_variety() -> None:
+    for secret in ("q7Zx-3Kp" * 4, "q7Zx-3Kp" * 3 + "q7Z", "q7Zx-3K" * 5):
+        context = FilterContext(secret, secret, None, "app.py", "rule", "generic")
+        assert fakes.low_variety(context) == low_variety_by_definition(secret) == "low-variety fake", secret

@@ -19,9 +19,12 @@ def low_variety(ctx: FilterContext) -> str | None:
     body = _random_part(ctx.secret)
     if len(body) < 8:
         return None
-    if len(set(body)) <= 3 or _sequential(body) or _periodic(body):
+    distinct = len(set(body))
+    steps = _steps(body)
+    # A unit of at most 8 characters repeated holds at most 8 distinct ones.
+    if distinct <= 3 or _sequential(steps) or (distinct <= _LONGEST_PERIOD and _periodic(body)):
         return "low-variety fake"
-    if _longest_run(body) >= 7 or heuristics.is_sequential_string(body):
+    if _longest_run(steps) >= 7 or heuristics.is_sequential_string(body):
         return "sequential fake"
     return None
 
@@ -107,21 +110,23 @@ def _repeated_pem_body(block: str) -> str | None:
 
 
 def _periodic(value: str) -> bool:
-    """`abcabcab…`: a short unit repeated, possibly cut off at the end."""
-    return any(
-        value == (value[:period] * (len(value) // period + 1))[: len(value)]
-        for period in range(1, min(8, len(value) // 3) + 1)
-    )
+    """`abcabcab…`: a unit of at most _LONGEST_PERIOD characters repeated, possibly cut off at the end (each
+    character is the one a period before it)."""
+    return any(value[period:] == value[:-period] for period in range(1, min(_LONGEST_PERIOD, len(value) // 3) + 1))
 
 
-def _sequential(value: str) -> bool:
-    steps = set(_steps(value))
-    return len(steps) == 1 and steps <= {1, -1, 0}
+_LONGEST_PERIOD = 8
 
 
-def _longest_run(value: str) -> int:
-    """Longest stretch of consecutive ascending or descending characters, like 1234567 or gfedcba."""
-    steps = _steps(value)
+def _sequential(steps: list[int]) -> bool:
+    """Every step between neighbours the same, and 1, -1 or 0: `abcdef`, `987654`, `aaaa` (`steps`: `_steps`)."""
+    distinct = set(steps)
+    return len(distinct) == 1 and distinct <= {1, -1, 0}
+
+
+def _longest_run(steps: list[int]) -> int:
+    """Longest stretch of consecutive ascending or descending characters, like 1234567 or gfedcba (`steps`: the
+    value's `_steps`)."""
     if 1 not in steps and -1 not in steps:
         return 1  # most values
     return max((len(list(group)) + 1 for step, group in itertools.groupby(steps) if step in (1, -1)), default=1)
