@@ -515,3 +515,22 @@ def test_too_many_nodes_are_left_to_the_composer(few_nodes: None) -> None:
     assert yaml_format._plain_stream(text, yaml.CSafeLoader, 0) is None
     assert _read(text) == _composed_by_pyyaml(text)
     assert yaml_format._read(text)[1].error == "too many nodes"
+
+
+def _plain_non_string_by_definition(value: str) -> bool:
+    if value.lower() in {"true", "false", "yes", "no", "on", "off", "null", "~", ""}:
+        return True
+    try:
+        float(value.replace("_", ""))
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(max_size=12)
+    | st.sampled_from(["inf", "Infinity", "NaN", "nan", "-inf", "TRUE", "Off", "yes", "1_000", "1e5", "ｉｎｆ", "١٢"])
+)
+def test_a_plain_value_is_read_as_a_string_as_its_definition_reads_it(value: str) -> None:
+    assert yaml_format._plain_non_string(value) == _plain_non_string_by_definition(value)

@@ -168,6 +168,9 @@ class _TooLarge(Exception):
 
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# The letters a plain value that is no string may start with: inf, infinity, nan (as `float` reads them), true,
+# false, yes, no, on, off, null.
+_NOT_ONLY_WORDS = frozenset("iInNtTfFyYoO")
 # A line that starts a document; and a template action, `{{ … }}` (without braces inside: linear to find).
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _ACTION = re.compile(r"\{\{[^{}]*\}\}")
@@ -339,6 +342,8 @@ def _is_string(parser: Any, event: Any) -> bool:
 
 
 def _plain_non_string(value: str) -> bool:
+    if value[:1].isalpha() and value[0] not in _NOT_ONLY_WORDS:
+        return False  # most values: a word no float reading or YAML keyword starts with
     lowered = value.lower()
     if lowered in {"true", "false", "yes", "no", "on", "off", "null", "~", ""}:
         return True
