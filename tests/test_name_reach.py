@@ -177,3 +177,43 @@ def test_where_naming_costs_no_parse_a_match_no_name_makes_count_never_reaches_t
     assert [(c.rule, c.location.line) for c in found] == [("mistral-api-key", 3)]
     assert named in judged and unnamed not in judged
     assert stats.filtered.get(NO_NAME, 0) >= 1
+
+
+def _found_in(path: str, text: str, *, use_hyperscan: bool) -> list[tuple[str, int]]:
+    detector = Detector(_catalogue(), use_hyperscan=use_hyperscan)
+    if use_hyperscan:
+        detector._prefilter.warm()
+    found = detector.detect(Document(path=path, content=text.encode(), reach=Reach.FILE))
+    return [(c.rule, c.location.line) for c in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A pair's name folded from two lines: not text as written, so the rule is kept for the parse to name it.
+        ("env:\n- name: MISTRAL\n    API_KEY\n  value: {token}\n", [("mistral-api-key", 4)]),
+        ("env:\n- name: >-\n    MISTRAL\n    API_KEY\n  value: {token}\n", [("mistral-api-key", 5)]),
+        ("? MISTRAL\n  API_KEY\n: {token}\n", [("mistral-api-key", 3)]),
+        # Keys are one line as written.
+        ("services:\n  chat:\n    MISTRAL_API_KEY: {token}\n", [("mistral-api-key", 3)]),
+        ("args: [--mistral-key, {token}]\n", [("mistral-api-key", 1)]),
+        ("# mistral\nchecksum: {token}\n", []),
+    ],
+)
+def test_yaml_values_are_named_alike_with_and_without_hyperscan(text: str, expected: list[tuple[str, int]]) -> None:
+    text = text.format(token=_token(random.Random(5)))
+    assert _found_in("deploy/chat.yaml", text, use_hyperscan=True) == expected
+    assert _found_in("deploy/chat.yaml", text, use_hyperscan=False) == expected
+
+
+def test_yaml_holding_none_of_a_rules_names_is_not_parsed_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # fontawesome's icons.yml: "mistral" among the search terms, thousands of values of the rule's shape, and no
+    # key a Mistral key goes by. The rule is left out before a match is looked for, and the document never parsed.
+    rng = random.Random(6)
+    icons = "".join(f"icon-{i}:\n  label: {_token(rng)}\n  search:\n    terms: [wind, mistral]\n" for i in range(200))
+    parsed: list[str] = []
+    monkeypatch.setattr(
+        "credscope.detect.parsers.yaml_format.YamlParser.parse_on_demand", lambda self, text: parsed.append(text)
+    )
+    assert _found_in("metadata/icons.yml", icons, use_hyperscan=True) == []
+    assert parsed == []

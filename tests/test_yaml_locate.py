@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 import yaml
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
 from credscope.detect.context import DocumentContext
@@ -22,6 +22,7 @@ from credscope.detect.parsers import parse_document, tree, yaml_format
 from credscope.detect.parsers.base import Assignment
 from credscope.detect.parsers.tree import MapNode, Node, Scalar
 from credscope.detect.parsers.yaml_format import YamlParser
+from credscope.detect.prefilter import names_are_raw_text
 from credscope.testing.generate import expand
 
 _KEYS = [
@@ -534,3 +535,46 @@ def _plain_non_string_by_definition(value: str) -> bool:
 )
 def test_a_plain_value_is_read_as_a_string_as_its_definition_reads_it(value: str) -> None:
     assert yaml_format._plain_non_string(value) == _plain_non_string_by_definition(value)
+
+
+@settings(_EXAMPLES, max_examples=1000)
+@given(_STREAMS, st.data())
+def test_where_yaml_names_are_said_to_be_as_written_every_name_is(roots: list[object], data: st.DataObject) -> None:
+    # What lets the prefilter drop a rule from a YAML document with none of its names in it (prefilter._nameable).
+    text = _Writer(data).stream(roots).text
+    if "\udce9" in text:
+        return  # not UTF-8: the prefilter has no view of it, and never takes its names as text (Prefilter.select)
+    raw = names_are_raw_text("deploy/app.yaml", text.encode())
+    event("names as written" if raw else "names perhaps not as written")
+    if not raw:
+        return
+    for assignment in YamlParser().parse(text).assignments:
+        assert assignment.name in text, (assignment.name, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "env:\n- name: ALCHEMY\n    API_KEY\n  value: x\n",  # a pair's name folded from two lines
+        'env:\n- {name: "ALCHEMY\n    API_KEY", value: x}\n',
+        'env:\n- "name": ALCHEMY_API_KEY\n  value: x\n',
+        "? ALCHEMY\n  API_KEY\n: x\n",  # an explicit key over two lines
+        "[? a: b]\n",
+        "'alchemy''s key': x\n",  # a quote escaped in a key
+        "{{ .Values.prefix }}_KEY: x\n",  # read with the template stood in for
+        'alchemy_key: "a\\x41"\n',
+    ],
+)
+def test_yaml_whose_names_may_not_be_written_as_read_is_not_said_to_be(text: str) -> None:
+    assert not names_are_raw_text("deploy/app.yaml", text.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "alchemy:\n  api_key: x\nempty: ''\nargs: [--token, x]\nenv:\n- ALCHEMY_API_KEY=x\n",
+        "hostname: x\nusername: y\n# a comment: it's\n",
+    ],
+)
+def test_yaml_with_keys_and_items_only_is_said_to_be_written_as_read(text: str) -> None:
+    assert names_are_raw_text("deploy/app.yaml", text.encode())

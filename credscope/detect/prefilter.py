@@ -199,8 +199,9 @@ class Prefilter:
         Every name a match can be given is text of the document: a key, an identifier, a variable, the `name`
         of a name/value pair, a flag, the text before the value on its line. That holds for the text as it is
         (read through its view, on which each `names` pattern matches wherever it matches in the text) unless
-        a format decodes escapes in names (JSON, YAML, TOML, ... with a backslash in the document) or folds
-        lines into a key (YAML): those keep every rule, and the caller does not ask (`names_are_raw_text`).
+        a format decodes escapes in names (JSON, YAML, TOML, ... with a backslash in the document) or may fold
+        lines into a name (YAML with a `name` key or an explicit key): those keep every rule, and the caller does
+        not ask (`names_are_raw_text`).
         Hyperscan looks for each `names` pattern without its anchors, ignoring case, anywhere.
         """
         unnameable = [index for index in chosen if index in engine.namers and not engine.namers[index] & found]
@@ -1284,13 +1285,29 @@ _RAW_NAME_FORMATS = frozenset({"python", "javascript", "typescript", "tsx", "go"
 
 
 def names_are_raw_text(path: str, content: bytes) -> bool:
-    """Whether every name the detector can give a match in this document is text of the document as it is."""
+    """Whether every name the detector can give a match in this document is text of the document as it is.
+
+    Not so where a format decodes escapes (a backslash; in YAML a single-quoted key holding `''`), and in YAML
+    wherever a name may be folded from several lines or is read from text the parser does not see as written:
+    a `name` key (its value, which names the `value` beside it, may span lines), an explicit `? ` key, a
+    template action (stood in for before parsing). A YAML key is otherwise one line as written, and a list
+    item's `--flag` or `NAME=` name is one word on the item's first line (parsers/tree.py)."""
     from credscope.detect.parsers import parser_for  # noqa: PLC0415 - only for documents with such rules
 
     parser = parser_for(path)
     if parser is None or parser.format in _RAW_NAME_FORMATS:
         return True
-    return parser.format != "yaml" and b"\\" not in content
+    if b"\\" in content:
+        return False
+    return parser.format != "yaml" or _YAML_NAMES_NOT_AS_WRITTEN.search(content) is None
+
+
+_YAML_NAMES_NOT_AS_WRITTEN = re.compile(
+    rb"""(?:^|[\s{,\[])["']?name["']?[ \t]*:"""  # a `name` key
+    rb"""|(?:^[ \t]*(?:-[ \t]+)*|[{,\[][ \t]*)\?(?:[ \t]|$)"""  # an explicit key
+    rb"""|''[^\n]*:|\{\{""",  # a quote escaped before a colon (in a key, perhaps), a template action
+    re.MULTILINE,
+)
 
 
 def _compiled(hyperscan: Any, patterns: list[tuple[int, bytes, int]]) -> Any:
