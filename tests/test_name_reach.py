@@ -217,3 +217,17 @@ def test_yaml_holding_none_of_a_rules_names_is_not_parsed_for_them(monkeypatch: 
     )
     assert _found_in("metadata/icons.yml", icons, use_hyperscan=True) == []
     assert parsed == []
+
+
+def test_names_are_placed_where_a_name_can_end_not_after_every_later_word() -> None:
+    # `(mistral|codestral).{0,40}(key|token|secret)`: open-ended, every `token` after the first `mistral` would be
+    # an end of it (thousands in a bundle). With its bounds kept, only a name the rule accepts ends a match.
+    detector = Detector(_catalogue(), use_hyperscan=True)
+    detector._prefilter.warm()
+    engine: Any = detector._prefilter._engine
+    index = next(i for i, rule in enumerate(detector.rules) if rule.id == "mistral-api-key")
+    far = "import mistral\n" + "x = compute(index, offset)\n" * 20 + "token = other_token\n"
+    near = "MISTRAL_API_KEY = read()\n"
+    text = (far + near).encode()
+    placed = engine.nearby(index, detector.rules[index], text)
+    assert placed.names == [len(far) + len("MISTRAL_API_KEY")]

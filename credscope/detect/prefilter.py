@@ -54,7 +54,7 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-13"
+_CACHE_VERSION = b"credscope-prefilter-14"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -644,8 +644,12 @@ class _HyperscanEngine:
         by_rule: dict[int, list[tuple[int, bytes, int]]] = {}
         for pattern in _namer_patterns(hyperscan, rules, self._namer_base):
             by_rule.setdefault((pattern[0] - self._namer_base) // 2, []).append(pattern)
+        # The same `names` patterns with their bounds kept, for the databases reporting every end (`nearby`).
+        bounded = {
+            pattern[0]: pattern[1] for pattern in _namer_patterns(hyperscan, rules, self._namer_base, widened=False)
+        }
         self._database, grouped, layout, plans, nearby = _load_or_compile(
-            hyperscan, fixed, sources, list(by_rule.values())
+            hyperscan, fixed, sources, list(by_rule.values()), bounded
         )
         base = self._rule_base
         self.prefiltered = frozenset(pattern_id - base for pattern_id in layout.kept)
@@ -821,7 +825,11 @@ class _HyperscanEngine:
             if serialised:
                 database = _loaded(self._hs, serialised)
             else:
-                database = _every_end(self._hs, _namer_patterns(self._hs, [rule], self._namer_base + 2 * index))
+                base = self._namer_base + 2 * index
+                try:
+                    database = _every_end(self._hs, _namer_patterns(self._hs, [rule], base, widened=False))
+                except self._hs.error:
+                    database = _every_end(self._hs, _namer_patterns(self._hs, [rule], base))
                 database.scratch = self._hs.Scratch(database)
             self._namer_databases[index] = database
         names_id = self._namer_base + 2 * index
@@ -1056,12 +1064,13 @@ def _load_or_compile(
     fixed: list[tuple[int, bytes, int]],
     sources: list[tuple[int, str, int, frozenset[str]]],
     optional: Sequence[Sequence[tuple[int, bytes, int]]] = (),
+    bounded: Mapping[int, bytes] | None = None,
 ) -> tuple[Any, list[tuple[list[int], Any]], _Layout, dict[int, Plan], dict[int, bytes]]:
     """The first database, the others (each with the ids of the patterns it holds: the dense rules of one set
     of keywords, or one group of `optional` patterns), which rule patterns they hold, and how, the plan of
     each rule pattern reporting every match end (by pattern id), and each group of `optional` patterns
-    reporting every match end, serialised (by its first pattern id). `sources`: each rule's pattern id, pattern,
-    flags and keywords.
+    reporting every match end, serialised (by its first pattern id), with the expressions `bounded` gives for
+    their ids where Hyperscan takes them. `sources`: each rule's pattern id, pattern, flags and keywords.
 
     Reading every pattern's shape, checking and compiling it takes seconds: the results are kept in the user
     cache, keyed by everything that goes into them.
@@ -1071,6 +1080,9 @@ def _load_or_compile(
     for pattern_id, expression, flag in (*fixed, *(entry for group in optional for entry in group)):
         digest.update(b"%d\0%d\0%s\0" % (pattern_id, flag, expression))
     digest.update(repr([[entry[0] for entry in group] for group in optional]).encode())
+    bounded = bounded or {}
+    for pattern_id, expression in sorted(bounded.items()):
+        digest.update(b"%d\0%s\0" % (pattern_id, expression))
     for pattern_id, source, python_flags, keywords in sources:
         digest.update(
             b"%d\0%d\0%s\0%s\0" % (pattern_id, python_flags, source.encode(), repr(sorted(keywords)).encode())
@@ -1116,7 +1128,12 @@ def _load_or_compile(
     plans = {pattern_id: _plan(*sources_by_id[pattern_id]) for pattern_id in every}
     # Each optional group again, reporting every match end (`_HyperscanEngine.nearby`): compiled on first use
     # it would cost each worker a few hundredths of a second per rule, a tenth of a 15 MB bundle's scan.
-    nearby = {group[0][0]: _every_end_serialised(hyperscan, group) for group in accepted if group}
+    nearby = {
+        group[0][0]: _every_end_serialised(hyperscan, [(i, bounded.get(i, e), f) for i, e, f in group])
+        or _every_end_serialised(hyperscan, group)
+        for group in accepted
+        if group
+    }
     serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in databases)]
     header = [
         ";".join(" ".join(map(str, part)) for part in layout),
@@ -1229,9 +1246,17 @@ def _namer_ids(rule: Rule, base: int, index: int) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tuple[int, bytes, int]]:
-    """A rule's `names` pattern as text to look for anywhere (anchors left out, any case, wide repetitions
-    open-ended) and its `near` pattern as it is, for every rule that needs a name."""
+def _namer_patterns(
+    hyperscan: Any, rules: Sequence[Rule], base: int, *, widened: bool = True
+) -> list[tuple[int, bytes, int]]:
+    """A rule's `names` pattern as text to look for anywhere (anchors left out, any case, across lines, wide
+    repetitions open-ended unless not `widened`) and its `near` pattern as it is, for every rule that needs a
+    name.
+
+    Open-ended, `(mistral|codestral).{0,40}(key|token)` ends after every `key` that follows a `mistral` anywhere
+    before it: what a database looking for its presence alone (`names_present`) may report, and one reporting
+    every end (`nearby`) should not (wrangler's 15 MB cli.js: 420,000 ends over the catalogue's names patterns,
+    70,000 with their bounds kept). Either way a name the rule accepts ends where its text does."""
     patterns = []
     loose = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH
     for index, rule in enumerate(rules):
@@ -1240,7 +1265,7 @@ def _namer_patterns(hyperscan: Any, rules: Sequence[Rule], base: int) -> list[tu
         names = None if rule.names is None else view_source(unanchored_source(rule.names.pattern), re.IGNORECASE)
         if names is not None:
             flag = loose | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL
-            patterns.append((base + 2 * index, hyperscan_source(names).encode(), flag))
+            patterns.append((base + 2 * index, (hyperscan_source(names) if widened else names).encode(), flag))
         near = None if rule.near is None else view_source(rule.near.pattern.pattern, rule.near.pattern.flags)
         if rule.near is not None and near is not None:
             flag = _hs_flags(hyperscan, rule.near.pattern.flags)
