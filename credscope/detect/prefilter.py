@@ -1324,15 +1324,30 @@ def names_are_raw_text(path: str, content: bytes) -> bool:
         return True
     if b"\\" in content:
         return False
-    return parser.format != "yaml" or _YAML_NAMES_NOT_AS_WRITTEN.search(content) is None
+    if parser.format != "yaml":
+        return True
+    return _YAML_NAMES_NOT_AS_WRITTEN.search(content) is None and not _quote_escaped_before_colon(content)
 
 
 _YAML_NAMES_NOT_AS_WRITTEN = re.compile(
     rb"""(?:^|[\s{,\[])["']?name["']?[ \t]*:"""  # a `name` key
     rb"""|(?:^[ \t]*(?:-[ \t]+)*|[{,\[][ \t]*)\?(?:[ \t]|$)"""  # an explicit key
-    rb"""|''[^\n]*:|\{\{""",  # a quote escaped before a colon (in a key, perhaps), a template action
+    rb"""|\{\{""",  # a template action
     re.MULTILINE,
 )
+
+
+def _quote_escaped_before_colon(content: bytes) -> bool:
+    """Whether some line holds `''` with a colon after it (a single-quoted key with a quote in it, perhaps). Each
+    line is looked at once, from its first `''` (a regex trying every `''` read a line of quotes quadratically)."""
+    start = content.find(b"''")
+    while start != -1:
+        end = content.find(b"\n", start)
+        end = len(content) if end == -1 else end
+        if content.find(b":", start, end) != -1:
+            return True
+        start = content.find(b"''", end)
+    return False
 
 
 def _compiled(hyperscan: Any, patterns: list[tuple[int, bytes, int]]) -> Any:
