@@ -314,9 +314,10 @@ def main() -> int:
               f" median of {args.history_runs}")  # fmt: skip
         print_table(selected, history_target, history_results)
         print_ratios(selected, history_target, history_results)
-    print(f"\ncold start: one small .env file, median of {args.cold_runs} alternating runs (pre-commit case)")
-    for tool in selected:
-        print(f"  {tool.name:17} {_median(cold[tool.name]) * 1000:7.0f} ms  (min {min(cold[tool.name]) * 1000:.0f})")
+    if args.cold_runs > 0:
+        print(f"\ncold start: one small .env file, median of {args.cold_runs} alternating runs (pre-commit case)")
+        for tool in selected:
+            print(f"  {tool.name:17} {_median(cold[tool.name]) * 1000:7.0f} ms  (min {min(cold[tool.name]) * 1000:.0f})")
     return 0
 
 

@@ -231,3 +231,38 @@ def test_names_are_placed_where_a_name_can_end_not_after_every_later_word() -> N
     text = (far + near).encode()
     placed = engine.nearby(index, detector.rules[index], text)
     assert placed.names == [len(far) + len("MISTRAL_API_KEY")]
+
+
+def test_a_process_keeps_a_bounded_number_of_name_databases_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each rule's database of names is loaded where its names are first placed; past _LOADED_NAMERS the least
+    # recently used is let go, and loaded again (from its serialised form) when it is needed again.
+    from credscope.detect import prefilter
+
+    monkeypatch.setattr(prefilter, "_LOADED_NAMERS", 3)
+    detector = Detector(_catalogue(), use_hyperscan=True)
+    detector._prefilter.warm()
+    engine: Any = detector._prefilter._engine
+    named = [index for index in engine.namers if detector.rules[index].names is not None][:8]
+    text = b"MISTRAL_API_KEY = read()\n" * 3
+    first = [engine.nearby(index, detector.rules[index], text) for index in named]
+    assert len(engine._namer_databases) == 3
+    again = [engine.nearby(index, detector.rules[index], text) for index in named]
+    assert again == first and len(engine._namer_databases) == 3
+
+
+def test_a_database_of_names_keeps_its_bounds_unless_that_makes_it_much_larger(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hyperscan
+
+    from credscope.detect import prefilter
+
+    rule = next(rule for rule in _catalogue().rules if rule.id == "mistral-api-key")
+    open_ended = prefilter._namer_patterns(hyperscan, [rule], 100)
+    bounded = {i: e for i, e, _ in prefilter._namer_patterns(hyperscan, [rule], 100, widened=False)}
+    kept = prefilter._every_end_serialised(hyperscan, [(i, bounded.get(i, e), f) for i, e, f in open_ended])
+    wide = prefilter._every_end_serialised(hyperscan, open_ended)
+    assert len(kept) > len(wide)
+    assert prefilter._nearby_serialised(hyperscan, open_ended, bounded) == kept
+    monkeypatch.setattr(prefilter, "_BOUNDED_MOST", len(wide))
+    assert prefilter._nearby_serialised(hyperscan, open_ended, bounded) == wide

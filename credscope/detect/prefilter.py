@@ -29,6 +29,7 @@ import hashlib
 import json
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -54,7 +55,7 @@ HYPERSCAN_AFTER_BYTES = 256 * 1024
 # (\w, \d, \s and case folding are Unicode-aware in `re`) and \x1c-\x1f, which `re` counts as whitespace.
 _UNSAFE_BYTES = rb"[\x1c-\x1f\x80-\xff]"
 _UNSAFE_ID = 0
-_CACHE_VERSION = b"credscope-prefilter-14"
+_CACHE_VERSION = b"credscope-prefilter-15"
 # Literal characters every match of a rule must contain for Hyperscan to report each of its match ends.
 _WINDOW_ANCHOR = 3
 # Counted repetitions wider than this are handed to Hyperscan open-ended (see `hyperscan_source`).
@@ -550,6 +551,10 @@ _TIMED = 8
 _AROUND_FAVOURED = 1.5
 # Names are placed for a dense database only while there are fewer than one in this many reaches of the text.
 _FEW_NAMES = 8
+# How many rules' databases of names a process keeps loaded (`_HyperscanEngine._nearby`; loading one again costs
+# some 40 µs), and how large one with its names' bounds kept may be (`_nearby_serialised`).
+_LOADED_NAMERS = 32
+_BOUNDED_MOST = 128 * 1024
 
 
 @dataclass(slots=True)
@@ -656,7 +661,9 @@ class _HyperscanEngine:
         self.plans: dict[int, Plan] = {pattern_id - base: plan for pattern_id, plan in plans.items()}
         self._windowed_ids = frozenset(layout.every_match)
         # By rule index: its names and near patterns reporting every end, for `nearby`: serialised until first used.
-        self._namer_databases: dict[int, Any] = {}
+        # The most recently used, loaded (`_nearby`): a process that reads many documents places most rules' names,
+        # and each loaded database with its scratch would stay with it.
+        self._namer_databases: OrderedDict[int, Any] = OrderedDict()
         self._namer_serialised = {(first_id - self._namer_base) // 2: blob for first_id, blob in nearby.items()}
         self._utf8 = _compiled(hyperscan, [(0, UTF8_EXPRESSION, hyperscan.HS_FLAG_SINGLEMATCH)])
         self._utf8.scratch = hyperscan.Scratch(self._utf8)
@@ -820,8 +827,10 @@ class _HyperscanEngine:
     def _nearby(self, index: int, rule: Rule, content: bytes, most: int | None) -> Nearby | None:
         """`nearby`, or None once more than `most` ends were seen (the scan stops there)."""
         database = self._namer_databases.get(index)
-        if database is None:
-            serialised = self._namer_serialised.pop(index, None)
+        if database is not None:
+            self._namer_databases.move_to_end(index)
+        else:
+            serialised = self._namer_serialised.get(index)
             if serialised:
                 database = _loaded(self._hs, serialised)
             else:
@@ -830,8 +839,11 @@ class _HyperscanEngine:
                     database = _every_end(self._hs, _namer_patterns(self._hs, [rule], base, widened=False))
                 except self._hs.error:
                     database = _every_end(self._hs, _namer_patterns(self._hs, [rule], base))
+                self._namer_serialised[index] = bytes(self._hs.dumpb(database))  # loaded again if let go
                 database.scratch = self._hs.Scratch(database)
             self._namer_databases[index] = database
+            if len(self._namer_databases) > _LOADED_NAMERS:
+                self._namer_databases.popitem(last=False)
         names_id = self._namer_base + 2 * index
         ends: dict[int, list[int]] = {}
         wanted = frozenset({names_id, names_id + 1})
@@ -1128,12 +1140,7 @@ def _load_or_compile(
     plans = {pattern_id: _plan(*sources_by_id[pattern_id]) for pattern_id in every}
     # Each optional group again, reporting every match end (`_HyperscanEngine.nearby`): compiled on first use
     # it would cost each worker a few hundredths of a second per rule, a tenth of a 15 MB bundle's scan.
-    nearby = {
-        group[0][0]: _every_end_serialised(hyperscan, [(i, bounded.get(i, e), f) for i, e, f in group])
-        or _every_end_serialised(hyperscan, group)
-        for group in accepted
-        if group
-    }
+    nearby = {group[0][0]: _nearby_serialised(hyperscan, group, bounded) for group in accepted if group}
     serialised = [hyperscan.dumpb(first_database), *(hyperscan.dumpb(database) for _, database in databases)]
     header = [
         ";".join(" ".join(map(str, part)) for part in layout),
@@ -1153,6 +1160,18 @@ def _every_end(hyperscan: Any, group: Sequence[tuple[int, bytes, int]]) -> Any:
     return _compiled(
         hyperscan, [(i, expression, flag & ~hyperscan.HS_FLAG_SINGLEMATCH) for i, expression, flag in group]
     )
+
+
+def _nearby_serialised(hyperscan: Any, group: Sequence[tuple[int, bytes, int]], bounded: Mapping[int, bytes]) -> bytes:
+    """`group` reporting every end, serialised: with the expressions `bounded` gives for its ids (a `names`
+    pattern with its bounds kept, `_namer_patterns`) unless that makes it much larger than open-ended (bounded
+    repetitions of `.` take room: over the catalogue, 9.5 MB of databases against 2.8, each loaded by every
+    worker that places the rule's names)."""
+    open_ended = _every_end_serialised(hyperscan, group)
+    kept = _every_end_serialised(hyperscan, [(i, bounded.get(i, e), f) for i, e, f in group])
+    if kept and (not open_ended or len(kept) <= max(len(open_ended), _BOUNDED_MOST)):
+        return kept
+    return open_ended
 
 
 def _every_end_serialised(hyperscan: Any, group: Sequence[tuple[int, bytes, int]]) -> bytes:
