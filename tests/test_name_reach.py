@@ -220,17 +220,17 @@ def test_yaml_holding_none_of_a_rules_names_is_not_parsed_for_them(monkeypatch: 
 
 
 def test_names_are_placed_where_a_name_can_end_not_after_every_later_word() -> None:
-    # `(mistral|codestral).{0,40}(key|token|secret)`: open-ended, every `token` after the first `mistral` would be
-    # an end of it (thousands in a bundle). With its bounds kept, only a name the rule accepts ends a match.
+    # `together.{0,40}(key|token|secret)`: open-ended, every `token` after the first `together` would be an end of
+    # it (thousands in a bundle). With its bounds kept, only a name the rule accepts ends a match.
     detector = Detector(_catalogue(), use_hyperscan=True)
     detector._prefilter.warm()
     engine: Any = detector._prefilter._engine
-    index = next(i for i, rule in enumerate(detector.rules) if rule.id == "mistral-api-key")
-    far = "import mistral\n" + "x = compute(index, offset)\n" * 20 + "token = other_token\n"
-    near = "MISTRAL_API_KEY = read()\n"
+    index = next(i for i, rule in enumerate(detector.rules) if rule.id == "together-legacy-api-key")
+    far = "import together\n" + "x = compute(index, offset)\n" * 20 + "token = other_token\n"
+    near = "TOGETHER_API_KEY = read()\n"
     text = (far + near).encode()
     placed = engine.nearby(index, detector.rules[index], text)
-    assert placed.names == [len(far) + len("MISTRAL_API_KEY")]
+    assert placed.names == [len(far) + len("TOGETHER_API_KEY")]
 
 
 def test_a_process_keeps_a_bounded_number_of_name_databases_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -263,6 +263,7 @@ def test_a_database_of_names_keeps_its_bounds_unless_that_makes_it_much_larger(
     kept = prefilter._every_end_serialised(hyperscan, [(i, bounded.get(i, e), f) for i, e, f in open_ended])
     wide = prefilter._every_end_serialised(hyperscan, open_ended)
     assert len(kept) > len(wide)
+    monkeypatch.setattr(prefilter, "_BOUNDED_MOST", len(kept))
     assert prefilter._nearby_serialised(hyperscan, open_ended, bounded) == kept
-    monkeypatch.setattr(prefilter, "_BOUNDED_MOST", len(wide))
+    monkeypatch.setattr(prefilter, "_BOUNDED_MOST", len(kept) - 1)
     assert prefilter._nearby_serialised(hyperscan, open_ended, bounded) == wide
