@@ -17,6 +17,7 @@ import yaml
 from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
+from credscope.detect import prefilter
 from credscope.detect.context import DocumentContext
 from credscope.detect.parsers import parse_document, tree, yaml_format
 from credscope.detect.parsers.base import Assignment
@@ -578,3 +579,24 @@ def test_yaml_whose_names_may_not_be_written_as_read_is_not_said_to_be(text: str
 )
 def test_yaml_with_keys_and_items_only_is_said_to_be_written_as_read(text: str) -> None:
     assert names_are_raw_text("deploy/app.yaml", text.encode())
+
+
+# What `names_are_raw_text` looked for in YAML as one pattern (tried at every space of a document), kept here as the
+# definition the cheaper search must agree with.
+_NOT_AS_WRITTEN_BY_DEFINITION = re.compile(
+    rb"""(?:^|[\s{,\[])["']?name["']?[ \t]*:|(?:^[ \t]*(?:-[ \t]+)*|[{,\[][ \t]*)\?(?:[ \t]|$)|\{\{""",
+    re.MULTILINE,
+)
+_YAMLISH = st.lists(
+    st.sampled_from(["name", "name:", "?", "? ", "- ", "-", " ", "\t", "\n", "'", '"', "{", ",", "[", ":", "x", "{{"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(_YAMLISH)
+def test_yaml_keys_that_may_not_be_as_written_are_found_as_their_pattern_finds_them(text: str) -> None:
+    content = text.encode()
+    by_definition = _NOT_AS_WRITTEN_BY_DEFINITION.search(content) is not None
+    found = b"{{" in content or prefilter._yaml_name_key(content) or prefilter._yaml_explicit_key(content)
+    assert found == by_definition, text
