@@ -177,8 +177,6 @@ _ACTION = re.compile(r"\{\{[^{}]*\}\}")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _NEAR = 256
 _MAX_RESTARTS = 10_000  # documents read one by one after an error: bounded, whatever the stream holds
-
-
 _FLOW = re.compile(r"[\[\]{}]")
 
 
