@@ -831,15 +831,16 @@ class _HyperscanEngine:
             self._namer_databases.move_to_end(index)
         else:
             serialised = self._namer_serialised.get(index)
+            if not serialised:
+                # Not in the cache entry (Hyperscan refused to serialise it there): made here, as it would be there.
+                base = self._namer_base + 2 * index
+                bounded = {i: e for i, e, _ in _namer_patterns(self._hs, [rule], base, widened=False)}
+                serialised = _nearby_serialised(self._hs, _namer_patterns(self._hs, [rule], base), bounded)
+                self._namer_serialised[index] = serialised  # loaded again if let go
             if serialised:
                 database = _loaded(self._hs, serialised)
             else:
-                base = self._namer_base + 2 * index
-                try:
-                    database = _every_end(self._hs, _namer_patterns(self._hs, [rule], base, widened=False))
-                except self._hs.error:
-                    database = _every_end(self._hs, _namer_patterns(self._hs, [rule], base))
-                self._namer_serialised[index] = bytes(self._hs.dumpb(database))  # loaded again if let go
+                database = _every_end(self._hs, _namer_patterns(self._hs, [rule], self._namer_base + 2 * index))
                 database.scratch = self._hs.Scratch(database)
             self._namer_databases[index] = database
             if len(self._namer_databases) > _LOADED_NAMERS:
