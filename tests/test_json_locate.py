@@ -126,3 +126,94 @@ def test_a_large_mapping_answers_for_items_added_after_it_was_asked() -> None:
     assert isinstance(late, Scalar) and late.value == "late"
     assert [node.start for node in mapping.values()][-2:] == [30, 40]
     assert mapping == MapNode(list(mapping.items), mapping.start, mapping.end)  # what is kept is not compared
+
+
+def _strictly_json(text: str) -> bool:
+    """The reference `_OneLevel.of` must agree with: the standard library reads the text as one strict JSON value
+    (no NaN or Infinity, control characters allowed in strings) nested at most 256 deep, a key given twice too."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    def depth(value: object) -> int:
+        children = value if isinstance(value, list) else [v for _, v in value] if isinstance(value, tuple) else None
+        return 0 if children is None else 1 + max(map(depth, children), default=0)
+
+    decoder = json.JSONDecoder(strict=False, parse_constant=refuse, object_pairs_hook=tuple)
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        value, end = decoder.raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return False
+    return not text[end:].strip(" \t\n\r") and depth(value) <= 256
+
+
+_MUTATIONS = st.sampled_from([",", "]", "}", "[", "{", ":", '"', " ", "\n", "NaN", "-Infinity", "1e5", "\\", "x"])
+_EDITS = st.lists(st.tuples(st.integers(0, 10_000), _MUTATIONS), max_size=3)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES, st.sampled_from([None, 1]), _EDITS, st.data())
+def test_one_level_reading_takes_exactly_the_texts_the_standard_library_reads_as_strict_json(
+    value: object, indent: int | None, edits: list[tuple[int, str]], data: st.DataObject
+) -> None:
+    # `of` checks the text as it reads the root's items: it must refuse whatever the standard library refuses (a
+    # trailing comma, a missing colon, NaN, trailing data) and take whatever it reads, whatever the root is.
+    text = json.dumps(value, indent=indent)
+    for offset, inserted in edits:
+        at = offset % (len(text) + 1)
+        text = text[:at] + inserted + text[at + data.draw(st.integers(0, 1)) :]  # inserted, or put for a character
+    if "apiVersion" in text or "kind" in text:
+        return  # declined for what it may nest, not for its syntax
+    assert (json_format._OneLevel.of(text) is not None) == _strictly_json(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "strict"),
+    [
+        ('{"a": [' + "[" * 254 + '"x"' + "]" * 254 + "]}", True),  # 256 deep: the deepest taken
+        ('{"a": [' + "[" * 255 + '"x"' + "]" * 255 + "]}", False),
+        ('{"a": "' + "[" * 300 + '"}', True),  # brackets in a string do not nest
+        ('[1, {"b": ' + "[" * 300 + "]" * 300 + "}]", False),
+        ('{"a": 1, "a": ' + "[" * 300 + "]" * 300 + "}", False),  # a key given twice: both values count
+        ("  [] \n", True),
+        ('"only a string"', True),
+        ("-Infinity", False),
+        ("", False),
+        (" ", False),
+        ("[1,]", False),
+        ('{"a" 1}', False),
+        ('{"a"x1}', False),  # what stands for the colon is not skipped as if it were one
+        ('{"a",1}', False),
+        ('{"a": 1,}', False),
+        ('{"a": 1} x', False),
+        ('{"a": "\x01"}', True),
+        ("[1e999999]", True),
+        ("[" + "1" * 5000 + "]", False),  # an integer too long for the standard library to read
+    ],
+)
+def test_one_level_reading_edge_texts(text: str, strict: bool) -> None:
+    assert _strictly_json(text) == strict
+    assert (json_format._OneLevel.of(text) is not None) == strict
+
+
+def test_a_strict_text_is_decoded_once_before_a_match_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The root's items are read as the text is checked: the text is not decoded whole first, then again item by item
+    # when a match asks for its name.
+    shapes = {f"Shape{i}": {"type": "structure", "members": {"Name": {"shape": "String"}}} for i in range(500)}
+    text = json.dumps({"version": "2.0", "shapes": shapes, "documentation": "x" * 1000}, indent=1)
+    decoded: list[int] = []
+    original = json.JSONDecoder.raw_decode
+
+    def counted(self: json.JSONDecoder, s: str, idx: int = 0) -> tuple[object, int]:
+        value, end = original(self, s, idx)
+        decoded.append(end - idx)
+        return value, end
+
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", counted)
+    parsed = parse_document("service-2.json", text, on_demand=True)
+    assert parsed is not None and parsed.locate is not None
+    start = text.index('"xxx') + 1
+    found = parsed.locate(start, start + 8)  # a value of the root: named from the items read by then
+    assert found is not None and found.key_path == "documentation"
+    assert sum(decoded) <= len(text)

@@ -168,22 +168,22 @@ class _OneLevel:
     deeper than `_Reader` reads, with no more nodes than the walk visits and no Kubernetes objects nested in it:
     `_Reader` reads such a text into the same tree, and the walk would visit all of it as one document."""
 
-    def __init__(self, text: str, start: int, end: int) -> None:
-        """`start`..`end`: the span of the text's one value (`_strict_json`)."""
+    def __init__(self, text: str, root: Node) -> None:
         self.text = text
-        self._read: set[int] = set()
-        self.root = _container(text[start], start, end) or self._value(start)[0]
+        self.root = root
+        self._read: set[int] = {id(root)}  # `of` read the root's items as it checked them
 
     @classmethod
     def of(cls, text: str) -> _OneLevel | None:
-        read = _strict_json(text)
-        if read is None or _deeper_than(read[2], text, _MAX_DEPTH):
-            return None
         if 1 + text.count(",") + text.count("[") + text.count("{") > MAX_NODES:
             return None  # too many nodes, perhaps (each but the first follows a comma or opens a container)
         if "apiVersion" in text and ('"kind"' in text or _LETTER_ESCAPE.search(text) is not None):
             return None  # perhaps a Kubernetes object nested in it: `with_nested_objects` reads the whole tree
-        return cls(text, read[0], read[1])
+        try:
+            root = _checked_root(text)
+        except (ValueError, IndexError, RecursionError):  # not strict JSON, a constant, too long an integer, too deep
+            return None
+        return None if root is None else cls(text, root)
 
     def expand(self, node: Node) -> None:
         if isinstance(node, Scalar) or id(node) in self._read:
@@ -241,29 +241,78 @@ def _json_space(text: str, position: int) -> int:
 _SPACE_CHARACTERS = frozenset(" \t\n\r")
 
 
-def _strict_json(text: str) -> tuple[int, int, Any] | None:
-    """Where the one JSON value of `text` is, and the value, when the standard library reads it so (strings may hold
-    control characters, as `_Reader` reads them; NaN and Infinity are not JSON). Each mapping is read as the tuple
-    of its pairs: a key given twice keeps both values (`_deeper_than`)."""
+def _refuse(constant: str) -> None:
+    raise ValueError(constant)
 
-    def refuse(constant: str) -> None:
-        raise ValueError(constant)
 
-    decoder = json.JSONDecoder(strict=False, parse_constant=refuse, object_pairs_hook=tuple)
+# The standard library's decoder as `_checked_root` reads values with it: strings may hold control characters (as
+# `_Reader` reads them), NaN and Infinity are not JSON, and each mapping is the tuple of its pairs, so that a key
+# given twice keeps both values for `_deeper_than`.
+_STRICT = json.JSONDecoder(strict=False, parse_constant=_refuse, object_pairs_hook=tuple)
+
+
+def _checked_root(text: str) -> Node | None:
+    """The text's one value, a mapping or list with its items read (as `_OneLevel.expand` reads them), when the
+    standard library reads the text as strict JSON nested no deeper than `_MAX_DEPTH`; None when it is nested
+    deeper. Raises ValueError or IndexError where the standard library refuses the text.
+
+    The items are read with `_STRICT` and the text between them is checked as its scanner checks it, so the text is
+    decoded once here rather than once whole and again for the root's items."""
     start = _json_space(text, 0)
-    try:
-        value, end = decoder.raw_decode(text, start)
-    except (ValueError, RecursionError):  # JSONDecodeError, a constant, an integer too long to read
-        return None
-    return (start, end, value) if _json_space(text, end) == len(text) else None
+    char = text[start]
+    node = _container(char, start, -1)
+    if node is None:
+        value, end = _STRICT.raw_decode(text, start)
+        if _json_space(text, end) != len(text):
+            raise ValueError("trailing data")
+        return Scalar(str(value), start, end) if char == '"' else Scalar(text[start:end], start, end, is_string=False)
+    # Each item is as deep as its own brackets, at most: most items have too few of them to need a look.
+    shallow = text.count("[") + text.count("{") <= _MAX_DEPTH
+    closer = "}" if isinstance(node, MapNode) else "]"
+    position = _json_space(text, start + 1)
+    if text[position] != closer:
+        while True:
+            if isinstance(node, MapNode):
+                if text[position] != '"':
+                    raise ValueError("expected a key")
+                key, position = _SCANSTRING(text, position + 1, False)
+                position = _json_space(text, position)
+                if text[position] != ":":
+                    raise ValueError("expected ':'")
+                position = _json_space(text, position + 1)
+            item_start, char = position, text[position]
+            if char == '"':
+                string, position = _SCANSTRING(text, position + 1, False)
+                child: Node = Scalar(str(string), item_start, position)
+            else:
+                value, position = _STRICT.raw_decode(text, item_start)
+                if not shallow and type(value) in _CONTAINERS:
+                    brackets = text.count("[", item_start, position) + text.count("{", item_start, position)
+                    if brackets > _MAX_DEPTH - 1 and _deeper_than(value, _MAX_DEPTH - 1):
+                        return None
+                child = _container(char, item_start, position) or Scalar(
+                    text[item_start:position], item_start, position, is_string=False
+                )
+            if isinstance(node, MapNode):
+                node.items.append((str(key), child))
+            else:
+                node.items.append(child)
+            position = _json_space(text, position)
+            if text[position] != ",":
+                break
+            position = _json_space(text, position + 1)
+    if text[position] != closer:
+        raise ValueError(f"expected ',' or '{closer}'")
+    node.end = position + 1
+    if _json_space(text, node.end) != len(text):
+        raise ValueError("trailing data")
+    return node
 
 
-def _deeper_than(value: Any, text: str, depth: int) -> bool:
-    """Whether mappings and lists nest more than `depth` deep in `value`, read from the strict JSON `text` by
-    `_strict_json`: as deep as its brackets nest outside strings. Read level by level, containers only (a regex
-    pass that dropped the strings to count the brackets took twice as long as the decoding itself)."""
-    if text.count("[") + text.count("{") <= depth:
-        return False
+def _deeper_than(value: Any, depth: int) -> bool:
+    """Whether mappings and lists nest more than `depth` deep in `value`, read by `_STRICT` (the value itself is one
+    deep). Read level by level, containers only (a regex pass that dropped the strings to count the brackets took
+    twice as long as the decoding itself)."""
     level = [value] if type(value) in _CONTAINERS else []
     nesting = 1
     while level:
