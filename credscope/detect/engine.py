@@ -158,7 +158,7 @@ class Detector:
             # Base64 PEMs stand for their encoding, as decoded values do. Rebuilt keys and escaped pairs only add:
             # the decoded reading wins an overlap (_drop_overlaps), except on a value a provider's rule read.
             claimed = [(m.start, m.end) for m in matches if m.rule.provider != GENERIC_PROVIDER]
-            found = joined_values(text, joined, values, claimed)
+            found = joined_values(text, joined, values, claimed, document.content)
             values, readings = values + list(found.encodings), list(found.readings)
         if values:
             # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.

@@ -37,7 +37,11 @@ class Joined:
 
 
 def joined_values(
-    text: str, hints: frozenset[bytes], taken: Sequence[Decoded] = (), claimed: Sequence[tuple[int, int]] = ()
+    text: str,
+    hints: frozenset[bytes],
+    taken: Sequence[Decoded] = (),
+    claimed: Sequence[tuple[int, int]] = (),
+    content: bytes | None = None,
 ) -> Joined:
     """The values the document's `hints` (those of JOINED_HINTS it holds) point at, outside the spans of the
     values already decoded (`taken`: a Kubernetes Secret's base64 is decoded there, not twice).
@@ -45,6 +49,8 @@ def joined_values(
     An escaped pair whose value a provider's rule already matched as written (`claimed` spans) is left to that
     match: the rule may have judged it by context beyond the pair (an API host beside it), which the pair
     alone lacks, and a generic reading of the pair would otherwise win the overlap.
+
+    `content`: the bytes the text was decoded from, where escaped pairs are looked for (escaped_json.py).
     """
     found: list[Decoded] = []
     if b"-----BEGIN" in hints:
@@ -56,7 +62,7 @@ def joined_values(
     if b'\\":' in hints:
         found.extend(
             Decoded(pair.text, pair.start, pair.end, pair.name, {"encoding": "escaped JSON"})
-            for pair in escaped_pairs(text)
+            for pair in escaped_pairs(text, content)
             if not any(low < pair.end and pair.start < high for low, high in claimed)
         )
     return Joined(_outside(encodings, taken), _outside(found, taken))

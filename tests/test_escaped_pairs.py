@@ -1,0 +1,91 @@
+"""Escaped JSON pairs are found from their marks in the document's bytes: what is found, and where, is what a
+search of the decoded text finds, whatever characters stand around the marks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credscope.detect import escaped_json
+from credscope.detect.byte_view import document_text
+from credscope.detect.escaped_json import escaped_pairs
+
+# Names with credential words in ASCII and in the characters `re.IGNORECASE` folds onto ASCII letters (the long
+# s, the Kelvin sign), plain names, non-ASCII ones; values; and what may stand between pairs (undecodable bytes
+# too: a lone one, a character cut short).
+_NAMES = st.sampled_from(
+    [
+        "password",
+        "apiKey",
+        "pa\u017f\u017f",
+        "to\u212aen",
+        "\u212aey",
+        "t\u00f6ken",
+        "region",
+        "\u540d\u524d",
+        "x" * 70,
+        "a.b-c",
+        "password_" + "x" * 54,  # the word as far from the mark as a name reaches
+        "pass\u00e9_" + "x" * 45,  # the word before a character wider than a byte
+    ]
+)
+_VALUES = st.sampled_from(["s3cr3t-value-1", "\u00e9t\u00e9-2024-val", "\U0001f511\U0001f511-emoji-val", "short"])
+_FILLER = st.sampled_from(
+    ["", " ", "\u00e9", "\U0001f600", "\\", '"', "\n", "x" * 200, "\u00e9" * 40, "\udc80", "\udce2\udc82"]
+)
+
+
+def _escaped(pairs: dict[str, str], depth: int) -> str:
+    text = json.dumps(pairs, ensure_ascii=False)
+    for _ in range(depth):
+        text = json.dumps(text, ensure_ascii=False)[1:-1]
+    return text
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> bytes:
+    parts = []
+    for _ in range(draw(st.integers(1, 6))):
+        parts.append(draw(_FILLER) * draw(st.integers(0, 3)))
+        parts.append(_escaped({draw(_NAMES): draw(_VALUES)}, draw(st.integers(1, 3))))
+    text = "".join(parts)
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _by_text(text: str) -> list[escaped_json.EscapedPair]:
+    return list(escaped_pairs(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_documents())
+def test_pairs_found_from_the_bytes_are_those_found_in_the_text(content: bytes) -> None:
+    text = document_text(content)
+    assert list(escaped_pairs(text, content)) == _by_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u00e9" + _escaped({"pa\u017f\u017fword": "s3cr3t-value-1"}, 1),  # long s: `pass` to `re.IGNORECASE`
+        "\U0001f600" * 3 + _escaped({"to\u212aen": "s3cr3t-value-1"}, 2),  # the Kelvin sign: `token`
+        "\u00e9" * 100 + _escaped({"password": "s3cr3t-value-1"}, 1) + "\u00e9" + _escaped({"token": "abcdefgh12"}, 1),
+        "\u00e9" + _escaped({"password": "s3cr3t-value-1"}, 3),  # escaped three times: seven backslashes
+        "\u00e9" + _escaped({"pass\u00e9_" + "x" * 45: "s3cr3t-value-1"}, 1),
+    ],
+)
+def test_names_holding_credential_words_are_found_whatever_surrounds_them(text: str) -> None:
+    content = text.encode()
+    found = list(escaped_pairs(text, content))
+    assert found and found == _by_text(text)
+
+
+def test_the_text_is_not_searched_when_the_bytes_are_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 24 MB source map is two or four bytes a character as a text: its bytes are searched instead.
+    text = "\u00e9" * 1000 + _escaped({"password": "s3cr3t-value-1"}, 1)
+    searched: list[str] = []
+    monkeypatch.setattr(escaped_json, "_text_marks", lambda whole: searched.append(whole) or iter(()))
+    assert [pair.name for pair in escaped_pairs(text, text.encode())] == ["password"]
+    assert not searched
