@@ -66,17 +66,17 @@ def _text_marks(text: str) -> Iterator[int]:
 
 def _marks(text: str, content: bytes) -> Iterator[int]:
     """Where each mark is in `text`, found in `content`: a text with a character wider than a byte is two or four
-    bytes a character, and a search of it read all of them (a 24 MB source map: 60 ms, against 3 for its bytes).
+    bytes a character, and a search of it reads all of them (a 24 MB source map: 65 ms, against 21 for its bytes).
 
     A mark whose name holds no credential word is passed over without its character offset: where the bytes
     before it are ASCII, they are the characters `_pair_at` reads the name from, and it reads the same name from
     them (`_credential_named`). Otherwise the offset is counted from the last one by decoding the bytes between
     them (a mark is ASCII, so it starts a character)."""
     if len(content) == len(text):  # one byte a character: offsets are the same
-        yield from _text_marks_in(content)
+        yield from _byte_marks(content)
         return
     byte_at = char_at = 0
-    for hit in _text_marks_in(content):
+    for hit in _byte_marks(content):
         if content[max(0, hit - _NAME_WINDOW) : hit].isascii() and not _credential_named(content, hit):
             continue
         char_at += len(content[byte_at:hit].decode("utf-8", "surrogateescape"))
@@ -94,7 +94,7 @@ def _credential_named(content: bytes, hit: int) -> bool:
     return name is not None and _CREDENTIAL_BYTES.search(name.group()[::-1]) is not None
 
 
-def _text_marks_in(content: bytes) -> Iterator[int]:
+def _byte_marks(content: bytes) -> Iterator[int]:
     hit = content.find(_MARK_BYTES)
     while hit != -1:
         yield hit
