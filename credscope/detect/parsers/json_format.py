@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from credscope.detect.lines import LineIndex
@@ -189,32 +190,59 @@ class _OneLevel:
         if isinstance(node, Scalar) or id(node) in self._read:
             return
         self._read.add(id(node))
-        text = self.text
-        position = _json_space(text, node.start + 1)
-        if text[position] in "]}":
-            return
-        while True:
-            if isinstance(node, MapNode):
-                key, position = _SCANSTRING(text, position + 1, False)
-                position = _json_space(text, _json_space(text, position) + 1)  # past the colon
-                child, position = self._value(position)
-                node.items.append((str(key), child))
-            else:
-                child, position = self._value(position)
-                node.items.append(child)
-            position = _json_space(text, position)
-            if text[position] != ",":
-                return  # the closing bracket: the text is strict JSON
-            position = _json_space(text, position + 1)
+        _read_items(self.text, node, _DECODER)
 
-    def _value(self, position: int) -> tuple[Node, int]:
-        text = self.text
-        char = text[position]
-        if char == '"':
-            value, end = _SCANSTRING(text, position + 1, False)
-            return Scalar(str(value), position, end), end
-        _, end = _DECODER.raw_decode(text, position)
-        return _container(char, position, end) or Scalar(text[position:end], position, end, is_string=False), end
+
+def _read_items(
+    text: str,
+    node: MapNode | ListNode,
+    decoder: json.JSONDecoder,
+    too_deep: Callable[[Any, int, int], bool] | None = None,
+) -> int | None:
+    """Reads the items of the mapping or list `node` (from its opening bracket) into it, as `_Reader` makes them,
+    with `decoder`, and gives where its closing bracket is; None when `too_deep` says an item (its decoded value
+    and span) nests too deeply. Raises ValueError or IndexError where the text is not strict JSON: the decoder
+    checks each item, this the text between them, as the standard library's scanner checks it."""
+    closer = "}" if isinstance(node, MapNode) else "]"
+    position = _json_space(text, node.start + 1)
+    if text[position] == closer:
+        return position
+    while True:
+        if isinstance(node, MapNode):
+            if text[position] != '"':
+                raise ValueError("expected a key")
+            key, position = _SCANSTRING(text, position + 1, False)
+            position = _json_space(text, position)
+            if text[position] != ":":
+                raise ValueError("expected ':'")
+            position = _json_space(text, position + 1)
+        start = position
+        child, value, position = _item(text, start, decoder)
+        if too_deep is not None and too_deep(value, start, position):
+            return None
+        if isinstance(node, MapNode):
+            node.items.append((str(key), child))
+        else:
+            node.items.append(child)
+        position = _json_space(text, position)
+        if text[position] != ",":
+            break
+        position = _json_space(text, position + 1)
+    if text[position] != closer:
+        raise ValueError(f"expected ',' or '{closer}'")
+    return position
+
+
+def _item(text: str, position: int, decoder: json.JSONDecoder) -> tuple[Node, Any, int]:
+    """The value at `position` as `_Reader` makes it (a mapping or list empty, with its span), the value `decoder`
+    reads there, and where it ends."""
+    char = text[position]
+    if char == '"':
+        string, end = _SCANSTRING(text, position + 1, False)
+        return Scalar(str(string), position, end), string, end
+    value, end = decoder.raw_decode(text, position)
+    node = _container(char, position, end) or Scalar(text[position:end], position, end, is_string=False)
+    return node, value, end
 
 
 def _container(char: str, start: int, end: int) -> MapNode | ListNode | None:
@@ -259,54 +287,28 @@ def _checked_root(text: str) -> Node | None:
     The items are read with `_STRICT` and the text between them is checked as its scanner checks it, so the text is
     decoded once here rather than once whole and again for the root's items."""
     start = _json_space(text, 0)
-    char = text[start]
-    node = _container(char, start, -1)
+    node = _container(text[start], start, -1)
+    root: Node
     if node is None:
-        value, end = _STRICT.raw_decode(text, start)
-        if _json_space(text, end) != len(text):
-            raise ValueError("trailing data")
-        return Scalar(str(value), start, end) if char == '"' else Scalar(text[start:end], start, end, is_string=False)
-    # Each item is as deep as its own brackets, at most: most items have too few of them to need a look.
-    shallow = text.count("[") + text.count("{") <= _MAX_DEPTH
-    closer = "}" if isinstance(node, MapNode) else "]"
-    position = _json_space(text, start + 1)
-    if text[position] != closer:
-        while True:
-            if isinstance(node, MapNode):
-                if text[position] != '"':
-                    raise ValueError("expected a key")
-                key, position = _SCANSTRING(text, position + 1, False)
-                position = _json_space(text, position)
-                if text[position] != ":":
-                    raise ValueError("expected ':'")
-                position = _json_space(text, position + 1)
-            item_start, char = position, text[position]
-            if char == '"':
-                string, position = _SCANSTRING(text, position + 1, False)
-                child: Node = Scalar(str(string), item_start, position)
-            else:
-                value, position = _STRICT.raw_decode(text, item_start)
-                if not shallow and type(value) in _CONTAINERS:
-                    brackets = text.count("[", item_start, position) + text.count("{", item_start, position)
-                    if brackets > _MAX_DEPTH - 1 and _deeper_than(value, _MAX_DEPTH - 1):
-                        return None
-                child = _container(char, item_start, position) or Scalar(
-                    text[item_start:position], item_start, position, is_string=False
-                )
-            if isinstance(node, MapNode):
-                node.items.append((str(key), child))
-            else:
-                node.items.append(child)
-            position = _json_space(text, position)
-            if text[position] != ",":
-                break
-            position = _json_space(text, position + 1)
-    if text[position] != closer:
-        raise ValueError(f"expected ',' or '{closer}'")
-    node.end = position + 1
-    if _json_space(text, node.end) != len(text):
+        root, _, end = _item(text, start, _STRICT)
+    else:
+        # Each item is as deep as its own brackets, at most: most items have too few of them to need a look.
+        shallow = text.count("[") + text.count("{") <= _MAX_DEPTH
+
+        def too_deep(value: Any, low: int, high: int) -> bool:
+            if shallow or type(value) not in _CONTAINERS:
+                return False
+            brackets = text.count("[", low, high) + text.count("{", low, high)
+            return brackets > _MAX_DEPTH - 1 and _deeper_than(value, _MAX_DEPTH - 1)
+
+        closing = _read_items(text, node, _STRICT, too_deep)
+        if closing is None:
+            return None
+        root, end = node, closing + 1
+        node.end = end
+    if _json_space(text, end) != len(text):
         raise ValueError("trailing data")
-    return node
+    return root
 
 
 def _deeper_than(value: Any, depth: int) -> bool:
