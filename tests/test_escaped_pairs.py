@@ -4,6 +4,7 @@ search of the decoded text finds, whatever characters stand around the marks."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -87,7 +88,13 @@ def test_names_holding_credential_words_are_found_whatever_surrounds_them(text: 
 def test_the_text_is_not_searched_when_the_bytes_are_given(monkeypatch: pytest.MonkeyPatch) -> None:
     # A 24 MB source map is two or four bytes a character as a text: its bytes are searched instead.
     text = "\u00e9" * 1000 + _escaped({"password": _PAIRED}, 1)
-    searched: list[str] = []
-    monkeypatch.setattr(escaped_json, "_text_marks", lambda whole: searched.append(whole) or iter(()))
+    searched: list[str | bytes] = []
+    original = escaped_json._found
+
+    def found(haystack: str | bytes, needle: str | bytes) -> Iterator[int]:
+        searched.append(haystack)
+        return original(haystack, needle)  # type: ignore[type-var]
+
+    monkeypatch.setattr(escaped_json, "_found", found)
     assert [pair.name for pair in escaped_pairs(text, text.encode())] == ["password"]
-    assert not searched
+    assert searched and not any(isinstance(haystack, str) for haystack in searched)

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import AnyStr
 
 # Each pair is found from its `\":` (what the prefilter's hint is): str.find skips the rest of the text at
 # memchr speed, where a regex starting with a class of characters tries every position. From there, the name is
@@ -48,7 +49,7 @@ def escaped_pairs(text: str, content: bytes | None = None) -> Iterator[EscapedPa
     `content`: the bytes `text` was decoded from (UTF-8, undecodable bytes as surrogates), searched for the marks
     in its stead (see `_marks`)."""
     found = 0
-    for hit in _marks(text, content) if content is not None else _text_marks(text):
+    for hit in _marks(text, content) if content is not None else _found(text, _MARK):
         if found == MAX_PAIRS:
             return
         pair = _pair_at(text, hit)
@@ -57,11 +58,12 @@ def escaped_pairs(text: str, content: bytes | None = None) -> Iterator[EscapedPa
             found += 1
 
 
-def _text_marks(text: str) -> Iterator[int]:
-    hit = text.find(_MARK)
+def _found(haystack: AnyStr, needle: AnyStr) -> Iterator[int]:
+    """Where each occurrence of `needle` starts in `haystack`, found with `find` (memchr speed)."""
+    hit = haystack.find(needle)
     while hit != -1:
         yield hit
-        hit = text.find(_MARK, hit + len(_MARK))
+        hit = haystack.find(needle, hit + len(needle))
 
 
 def _marks(text: str, content: bytes) -> Iterator[int]:
@@ -73,10 +75,10 @@ def _marks(text: str, content: bytes) -> Iterator[int]:
     them (`_credential_named`). Otherwise the offset is counted from the last one by decoding the bytes between
     them (a mark is ASCII, so it starts a character)."""
     if len(content) == len(text):  # one byte a character: offsets are the same
-        yield from _byte_marks(content)
+        yield from _found(content, _MARK_BYTES)
         return
     byte_at = char_at = 0
-    for hit in _byte_marks(content):
+    for hit in _found(content, _MARK_BYTES):
         if content[max(0, hit - _NAME_WINDOW) : hit].isascii() and not _credential_named(content, hit):
             continue
         char_at += len(content[byte_at:hit].decode("utf-8", "surrogateescape"))
@@ -92,13 +94,6 @@ def _credential_named(content: bytes, hit: int) -> bool:
         run_start -= 1
     name = _NAME_REVERSED_BYTES.match(content[max(0, run_start - 64) : run_start][::-1])
     return name is not None and _CREDENTIAL_BYTES.search(name.group()[::-1]) is not None
-
-
-def _byte_marks(content: bytes) -> Iterator[int]:
-    hit = content.find(_MARK_BYTES)
-    while hit != -1:
-        yield hit
-        hit = content.find(_MARK_BYTES, hit + len(_MARK_BYTES))
 
 
 def _pair_at(text: str, hit: int) -> EscapedPair | None:
