@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from credscope.catalogue import Catalogue, load_catalogue
-from credscope.detect.engine import NAME_REACH, NO_NAME, Detector, DocumentStats
+from credscope.detect.engine import NAME_REACH, NO_NAME, Detector, DocumentStats, _names_inside
+from credscope.detect.prefilter import Prefilter
 from credscope.model import Document, Reach
 from credscope.testing.generate import expand
 
@@ -267,3 +268,53 @@ def test_a_database_of_names_keeps_its_bounds_unless_that_makes_it_much_larger(
     assert prefilter._nearby_serialised(hyperscan, open_ended, bounded) == kept
     monkeypatch.setattr(prefilter, "_BOUNDED_MOST", len(kept) - 1)
     assert prefilter._nearby_serialised(hyperscan, open_ended, bounded) == wide
+
+
+def test_a_match_holding_its_own_name_is_kept_without_placing_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    # generic-secret-quoted reads the credential word before every value it takes: each match holds a name the
+    # rule accepts, which `_may_be_named` always keeps. Placing the names of a 600 KB file is not paid for it.
+    rng = random.Random(5)
+    lines = [f'    api_key_{i} = "{_token(rng)}"\n' for i in range(30)]
+    text = _filler(300_000) + "".join(lines) + _filler(300_000)
+    placed: list[int] = []
+    original = Prefilter.nearby
+
+    def counted(self: Prefilter, index: int, selection: Any) -> Any:
+        placed.append(index)
+        return original(self, index, selection)
+
+    monkeypatch.setattr(Prefilter, "nearby", counted)
+    found, _ = _both(text)
+    assert [rule for rule, _line in found] == ["generic-secret-quoted"] * 30
+    assert placed == []
+
+
+def test_a_name_found_inside_a_match_ends_where_hyperscan_places_one() -> None:
+    """What lets a match holding a name skip `nearby`: wherever a rule's `names` pattern, anchors left out, matches
+    inside one of the rule's matches, the database `nearby` reads places a name's end there too. Checked on every
+    positive example of every rule whose names Hyperscan places."""
+    detector = Detector(_catalogue(), use_hyperscan=True)
+    detector._prefilter.warm()
+    engine: Any = detector._prefilter._engine
+    rng = random.Random(6)
+    checked = 0
+    for index, rule in enumerate(detector.rules):
+        if index not in engine.namers or rule.names is None:
+            continue
+        inside = _names_inside(rule.names.pattern, rule.names.flags)
+        for example in rule.examples:
+            if not example.positive:
+                continue
+            text = expand(example.text, rng).text
+            ends: list[int] | None = None
+            for found in rule.pattern.finditer(text):
+                name = inside.search(text, found.start(), found.end("secret"))
+                if name is None:
+                    continue
+                if ends is None:
+                    content = text.encode()
+                    assert content.isascii(), rule.id  # offsets in bytes are characters
+                    ends = engine.nearby(index, rule, content).names or []
+                assert any(found.start() <= end <= found.end("secret") for end in ends), (rule.id, example.text)
+                checked += 1
+    assert checked >= 10

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from credscope.catalogue import Catalogue, Rule
@@ -18,7 +18,7 @@ from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.joined import JOINED_HINTS, joined_values
 from credscope.detect.lines import LineIndex
-from credscope.detect.prefilter import NAME_REACH, Nearby, Prefilter, Spans
+from credscope.detect.prefilter import NAME_REACH, Nearby, Prefilter, Spans, unanchored_source
 from credscope.model import Candidate, Document, Location, Window
 
 if TYPE_CHECKING:
@@ -187,6 +187,7 @@ class Detector:
         locate: Callable[[], Nearby | None] | None = None,
     ) -> Iterable[Match]:
         nearby: Nearby | None = None
+        inside = _names_inside(rule.names.pattern, rule.names.flags) if locate and rule.names is not None else None
         if locate is not None and lines is not None and sum(stop - low for low, stop, _ in lines) > _LOCATE_FIRST:
             # Wide windows (a bundle, a large data file): the regex itself runs only where a name may be.
             nearby, locate = locate(), None
@@ -198,12 +199,15 @@ class Detector:
             if not secret or len(secret) < rule.min_length:
                 continue
             start, end = found.span("secret")
-            if locate is not None:
-                # Placed on the rule's first match in the document: most documents never pay for it.
-                nearby, locate = locate(), None
-            if nearby is not None and not _may_be_named(rule, nearby, found.start(), start, end):
-                stats.filtered[NO_NAME] = stats.filtered.get(NO_NAME, 0) + 1
-                continue
+            if (locate is not None or nearby is not None) and (
+                inside is None or inside.search(text, found.start(), end) is None
+            ):
+                # Placed on the rule's first match that does not hold a name itself: most documents never pay.
+                if locate is not None:
+                    nearby, locate = locate(), None
+                if nearby is not None and not _may_be_named(rule, nearby, found.start(), start, end):
+                    stats.filtered[NO_NAME] = stats.filtered.get(NO_NAME, 0) + 1
+                    continue
             named: tuple[str | None, dict[str, str]] | None = None
             if rule.requires_name and (structure is None or structure.settled):
                 # The name costs no parse here (there is none to make, or it was made): a match it cannot make
@@ -342,6 +346,16 @@ def _name(
         if name is None and match_start != start:
             name = assigned_name(text, start)
     return name or default_name, where
+
+
+@cache
+def _names_inside(names: str, flags: int) -> re.Pattern[str]:
+    """A rule's `names` pattern as `nearby` looks for it (anchors left out), for a match to be searched with: a
+    match holding a name of its own (`secret_key = "…"` under generic-secret-quoted) `_may_be_named` always
+    keeps, whatever `nearby` would place. Hyperscan looks for the same pattern ignoring case, on the document's
+    view, and may only add matches (prefilter.py `_namer_patterns`): each match found here ends where one of
+    those does, inside the rule's match."""
+    return re.compile(unanchored_source(names), flags)
 
 
 def _may_be_named(rule: Rule, nearby: Nearby, match_start: int, start: int, end: int) -> bool:
