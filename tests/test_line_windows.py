@@ -40,7 +40,9 @@ SHAPES = [
     (r"key=\w+\Z", 0, False, 4),
     (r"\bkey=\w+", 0, True, 4),
     (r"(?:pass|pwd|secret)=\w+", 0, True, 3),  # runs are not joined across a group: conservative
-    (r"(?:pass|pw)\w+", 0, True, 1),  # `re` factors out the common `p`
+    (r"(?:pass|pw)\w+", 0, True, 2),  # `re` factors out the common `p`: it goes on into `ass|w`
+    (r"(?i:pass(?:word|wd)?|pwd)[ \t]*=", 0, True, 3),  # `p`, then `ass` or `wd`
+    (r"k(?:ey){1,3}=", 0, True, 3),
     (r"(?i:token)(?=\n)", 0, False, 5),  # a lookahead that needs the newline
     (r"(a)?(?(1)b|c)key", 0, False, 3),  # conditionals are not understood: not line-local
     (r"(?:ab){2,}cd", 0, True, 2),

@@ -123,20 +123,40 @@ def _set_has_newline(items: list[tuple[Any, Any]]) -> bool:
 
 
 def _anchor(items: list[tuple[Any, Any]]) -> int:
+    """A literal run goes on into a group or alternatives that start with literals: the parser takes the common
+    prefix out of alternatives (`pass|pwd` is `p` then `ass|wd`), and each match holds the prefix and the rest."""
     best = run = 0
     for op, av in items:
         if op is _c.LITERAL:
             run += 1
             best = max(best, run)
             continue
-        run = 0
         if op is _c.SUBPATTERN:
-            best = max(best, _anchor(list(av[-1])))
+            best = max(best, _anchor(list(av[-1])), run + _leading(list(av[-1])))
         elif op is _c.BRANCH:
-            best = max(best, min(_anchor(list(alternative)) for alternative in av[1]))
+            alternatives = [list(alternative) for alternative in av[1]]
+            best = max(best, min(max(_anchor(each), run + _leading(each)) for each in alternatives))
         elif op in _REPEATS and av[0] >= 1:
-            best = max(best, _anchor(list(av[2])))
+            best = max(best, _anchor(list(av[2])), run + _leading(list(av[2])))
+        run = 0
     return best
+
+
+def _leading(items: list[tuple[Any, Any]]) -> int:
+    """How many literal characters every match of `items` starts with."""
+    count = 0
+    for op, av in items:
+        if op is _c.LITERAL:
+            count += 1
+            continue
+        if op is _c.SUBPATTERN:
+            return count + _leading(list(av[-1]))
+        if op is _c.BRANCH:
+            return count + min(_leading(list(alternative)) for alternative in av[1])
+        if op in _REPEATS and av[0] >= 1:
+            return count + _leading(list(av[2]))
+        return count
+    return count
 
 
 class Extent(NamedTuple):
