@@ -14,6 +14,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,14 +116,16 @@ class TreeSource:
             directory, prefix = stack.pop()
             try:
                 with os.scandir(directory) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                    entries = sorted(it, key=_NAME)
             except OSError as error:
                 report.skip(prefix or ".", "unreadable", _reason(error))
                 continue
             subdirs: list[tuple[str, str]] = []
             for entry in entries:
                 relative = f"{prefix}{entry.name}"
-                if leaves_out(patterns, relative, _is_directory(entry), partial(_files_under, entry), report):
+                if patterns is not None and leaves_out(
+                    patterns, relative, _is_directory(entry), partial(_files_under, entry), report
+                ):
                     continue
                 try:
                     is_link = entry.is_symlink()
@@ -216,6 +219,9 @@ def _listed_size(absolute: str, relative: str, report: SourceReport) -> int | No
         report.skip(relative, "not-a-regular-file")
         return None
     return info.st_size
+
+
+_NAME = attrgetter("name")  # a directory's entries are listed by name
 
 
 def _is_directory(entry: os.DirEntry[str]) -> bool:
