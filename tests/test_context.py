@@ -434,3 +434,16 @@ def test_a_path_gets_the_parser_of_the_first_pattern_it_matches() -> None:
     for name in names:
         for path in (name, "deep/dir/" + name, name.upper(), "deep/" + name.upper()):
             assert parser_for(path) is first_match(path), path
+
+
+def test_a_notebook_cell_with_a_lone_surrogate_escape_is_parsed_and_named(detector: Detector) -> None:
+    # `\ud800` in a cell's JSON is a surrogate no UTF-8 holds: the cell's Python is parsed with U+FFFD in its place
+    # (the same offsets), never raising (found by the parser fuzz test).
+    token = expand(GHP).text
+    cell = '\ud800x = 1\nAPI_TOKEN = "' + token + '"\n'
+    text = json.dumps({"cells": [{"cell_type": "code", "source": [cell], "outputs": []}], "nbformat": 4})
+    parsed = parse_document("nb.ipynb", text)
+    assert parsed is not None
+    assert [a.name for a in parsed.assignments if a.value == token] == ["API_TOKEN"]
+    found = detector.detect(Document(path="nb.ipynb", content=text.encode(), reach=Reach.FILE))
+    assert [c.secret for c in found if c.rule == "github-pat-classic"] == [token]

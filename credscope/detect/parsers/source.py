@@ -8,6 +8,7 @@ Grammars are imported when a flagged file of their language is first parsed.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -131,6 +132,10 @@ class SourceParser:
         return Parsed(self.format, (), tree.error, locate=tree.locate)
 
 
+# Surrogates that `surrogateescape` cannot give back as bytes: all but U+DC80..U+DCFF.
+_LONE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
 class _Tree:
     """One parsed source text, and how its strings map back to names and character offsets."""
 
@@ -152,7 +157,13 @@ class _Tree:
             module = importlib.import_module(grammar.module)
         except ImportError as missing:
             return f"grammar not installed: {missing.name}"
-        data = text.encode("utf-8", "surrogateescape")
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            # A lone surrogate that stands for no undecodable byte (a notebook cell's JSON `\ud800`) has no UTF-8:
+            # U+FFFD in its place keeps every character offset.
+            text = _LONE_SURROGATE.sub("\ufffd", text)
+            data = text.encode("utf-8", "surrogateescape")
         tree = tree_sitter.Parser(tree_sitter.Language(getattr(module, grammar.function)())).parse(data)
         return cls(text, data, tree.root_node, frozenset(grammar.strings))
 
