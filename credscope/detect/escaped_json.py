@@ -29,7 +29,6 @@ MAX_PAIRS = 512
 _MARK_BYTES = _MARK.encode()
 _NAME_REVERSED_BYTES = re.compile(_NAME_REVERSED.pattern.encode())
 _CREDENTIAL_BYTES = re.compile(_CREDENTIAL_NAME.pattern.encode())
-_BACKSLASH = ord("\\")
 _NAME_WINDOW = 64 + _MAX_RUN + 1
 
 
@@ -89,23 +88,28 @@ def _marks(text: str, content: bytes) -> Iterator[int]:
 def _credential_named(content: bytes, hit: int) -> bool:
     """Whether the name `_pair_at` reads before the mark at `hit` holds a credential word, read as it reads it from
     bytes that are ASCII (where `\\w` means the same in bytes and in text)."""
+    _, name = _name_before(content, hit, b"\\", _NAME_REVERSED_BYTES)
+    return name is not None and _CREDENTIAL_BYTES.search(name) is not None
+
+
+def _name_before(
+    haystack: AnyStr, hit: int, backslash: AnyStr, name_reversed: re.Pattern[AnyStr]
+) -> tuple[int, AnyStr | None]:
+    """Where the run of backslashes ending at `hit` (a mark's last backslash) starts, at most `_MAX_RUN` long, and
+    the name before it (read backwards, up to 64 characters), if there is one."""
     run_start = hit
-    while run_start > 0 and content[run_start - 1] == _BACKSLASH and hit - run_start + 1 < _MAX_RUN:
+    while run_start > 0 and haystack[run_start - 1 : run_start] == backslash and hit - run_start + 1 < _MAX_RUN:
         run_start -= 1
-    name = _NAME_REVERSED_BYTES.match(content[max(0, run_start - 64) : run_start][::-1])
-    return name is not None and _CREDENTIAL_BYTES.search(name.group()[::-1]) is not None
+    found = name_reversed.match(haystack[max(0, run_start - 64) : run_start][::-1])
+    return run_start, None if found is None else found.group()[::-1]
 
 
 def _pair_at(text: str, hit: int) -> EscapedPair | None:
     """The pair whose name's closing `\\"` and colon start at `hit` (its last backslash), if it is one."""
-    run_start = hit
-    while run_start > 0 and text[run_start - 1] == "\\" and hit - run_start + 1 < _MAX_RUN:
-        run_start -= 1
-    run = text[run_start : hit + 1]
-    name_found = _NAME_REVERSED.match(text[max(0, run_start - 64) : run_start][::-1])
-    if name_found is None:
+    run_start, name = _name_before(text, hit, "\\", _NAME_REVERSED)
+    if name is None:
         return None
-    name = name_found.group()[::-1]
+    run = text[run_start : hit + 1]
     opening = run_start - len(name) - len(run) - 1
     if opening < 0 or text[opening : run_start - len(name)] != run + '"' or text[opening - 1 : opening] == "\\":
         return None
