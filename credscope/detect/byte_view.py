@@ -24,7 +24,8 @@ bytes are one character each in the text, and the caller reads the bytes as they
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Mapping
 
 # The whole of a text that is UTF-8, as a Hyperscan expression: it checks a document at several GB/s, where
 # decoding it would allocate the text.
@@ -212,21 +213,94 @@ def _plain(code: int, caseless: bool) -> bool:
     return code < 0x80 and not (caseless and chr(code) in _FOLDED_ONTO)
 
 
-def document_text(content: bytes, piece: int = 1 << 16) -> str:
+def document_text(content: bytes, piece: int = 1 << 16, stand_ins: Mapping[int, int] | None = None) -> str:
     """`content` decoded, each undecodable byte as a surrogate, as `content.decode("utf-8", "surrogateescape")`
-    would: but allocated once, at its final width.
+    would: but allocated once, at its final width. With `stand_ins` (`narrowed_text`), the characters it maps are
+    replaced by the ones it maps them to.
 
     One decode call widens its buffer as it meets wider characters: a 15 MB bundle that is ASCII but for a dash
     and a late emoji holds a 30 MB buffer of two-byte characters and the 60 MB text at once. Decoded a `piece`
     at a time and joined, what is held beside the text is the pieces, about a byte per ASCII character."""
     if len(content) <= piece or content.isascii():
-        return content.decode("utf-8", "surrogateescape")
+        text = content.decode("utf-8", "surrogateescape")
+        return _stood_for(text, stand_ins) if stand_ins and _ASTRAL_LEAD in content else text
     whole, pieces, start = memoryview(content), [], 0
     while start < len(content):
         cut = _character_start(content, start + piece)
-        pieces.append(str(whole[start:cut], "utf-8", "surrogateescape"))
+        part = str(whole[start:cut], "utf-8", "surrogateescape")
+        if stand_ins and content.find(_ASTRAL_LEAD, start, cut) >= 0:
+            part = _stood_for(part, stand_ins)
+        pieces.append(part)
         start = cut
     return "".join(pieces)
+
+
+# Astral characters (planes 1 to 3: emoji, symbols) are four bytes each in a `str`, and one of them makes the whole
+# text four bytes a character: a 15 MB bundle with one emoji is a 60 MB text. Those that nothing reading a text can
+# tell from a private-use character, two bytes in a `str`, are stood for by one the document does not hold: a
+# symbol, not a word character, digit or space (`re`'s `\w`, `\d`, `\s`, `\b`), without case (IGNORECASE), a
+# decomposition (NFKD) or a combining class, as a private-use character is. Offsets do not change: one character
+# stands for one. The engine puts them back in what leaves the text (secrets, names, context: `_restored`).
+NARROWED_FROM = 1 << 20  # below this, a text four bytes a character costs little
+_ASTRAL_LEAD = b"\xf0"  # U+10000..U+3FFFF
+_HIGHER_LEADS = (b"\xf1", b"\xf2", b"\xf3", b"\xf4")  # the rarer planes above: a text holding one is left as it is
+_PLANES_1_TO_3 = re.compile("[\U00010000-\U0003ffff]")
+_INERT_CATEGORIES = frozenset({"So", "Sm", "Sc", "Sk", "Cn", "Co"})
+_PRIVATE_USE = range(0xE000, 0xF900)
+_MOST_STOOD_FOR = 256  # distinct characters; each stand-in is looked for in the bytes before it is taken
+
+
+def narrowed_text(content: bytes, piece: int = 1 << 16, smallest: int = NARROWED_FROM) -> tuple[str, dict[int, int]]:
+    """`document_text(content)`, with its astral characters stood for by private-use ones where all of them can be
+    (see above) and the document is `smallest` bytes or more; and the table (for `str.translate`) that restores
+    them, empty when none was replaced."""
+    stand_ins = _stand_ins(content) if len(content) >= smallest and not content.isascii() else {}
+    text = document_text(content, piece, stand_ins)
+    return text, {stand_in: char for char, stand_in in stand_ins.items()}
+
+
+def _stand_ins(content: bytes) -> dict[int, int]:
+    """Each astral character (planes 1 to 3) in `content` mapped to a private-use character `content` does not
+    hold; empty when there is none, or one is not inert or above plane 3, or there are too many."""
+    if any(lead in content for lead in _HIGHER_LEADS):
+        return {}
+    sequences: set[bytes] = set()
+    found = content.find(_ASTRAL_LEAD)
+    while found >= 0:
+        sequences.add(content[found : found + 4])
+        found = content.find(_ASTRAL_LEAD, found + 1)
+    decoded = (sequence.decode("utf-8", "replace") for sequence in sequences)
+    chars = {char for char in decoded if len(char) == 1 and ord(char) > 0xFFFF}  # not a truncated one's U+FFFD
+    if not chars or len(chars) > _MOST_STOOD_FOR or not all(_inert(char) for char in chars):
+        return {}
+    # U+E000..U+EFFF start with \xee: a document holding none (most) holds none of them.
+    held = b"\xee" in content
+    free = (code for code in _PRIVATE_USE if not held or chr(code).encode() not in content)
+    stand_ins: dict[int, int] = {}
+    for char in sorted(chars):
+        code = next(free, None)
+        if code is None:
+            return {}
+        stand_ins[ord(char)] = code
+    return stand_ins
+
+
+def _stood_for(text: str, stand_ins: Mapping[int, int]) -> str:
+    """`text` with the characters `stand_ins` maps replaced (`str.translate` looks every character up: 30 ms
+    more than this on a 15 MB bundle with 16 emoji)."""
+    return _PLANES_1_TO_3.sub(lambda found: chr(stand_ins.get(ord(found.group()), ord(found.group()))), text)
+
+
+def _inert(char: str) -> bool:
+    """Whether every test a scan makes of a character answers for `char` as for a private-use one."""
+    return (
+        unicodedata.category(char) in _INERT_CATEGORIES
+        and not char.isalnum()
+        and not char.isspace()
+        and char.lower() == char.upper() == char.casefold() == char
+        and not unicodedata.decomposition(char)
+        and not unicodedata.combining(char)
+    )
 
 
 def _character_start(content: bytes, near: int) -> int:

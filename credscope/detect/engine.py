@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from credscope.catalogue import Catalogue, Rule
 from credscope.detect.attribution import SHARED_FORMAT, Attribution, Claim
-from credscope.detect.byte_view import document_text
+from credscope.detect.byte_view import narrowed_text
 from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, assigned_name, line_bounds
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
@@ -132,7 +132,8 @@ class Detector:
         joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
         if not rules and not encoded and not joined:
             return []
-        text = document_text(document.content)
+        # Astral characters may be stood for by private-use ones (byte_view.narrowed_text): restored in what leaves.
+        text, restore = narrowed_text(document.content)
         structure = DocumentContext(document.path, text, listed=encoded) if whole else None
 
         def matched(index: int, rule: Rule, where: Spans | None) -> list[Match]:
@@ -168,11 +169,12 @@ class Detector:
             matches.extend(self._decoded_matches(values, document.path, stats))
         if structure is not None and structure.error is not None:
             stats.parse_errors += 1
-            stats.parse_error = structure.error
+            stats.parse_error = structure.error.translate(restore)
         placement = _Placement(text, document.window)
         matches = _drop_overlaps(matches)
         matches = _without_inline_ignores(matches, text, stats, placement)
-        return _pair(matches, document, placement)
+        candidates = _pair(matches, document, placement)
+        return [_restored(candidate, restore) for candidate in candidates] if restore else candidates
 
     def _matches(
         self,
@@ -601,6 +603,18 @@ def _pair(matches: list[Match], document: Document, placement: _Placement) -> li
             )
         )
     return candidates
+
+
+def _restored(candidate: Candidate, table: Mapping[int, int]) -> Candidate:
+    """`candidate` with the characters `table` maps put back wherever the text gave it a string."""
+    location = candidate.location
+    context = {key: value.translate(table) for key, value in location.context.items()}
+    return replace(
+        candidate,
+        secret=candidate.secret.translate(table),
+        location=replace(location, context=context),
+        parts={part: value.translate(table) for part, value in candidate.parts.items()},
+    )
 
 
 class _Placement:
