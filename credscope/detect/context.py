@@ -24,6 +24,12 @@ _ASSIGNMENT = re.compile(
 )
 _FLAG = re.compile(r"""(?:^|\s)--?(?P<name>[A-Za-z][\w\-]*)(?:=|\s+)["']?$""")
 _LOOKBACK = 160
+# The last character of a prefix that no match of _FLAG or _ASSIGNMENT holds but as its first (`[^\w.\-]`, `\s`),
+# and what follows it, all of which they may hold. Neither can start before it; `^` matches only where a prefix
+# starts, never where a search from within it starts. (A class search tries each position: in minified code, a
+# name and separator each time.)
+_INSIDE_BOTH = r"""\w.\-@$"'`\[\]\s=:>,"""
+_OUTSIDE_BOTH = re.compile(f"[^{_INSIDE_BOTH}][{_INSIDE_BOTH}]*$")
 # How far either side of a value a "line" reaches: a minified file is one line of megabytes, and reading all
 # of it for each match would make a scan quadratic in its size.
 LINE_WINDOW = 4096
@@ -36,10 +42,13 @@ def assigned_name(text: str, start: int) -> str | None:
     prefix = text[max(line_start, start - _LOOKBACK) : start]
     if not prefix.strip():
         return None
-    flag = _FLAG.search(prefix)
+    # Both searches from the last character neither can hold but first: half the time, the same matches.
+    outside = _OUTSIDE_BOTH.search(prefix)
+    since = outside.start() if outside is not None else 0
+    flag = _FLAG.search(prefix, since)
     if flag:
         return flag.group("name")
-    match = _ASSIGNMENT.search(prefix)
+    match = _ASSIGNMENT.search(prefix, since)
     if match is None:
         return None
     name = match.group("name").lstrip("$@")
