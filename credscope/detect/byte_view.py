@@ -250,11 +250,13 @@ _PRIVATE_USE = range(0xE000, 0xF900)
 _MOST_STOOD_FOR = 256  # distinct characters; each stand-in is looked for in the bytes before it is taken
 
 
-def narrowed_text(content: bytes, piece: int = 1 << 16, smallest: int = NARROWED_FROM) -> tuple[str, dict[int, int]]:
+def narrowed_text(
+    content: bytes, piece: int = 1 << 16, smallest: int = NARROWED_FROM, *, narrow: bool = True
+) -> tuple[str, dict[int, int]]:
     """`document_text(content)`, with its astral characters stood for by private-use ones where all of them can be
-    (see above) and the document is `smallest` bytes or more; and the table (for `str.translate`) that restores
-    them, empty when none was replaced."""
-    stand_ins = _stand_ins(content) if len(content) >= smallest and not content.isascii() else {}
+    (see above), the document is `smallest` bytes or more and `narrow` holds; and the table (for `str.translate`)
+    that restores them, empty when none was replaced."""
+    stand_ins = _stand_ins(content) if narrow and len(content) >= smallest and not content.isascii() else {}
     text = document_text(content, piece, stand_ins)
     return text, {stand_in: char for char, stand_in in stand_ins.items()}
 

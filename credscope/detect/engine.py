@@ -132,8 +132,11 @@ class Detector:
         joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
         if not rules and not encoded and not joined:
             return []
-        # Astral characters may be stood for by private-use ones (byte_view.narrowed_text): restored in what leaves.
-        text, restore = narrowed_text(document.content)
+        # Astral characters may be stood for by private-use ones (byte_view.narrowed_text), restored in the matches:
+        # every string a match holds is then text of the document, or made of it (an escaped pair, a rebuilt or
+        # base64 PEM: ASCII). Not where values are decoded (`encoded`): what base64 decodes to is no text of the
+        # document, and may hold a private-use character that is its own.
+        text, restore = narrowed_text(document.content, narrow=not encoded)
         structure = DocumentContext(document.path, text, listed=encoded) if whole else None
 
         def matched(index: int, rule: Rule, where: Spans | None) -> list[Match]:
@@ -173,8 +176,9 @@ class Detector:
         placement = _Placement(text, document.window)
         matches = _drop_overlaps(matches)
         matches = _without_inline_ignores(matches, text, stats, placement)
-        candidates = _pair(matches, document, placement)
-        return [_restored(candidate, restore) for candidate in candidates] if restore else candidates
+        if restore:
+            matches = [_restored(match, restore) for match in matches]
+        return _pair(matches, document, placement)
 
     def _matches(
         self,
@@ -605,15 +609,13 @@ def _pair(matches: list[Match], document: Document, placement: _Placement) -> li
     return candidates
 
 
-def _restored(candidate: Candidate, table: Mapping[int, int]) -> Candidate:
-    """`candidate` with the characters `table` maps put back wherever the text gave it a string."""
-    location = candidate.location
-    context = {key: value.translate(table) for key, value in location.context.items()}
+def _restored(match: Match, table: Mapping[int, int]) -> Match:
+    """`match` with the characters `table` maps put back wherever the text gave it a string."""
     return replace(
-        candidate,
-        secret=candidate.secret.translate(table),
-        location=replace(location, context=context),
-        parts={part: value.translate(table) for part, value in candidate.parts.items()},
+        match,
+        secret=match.secret.translate(table),
+        name=match.name.translate(table) if match.name is not None else None,
+        context={key: value.translate(table) for key, value in match.context.items()},
     )
 
 
