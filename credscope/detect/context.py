@@ -30,6 +30,10 @@ _LOOKBACK = 160
 # name and separator each time.)
 _INSIDE_BOTH = r"""\w.\-@$"'`\[\]\s=:>,"""
 _OUTSIDE_BOTH = re.compile(f"[^{_INSIDE_BOTH}][{_INSIDE_BOTH}]*$")
+# A JSON key and the colon just before a string value's opening quote (`DocumentContext.json_key`).
+_JSON_KEY_BEFORE = re.compile(r'(?<!\\)"(?P<key>[^"\\]{1,128})"[ \t\n\r]*:[ \t\n\r]*"\Z')
+_QUOTE_OR_ESCAPE = re.compile(r'["\\]')
+_AFTER_A_STRING = frozenset(" \t\n\r,:]}")
 # How far either side of a value a "line" reaches: a minified file is one line of megabytes, and reading all
 # of it for each match would make a scan quadratic in its size.
 LINE_WINDOW = 4096
@@ -147,6 +151,33 @@ class DocumentContext:
             if candidate.start <= start and end <= candidate.end:
                 return candidate
         return None
+
+    def json_key(self, start: int, end: int) -> str | None:
+        """The name `resolve` gives any match whose secret is `start`..`end`, read from the text alone: in strict
+        JSON (`Parsed.strict_json`, parsed here if it was not), a span from the start of a string value written
+        directly under a key (`"key": "…`), within the string, is the key's; None where the text does not say.
+
+        Reading the branch down to it (`locate`) reads every mapping and list on the way, a model's thousands of
+        shapes: a match rejected under its name needs none of that. In strict JSON an unescaped quote is never
+        inside a string, so the one before `start` opens the value and the two before the colon hold its key,
+        which is the name `locate` gives (a key that is a list index, or a `value` beside a `name`, aside). Were
+        that quote one closing a string, what follows it would be a space, a comma, a colon or a bracket."""
+        parsed = self.parsed
+        if parsed is None or not parsed.strict_json or start < 2:
+            return None
+        text = self.text
+        if (
+            start >= end
+            or text[start - 1] != '"'
+            or text[start] in _AFTER_A_STRING
+            or _QUOTE_OR_ESCAPE.search(text, start, end)
+        ):
+            return None
+        found = _JSON_KEY_BEFORE.search(text, max(0, start - _LOOKBACK), start)
+        if found is None:
+            return None
+        key = found.group("key")
+        return None if key == "value" or key.isdigit() else key
 
     def resolve(self, match_start: int, start: int, end: int) -> tuple[str | None, dict[str, str]]:
         """The name a match (whole match from `match_start`, secret `start`..`end`) is assigned to, and context.

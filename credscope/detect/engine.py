@@ -219,7 +219,7 @@ class Detector:
                 # The name costs no parse here (there is none to make, or it was made): a match it cannot make
                 # count is dropped before the filters run (a bundle holds thousands of such matches). Dropped
                 # either way; only which reason is counted first differs.
-                named = _name(structure, text, found.start(), start, end, default_name)
+                named = _name_unless_keyed_out(rule, structure, text, found.start(), start, end, default_name)
                 if not _named(rule, named[0], text, start):
                     stats.filtered[NO_NAME] = stats.filtered.get(NO_NAME, 0) + 1
                     continue
@@ -234,7 +234,12 @@ class Detector:
             if reason:
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
-            # Parsed on the first match that gets this far: most documents never pay for it.
+            # Parsed on the first match that gets this far: most documents never pay for it. In strict JSON the key
+            # before a string value is its name, without reading down to it: most such matches end there.
+            key = structure.json_key(start, end) if named is None and structure is not None else None
+            if key is not None and (reason := self._reject_named(rule, secret, key, line, text, start, path, readers)):
+                stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
+                continue
             name, where = named or _name(structure, text, found.start(), start, end, default_name)
             reason = self._reject_named(rule, secret, name, line, text, start, path, readers)
             if reason:
@@ -352,6 +357,24 @@ def _name(
         if name is None and match_start != start:
             name = assigned_name(text, start)
     return name or default_name, where
+
+
+def _name_unless_keyed_out(
+    rule: Rule,
+    structure: DocumentContext | None,
+    text: str,
+    match_start: int,
+    start: int,
+    end: int,
+    default_name: str | None,
+) -> tuple[str | None, dict[str, str]]:
+    """`_name`, or, where the rule does not accept it, the key a string value is written under in strict JSON
+    (`DocumentContext.json_key`): the name `_name` gives, without reading the document down to the value (a
+    model's thousands of shapes, on the first match in them). Its context is then left out: the match is dropped."""
+    key = structure.json_key(start, end) if structure is not None else None
+    if key is not None and not _named(rule, key, text, start):
+        return key, {}
+    return _name(structure, text, match_start, start, end, default_name)
 
 
 @cache

@@ -46,6 +46,9 @@ class Parsed:
     # file with one match needs one string resolved, not its thousands): (start, end) -> the outermost
     # assignment whose value holds the span, if any. `assignments` is then empty.
     locate: Callable[[int, int], Assignment | None] | None = field(default=None, compare=False)
+    # Strict JSON (read by the standard library: no comments, no trailing commas) that `locate` reads: a string
+    # value directly under a key is that key's (context.DocumentContext.json_key).
+    strict_json: bool = False
 
 
 class Parser(Protocol):

@@ -139,6 +139,7 @@ class JsonParser:
         Strict JSON that `_OneLevel` may read (most of it: API models, lockfiles, source maps) is not read into a
         tree at all: the branch holding a match is read as the search goes down it."""
         levels = _OneLevel.of(text)
+        strict = levels is not None
         if levels is not None:
             root = levels.root
             expand = levels.expand
@@ -156,7 +157,7 @@ class JsonParser:
         def located(start: int, end: int) -> Assignment | None:
             return locate(root, text, lines, start, end, expand)
 
-        return Parsed(self.format, (), None, locate=located)
+        return Parsed(self.format, (), None, locate=located, strict_json=strict)
 
 
 class _OneLevel:

@@ -1,0 +1,125 @@
+"""A string value's name in strict JSON, read from the key written before it (detect/context.py `json_key`): it must
+be the name reading the document's branch down to the value gives, wherever it answers at all."""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credscope.catalogue import Catalogue, load_catalogue
+from credscope.detect.context import DocumentContext
+from credscope.detect.engine import Detector, DocumentStats
+from credscope.model import Document, Reach
+from credscope.testing.generate import expand
+
+_KEYS = st.one_of(
+    st.sampled_from(["token", "value", "name", "0", "12", "api_key", 'a"b', "x\\y", "é", "", " k ", "k:v"]),
+    st.text(alphabet='ab_:," \\{}[]0', max_size=6),
+)
+_VALUES = st.one_of(
+    st.sampled_from(["Xk9mQ2vLp8zR4wTq7", "", 'a\\"b', "x\\ny", 'x, "y": "z', "\u00e9t\u00e9", ":"]),
+    st.text(alphabet='aZ9 :,"\\{}[]', max_size=8),
+)
+_JSON = st.recursive(
+    _VALUES | st.integers() | st.booleans() | st.none(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Every span that starts right after a quote and ends before the next quote or backslash, earlier, or beyond."""
+    spans = []
+    for start in range(1, len(text)):
+        if text[start - 1] != '"':
+            continue
+        stop = start
+        while stop < len(text) and text[stop] not in '"\\':
+            stop += 1
+        ends = {stop, start + 1, (start + stop) // 2, stop + 2}
+        spans += [(start, end) for end in ends if start < end <= len(text)]
+    return spans
+
+
+@settings(max_examples=400, database=None)
+@given(_JSON, st.booleans())
+def test_the_key_before_a_string_value_is_the_name_its_branch_gives(document: Any, indent: bool) -> None:
+    text = json.dumps(document, indent=1 if indent else None, ensure_ascii=False)
+    for start, end in _spans(text):
+        context = DocumentContext("model.json", text)
+        key = context.json_key(start, end)
+        if key is None:
+            continue
+        for match_start in {start, start - 1, max(0, start - 12)}:
+            assert context.resolve(match_start, start, end)[0] == key, (text, start, end)
+
+
+def test_a_key_is_read_where_the_text_says_it_and_nowhere_else() -> None:
+    text = json.dumps(
+        {"token": "Xk9mQ2vLp8zR4wTq7", "list": ["Ab12Cd34Ef56"], "0": "Zz99", "e": 'say "k": "Yy88"'}, indent=1
+    )
+    context = DocumentContext("model.json", text)
+
+    def key_of(value: str) -> str | None:
+        start = text.index(value)
+        return context.json_key(start, start + len(value))
+
+    assert key_of("Xk9mQ2vLp8zR4wTq7") == "token"
+    assert key_of("Ab12Cd34Ef56") is None  # a list item: its name is not the key before it
+    assert key_of("Zz99") is None  # a list index as a key: the name is the key above
+    assert key_of("Yy88") is None  # inside a string, behind escaped quotes
+    assert DocumentContext("a.json", '{"token": "Xk9m", // c\n}').json_key(11, 15) is None  # not strict JSON
+
+
+def _models(rng: random.Random) -> list[tuple[str, str]]:
+    """JSON files that look like API models, with tokens of every shape under credential names and others."""
+    rules = [rule for rule in Detector(_catalogue()).rules if rule.examples]
+    files = []
+    for number in range(40):
+        shapes: dict[str, Any] = {}
+        for index in range(60):
+            rule = rng.choice(rules)
+            example = rng.choice(rule.examples)
+            token = expand(example.text, rng).text.splitlines()[-1].split("=")[-1].strip().strip('"')
+            key = rng.choice(["SecretAccessKey", "shape", "documentation", "apiToken", "value", "name", "0"])
+            shapes[f"Shape{index}"] = {key: token, "members": {"Token": {"shape": token[::-1]}}, "list": [token]}
+        files.append((f"models/m{number}/service-2.json", json.dumps({"shapes": shapes}, indent=rng.choice([None, 1]))))
+    return files
+
+
+@functools.cache
+def _catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def test_what_is_found_in_json_is_what_reading_every_branch_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _models(random.Random(3))
+
+    def run() -> list[tuple[object, ...]]:
+        detector = Detector(_catalogue())
+        out: list[tuple[object, ...]] = []
+        for path, text in files:
+            stats = DocumentStats()
+            found = detector.detect(Document(path=path, content=text.encode(), reach=Reach.FILE), stats)
+            out += [(c.rule, c.secret, c.location.line, tuple(sorted(c.location.context.items()))) for c in found]
+            out.append((path, tuple(sorted(stats.filtered.items())), stats.parse_errors))
+        return out
+
+    asked: list[str | None] = []
+    original = DocumentContext.json_key
+
+    def counted(self: DocumentContext, start: int, end: int) -> str | None:
+        asked.append(original(self, start, end))
+        return asked[-1]
+
+    monkeypatch.setattr(DocumentContext, "json_key", counted)
+    by_key = run()
+    monkeypatch.setattr(DocumentContext, "json_key", lambda self, start, end: None)
+    assert by_key == run()
+    assert sum(key is not None for key in asked) > 100  # the keys were read, not only asked for
