@@ -60,6 +60,15 @@ def assigned_name(text: str, start: int) -> str | None:
     return name or None
 
 
+def line_name_of(text: str, match_start: int, start: int) -> str | None:
+    """The name the line gives a match from `match_start` whose secret starts at `start`: before the match, or
+    before the secret when nothing is before the match."""
+    name = assigned_name(text, match_start)
+    if name is None and match_start != start:
+        name = assigned_name(text, start)
+    return name
+
+
 def line_bounds(text: str, offset: int) -> tuple[int, int]:
     """The line around `offset`, cut to LINE_WINDOW characters either side of it."""
     low = max(0, offset - LINE_WINDOW)
@@ -152,32 +161,37 @@ class DocumentContext:
                 return candidate
         return None
 
-    def json_key(self, start: int, end: int) -> str | None:
-        """The name `resolve` gives any match whose secret is `start`..`end`, read from the text alone: in strict
-        JSON (`Parsed.strict_json`, parsed here if it was not), a span from the start of a string value written
-        directly under a key (`"key": "…`), within the string, is the key's; None where the text does not say.
+    def json_key(self, start: int, end: int) -> tuple[str, bool] | None:
+        """The key of the string value holding `start`..`end` in strict JSON (`Parsed.strict_json`, parsed here if
+        it was not), read from the text alone when it is written directly under one (`"key": "…`); and whether
+        the span starts the string. `resolve` then names a match of that span by the key, or, when the span is
+        further inside, by the key or by its line (`line_name_of`). None where the text does not say.
 
         Reading the branch down to it (`locate`) reads every mapping and list on the way, a model's thousands of
-        shapes: a match rejected under its name needs none of that. In strict JSON an unescaped quote is never
-        inside a string, so the one before `start` opens the value and the two before the colon hold its key,
-        which is the name `locate` gives (a key that is a list index, or a `value` beside a `name`, aside). Were
-        that quote one closing a string, what follows it would be a space, a comma, a colon or a bracket."""
+        shapes: a match rejected under those names needs none of that. In strict JSON an unescaped quote is never
+        inside a string: the last one before `start` (with none in the span) opens or closes one, and one that
+        closes a string is followed by a space, a comma, a colon or a bracket. So it opens the value, and the two
+        before the colon hold its key, which is the name `locate` gives (a key that is a list index, or a
+        `value` beside a `name`, aside)."""
         parsed = self.parsed
-        if parsed is None or not parsed.strict_json or start < 2:
+        if parsed is None or not parsed.strict_json or start >= end:
             return None
         text = self.text
-        if (
-            start >= end
-            or text[start - 1] != '"'
-            or text[start] in _AFTER_A_STRING
-            or _QUOTE_OR_ESCAPE.search(text, start, end)
-        ):
+        quote = text.rfind('"', 0, start)
+        if quote < 1 or text[quote + 1] in _AFTER_A_STRING or _QUOTE_OR_ESCAPE.search(text, start, end):
             return None
-        found = _JSON_KEY_BEFORE.search(text, max(0, start - _LOOKBACK), start)
+        # Its key and colon just before it: then nothing escapes it.
+        found = _JSON_KEY_BEFORE.search(text, max(0, quote - _LOOKBACK), quote + 1)
         if found is None:
             return None
         key = found.group("key")
-        return None if key == "value" or key.isdigit() else key
+        return None if key == "value" or key.isdigit() else (key, quote == start - 1)
+
+    def value_key(self, start: int, end: int) -> str | None:
+        """The key `json_key` reads where the span starts its string value: the name `resolve` gives any match
+        of the span."""
+        found = self.json_key(start, end)
+        return found[0] if found is not None and found[1] else None
 
     def resolve(self, match_start: int, start: int, end: int) -> tuple[str | None, dict[str, str]]:
         """The name a match (whole match from `match_start`, secret `start`..`end`) is assigned to, and context.
@@ -185,9 +199,7 @@ class DocumentContext:
         The structure's name wins when the match is the value itself; a match further inside a value
         (`run: curl -H "Authorization: Bearer …"`) keeps the name the line gives, with the key path as context.
         """
-        line_name = assigned_name(self.text, match_start)
-        if line_name is None and match_start != start:
-            line_name = assigned_name(self.text, start)
+        line_name = line_name_of(self.text, match_start, start)
         assignment = self.assignment_at(start, end)
         if assignment is None:
             return line_name, {}

@@ -14,7 +14,7 @@ from credscope.catalogue import Catalogue, Rule
 from credscope.detect.attribution import SHARED_FORMAT, Attribution, Claim
 from credscope.detect.byte_view import narrowed_text
 from credscope.detect.comments import documentation_comment
-from credscope.detect.context import DocumentContext, assigned_name, line_bounds
+from credscope.detect.context import DocumentContext, line_bounds, line_name_of
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.joined import JOINED_HINTS, joined_values
 from credscope.detect.lines import LineIndex
@@ -236,7 +236,7 @@ class Detector:
                 continue
             # Parsed on the first match that gets this far: most documents never pay for it. In strict JSON the key
             # before a string value is its name, without reading down to it: most such matches end there.
-            key = structure.json_key(start, end) if named is None and structure is not None else None
+            key = structure.value_key(start, end) if named is None and structure is not None else None
             if key is not None and (reason := self._reject_named(rule, secret, key, line, text, start, path, readers)):
                 stats.filtered[reason] = stats.filtered.get(reason, 0) + 1
                 continue
@@ -353,9 +353,7 @@ def _name(
     if structure is not None:
         name, where = structure.resolve(match_start, start, end)
     else:
-        name = assigned_name(text, match_start)
-        if name is None and match_start != start:
-            name = assigned_name(text, start)
+        name = line_name_of(text, match_start, start)
     return name or default_name, where
 
 
@@ -368,12 +366,16 @@ def _name_unless_keyed_out(
     end: int,
     default_name: str | None,
 ) -> tuple[str | None, dict[str, str]]:
-    """`_name`, or, where the rule does not accept it, the key a string value is written under in strict JSON
-    (`DocumentContext.json_key`): the name `_name` gives, without reading the document down to the value (a
-    model's thousands of shapes, on the first match in them). Its context is then left out: the match is dropped."""
-    key = structure.json_key(start, end) if structure is not None else None
-    if key is not None and not _named(rule, key, text, start):
-        return key, {}
+    """`_name`, or a name the rule does not accept when it accepts none `_name` may give: in strict JSON, the key
+    of the string value holding the match, or, further inside it, that key or the line's name
+    (`DocumentContext.json_key`), known without reading the document down to the value (a model's thousands of
+    shapes). Its context is then left out: the match is dropped."""
+    found = structure.json_key(start, end) if structure is not None else None
+    if found is not None:
+        key, whole = found
+        names = (key,) if whole else (key, line_name_of(text, match_start, start))
+        if not any(_named(rule, name or default_name, text, start) for name in names):
+            return key, {}
     return _name(structure, text, match_start, start, end, default_name)
 
 
