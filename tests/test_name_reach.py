@@ -318,3 +318,25 @@ def test_a_name_found_inside_a_match_ends_where_hyperscan_places_one() -> None:
                 assert any(found.start() <= end <= found.end("secret") for end in ends), (rule.id, example.text)
                 checked += 1
     assert checked >= 10
+
+
+def test_a_rule_is_kept_wherever_one_of_its_names_is_found_and_dropped_where_none_is() -> None:
+    # Each rule's presence scan stops at the first of its names or near patterns it finds: what `_nameable` asks
+    # is whether one is there. On every positive example of a rule that needs a name, with the example's names
+    # once at the start and once at the end of a large document, and with only filler, the answer must be the
+    # one a scan reporting every end gives.
+    prefilter = Prefilter(_catalogue().rules, use_hyperscan=True)
+    prefilter.warm()
+    engine: Any = prefilter._engine
+    rng = random.Random(11)
+    checked = 0
+    for index in sorted(engine.namers):
+        rule = _catalogue().rules[index]
+        for example in rule.examples[:1]:
+            text = expand(example.text, rng).text
+            for content in (f"{text}\n{_filler(50_000)}{text}".encode(), _filler(20_000).encode()):
+                found = engine.names_present([index], content)
+                everywhere = engine.nearby(index, rule, content)
+                assert bool(engine.namers[index] & found) == any(everywhere or ()), rule.id
+                checked += 1
+    assert checked > 100

@@ -31,6 +31,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -719,20 +720,22 @@ class _HyperscanEngine:
     def names_present(
         self, chosen: Sequence[int], content: bytes, placed: Mapping[int, Nearby] | None = None
     ) -> set[int]:
-        """The ids of the `names` and `near` patterns found in `content` of the chosen rules that need a name.
+        """Ids of the `names` and `near` patterns found in `content`: of each chosen rule that needs a name, one at
+        least when one of them is there (whether any is, is all `_nameable` asks).
 
         Each rule's pair is a database of its own, read only for documents where the rule may match: some of
         these patterns are costly for Hyperscan (`(jira|confluence).*(token|key)`), and most documents hold
-        none of the rules that need them. A rule whose names were `placed` already is not read again."""
+        none of the rules that need them. Its scan stops at the first one found: in a bundle holding the name,
+        often near the start. A rule whose names were `placed` already is not read again."""
         found: set[int] = set()
-        context: tuple[set[int], dict[int, list[int]], frozenset[int]] = (found, {}, frozenset())
         placed = placed or {}
         for index in chosen:
             if index not in self.namers:
                 continue
             nearby = placed.get(index)
             if nearby is None:
-                self._presence_databases[index].scan(content, match_event_handler=_collect, context=context)
+                with suppress(self._hs.ScanTerminated):
+                    self._presence_databases[index].scan(content, match_event_handler=_first, context=found)
                 continue
             names_id = self._namer_base + 2 * index
             found.update(names_id + offset for offset, ends in enumerate(nearby) if ends)
@@ -883,6 +886,12 @@ def _collect_from(
     found.add(pattern_id)
     if pattern_id in windowed_ids:
         ends.setdefault(pattern_id, []).append(offset + end)
+
+
+def _first(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> bool:
+    """Adds the pattern's id, and stops the scan (True)."""
+    found.add(pattern_id)
+    return True
 
 
 def _whole(pattern_id: int, start: int, end: int, flags: int, context: list[int]) -> None:
