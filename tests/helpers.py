@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from credscope.model import Candidate
 from credscope.testing.generate import expand
 
 GIT_ENV = {
@@ -19,6 +20,22 @@ GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+
+
+def candidate_key(candidate: Candidate) -> tuple[object, ...]:
+    """Everything a candidate reports, to compare what two ways of detecting found."""
+    location = candidate.location
+    return (
+        candidate.rule,
+        candidate.provider,
+        candidate.kind,
+        candidate.secret,
+        location.path,
+        location.line,
+        location.column,
+        tuple(sorted(location.context.items())),
+        tuple(sorted(candidate.parts.items())),
+    )
 
 
 def token(template: str) -> str:

@@ -18,8 +18,10 @@ import pytest
 
 from credscope.catalogue import Catalogue, load_catalogue
 from credscope.detect.engine import Detector, DocumentStats
-from credscope.model import Candidate, Document, Reach
+from credscope.model import Document, Reach
 from credscope.testing.generate import expand
+
+from helpers import candidate_key
 
 pytest.importorskip("hyperscan")
 
@@ -111,21 +113,6 @@ def _tree(rng: random.Random) -> dict[str, str]:
     return files
 
 
-def _key(candidate: Candidate) -> tuple[object, ...]:
-    location = candidate.location
-    return (
-        candidate.rule,
-        candidate.provider,
-        candidate.kind,
-        candidate.secret,
-        location.path,
-        location.line,
-        location.column,
-        tuple(sorted(location.context.items())),
-        tuple(sorted(candidate.parts.items())),
-    )
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_windows_find_what_whole_text_scans_find(seed: int) -> None:
     files = _tree(random.Random(seed))
@@ -135,8 +122,8 @@ def test_windows_find_what_whole_text_scans_find(seed: int) -> None:
     found_fast: list[tuple[object, ...]] = []
     for path, text in sorted(files.items()):
         document = Document(path=path, content=text.encode("utf-8", "surrogatepass"), reach=Reach.FILE)
-        found_reference += [_key(c) for c in reference.detect(document, DocumentStats())]
-        found_fast += [_key(c) for c in fast.detect(document, DocumentStats())]
+        found_reference += [candidate_key(c) for c in reference.detect(document, DocumentStats())]
+        found_fast += [candidate_key(c) for c in fast.detect(document, DocumentStats())]
     assert fast._prefilter.engine == "hyperscan"
     assert found_fast == found_reference
     # The tree is not empty of findings: every provider with examples is found somewhere in it.

@@ -18,8 +18,10 @@ from credscope.catalogue import Catalogue, load_catalogue
 from credscope.detect import engine
 from credscope.detect.byte_view import narrowed_text
 from credscope.detect.engine import Detector, DocumentStats
-from credscope.model import Candidate, Document, Reach
+from credscope.model import Document, Reach
 from credscope.testing.generate import expand
+
+from helpers import candidate_key
 
 pytest.importorskip("hyperscan")
 
@@ -117,21 +119,6 @@ def _documents(rng: random.Random, large: int) -> Iterator[tuple[str, str]]:
             yield f"dist/bundle{number}.min.js", filler.replace("\n", " ") + ";".join(sprinkled) + "\n"
 
 
-def _key(candidate: Candidate) -> tuple[object, ...]:
-    location = candidate.location
-    return (
-        candidate.rule,
-        candidate.provider,
-        candidate.kind,
-        candidate.secret,
-        location.path,
-        location.line,
-        location.column,
-        tuple(sorted(location.context.items())),
-        tuple(sorted(candidate.parts.items())),
-    )
-
-
 @pytest.mark.parametrize("large", [0, 300_000])
 def test_what_is_found_in_a_narrowed_text_is_what_is_found_in_the_decoded_one(
     monkeypatch: pytest.MonkeyPatch, large: int
@@ -160,7 +147,7 @@ def test_what_is_found_in_a_narrowed_text_is_what_is_found_in_the_decoded_one(
         for path, text in documents:
             document_stats = DocumentStats()
             document = Document(path=path, content=text.encode(), reach=Reach.FILE)
-            found += [_key(c) for c in detector.detect(document, document_stats)]
+            found += [candidate_key(c) for c in detector.detect(document, document_stats)]
             stats.append(document_stats)
         return found, stats
 
