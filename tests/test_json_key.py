@@ -22,8 +22,9 @@ _KEYS = st.one_of(
     st.sampled_from(["token", "value", "name", "0", "12", "api_key", 'a"b', "x\\y", "é", "", " k ", "k:v"]),
     st.text(alphabet='ab_:," \\{}[]0', max_size=6),
 )
+_TOKEN = expand("{{random:alnum:17}}").text  # made at run time, as every token in the tests
 _VALUES = st.one_of(
-    st.sampled_from(["Xk9mQ2vLp8zR4wTq7", "", 'a\\"b', "x\\ny", 'x, "y": "z', "\u00e9t\u00e9", ":"]),
+    st.sampled_from([_TOKEN, "", 'a\\"b', "x\\ny", 'x, "y": "z', "\u00e9t\u00e9", ":"]),
     st.text(alphabet='aZ9 :,"\\{}[]', max_size=8),
 )
 _JSON = st.recursive(
@@ -63,7 +64,7 @@ def test_the_key_before_a_string_value_is_the_name_its_branch_gives(document: An
 def test_a_key_is_read_where_the_text_says_it_and_nowhere_else() -> None:
     text = json.dumps(
         {
-            "token": "Xk9mQ2vLp8zR4wTq7",
+            "token": _TOKEN,
             "list": ["Ab12Cd34Ef56"],
             "0": "Zz99",
             "e": 'say "k": "Yy88"',
@@ -77,7 +78,7 @@ def test_a_key_is_read_where_the_text_says_it_and_nowhere_else() -> None:
         start = text.index(value)
         return context.json_key(start, start + len(value))
 
-    assert key_of("Xk9mQ2vLp8zR4wTq7") == ("token", True)
+    assert key_of(_TOKEN) == ("token", True)
     assert key_of("Qq77") == ("doc", False)  # inside the string: its key, or the line's name
     assert key_of("Ab12Cd34Ef56") is None  # a list item: its name is not the key before it
     assert key_of("Zz99") is None  # a list index as a key: the name is the key above
