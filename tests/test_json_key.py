@@ -84,6 +84,12 @@ def test_a_key_is_read_where_the_text_says_it_and_nowhere_else() -> None:
     assert key_of("Zz99") is None  # a list index as a key: the name is the key above
     assert key_of("Yy88") is None  # behind an escaped quote
     assert DocumentContext("a.json", '{"token": "Xk9m", // c\n}').json_key(11, 15) is None  # not strict JSON
+    # A `value` beside a `name` is named by the name, not by the key before it.
+    pair = json.dumps({"env": [{"name": "DB_PASSWORD", "value": _TOKEN}]})
+    start = pair.index(_TOKEN)
+    paired = DocumentContext("deploy.json", pair)
+    assert paired.json_key(start, start + len(_TOKEN)) is None
+    assert paired.resolve(start, start, start + len(_TOKEN))[0] == "DB_PASSWORD"
 
 
 def _models(rng: random.Random) -> list[tuple[str, str]]:
