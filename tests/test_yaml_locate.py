@@ -104,8 +104,8 @@ class _Writer:
             text, block = self.document(root)
             if index or self.chance(3):
                 text = ("--- " + text) if not block and self.chance(5) else "---\n" + text
-            if self.chance(2):
-                text += "...\n"
+            if self.chance(2) and text.strip():
+                text += "...\n"  # not after an empty document that no `---` opened: "\n...\n" is no YAML
             parts.append(text)
         # Brackets in a comment over-estimate flow nesting: the pure-Python composer reads the stream, not libyaml.
         lead = self.data.draw(st.sampled_from(["", "# head comment\n", "# " + "[" * 201 + "\n"]))
