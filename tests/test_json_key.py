@@ -18,6 +18,8 @@ from credscope.detect.engine import Detector, DocumentStats
 from credscope.model import Document, Reach
 from credscope.testing.generate import expand
 
+from helpers import candidate_key
+
 _KEYS = st.one_of(
     st.sampled_from(["token", "value", "name", "0", "12", "api_key", 'a"b', "x\\y", "é", "", " k ", "k:v"]),
     st.text(alphabet='ab_:," \\{}[]0', max_size=6),
@@ -127,7 +129,7 @@ def test_what_is_found_in_json_is_what_reading_every_branch_finds(monkeypatch: p
         for path, text in files:
             stats = DocumentStats()
             found = detector.detect(Document(path=path, content=text.encode(), reach=Reach.FILE), stats)
-            out += [(c.rule, c.secret, c.location.line, tuple(sorted(c.location.context.items()))) for c in found]
+            out += [candidate_key(c) for c in found]
             out.append((path, tuple(sorted(stats.filtered.items())), stats.parse_errors))
         return out
 

@@ -264,10 +264,10 @@ def narrowed_text(
 def _stand_ins(content: bytes) -> dict[int, int]:
     """Each astral character (planes 1 to 3) in `content` mapped to a private-use character `content` does not
     hold; empty when there is none, or one is not inert or above plane 3, or there are too many."""
-    if any(lead in content for lead in _HIGHER_LEADS):
-        return {}
-    sequences: set[bytes] = set()
     found = content.find(_ASTRAL_LEAD)
+    if found < 0 or any(lead in content for lead in _HIGHER_LEADS):
+        return {}  # most large documents: one search, not five
+    sequences: set[bytes] = set()
     while found >= 0:
         sequences.add(content[found : found + 4])
         found = content.find(_ASTRAL_LEAD, found + 1)
