@@ -348,3 +348,85 @@ def assertion_reach(pattern: str, flags: int) -> int | None:
         return _assertion_reach(list(_p.parse(pattern, flags)))
     except Exception:  # noqa: BLE001
         return None
+
+
+class Run(NamedTuple):
+    """`length` characters in a row, each in one character set (`character_set`, in the syntax Hyperscan and
+    `re` share), matched ignoring case or not."""
+
+    character_set: str
+    length: int
+    ignore_case: bool
+
+    def expression(self) -> str:
+        return f"{self.character_set}{{{self.length}}}"
+
+
+def mandatory_runs(pattern: str, flags: int, *, shortest: int) -> tuple[Run, ...]:
+    """Runs of at least `shortest` characters of one set, of which every match of the pattern holds one (a
+    match of `(?:^|[^A-Za-z0-9])[a-f0-9]{32}` holds 32 of `[a-f0-9]` in a row): the longest such run, or one
+    for each alternative (`[0-9a-f]{32}|[A-Za-z0-9]{84}`); none when unsure.
+
+    Only what a match consumes counts: lookarounds are left out, and so is any group that sets flags of its own."""
+    try:
+        parsed = _p.parse(pattern, flags)
+        ignore_case = bool(parsed.state.flags & re.IGNORECASE)
+        return _runs(list(parsed), ignore_case, shortest) or ()
+    except Exception:  # noqa: BLE001 - an internal parser's surprise only means "no run known"
+        return ()
+
+
+def _runs(items: list[tuple[Any, Any]], ignore_case: bool, shortest: int) -> tuple[Run, ...] | None:
+    best: tuple[Run, ...] | None = None
+    for op, av in items:
+        found: tuple[Run, ...] | None = None
+        if op in _REPEATS and av[0] >= 1:
+            body = list(av[2])
+            single = _set_text(body[0][1]) if len(body) == 1 and body[0][0] is _c.IN else None
+            if single is not None:
+                found = (Run(single, av[0], ignore_case),) if av[0] >= shortest else None
+            else:
+                found = _runs(body, ignore_case, shortest)
+        elif op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            if not add_flags and not del_flags:
+                found = _runs(list(body), ignore_case, shortest)
+        elif op is _c.BRANCH:
+            alternatives = [_runs(list(alternative), ignore_case, shortest) for alternative in av[1]]
+            if all(alternatives):
+                found = tuple(run for alternative in alternatives if alternative for run in alternative)
+        if found and (best is None or _weakest(found) > _weakest(best)):
+            best = found
+    return best
+
+
+def _weakest(runs: tuple[Run, ...]) -> int:
+    return min(run.length for run in runs)
+
+
+_CATEGORY_TEXT = {
+    _c.CATEGORY_DIGIT: r"\d",
+    _c.CATEGORY_NOT_DIGIT: r"\D",
+    _c.CATEGORY_SPACE: r"\s",
+    _c.CATEGORY_NOT_SPACE: r"\S",
+    _c.CATEGORY_WORD: r"\w",
+    _c.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+def _set_text(items: list[tuple[Any, Any]]) -> str | None:
+    """A parsed character set written out again (`[\\x30-\\x39\\x61-\\x66]`), or None for one holding
+    anything but characters, ranges and the six categories, or a character beyond a byte."""
+    parts: list[str] = []
+    for index, (op, av) in enumerate(items):
+        if op is _c.NEGATE and index == 0:
+            parts.append("^")
+        elif op is _c.LITERAL and av < 0x100:
+            parts.append(f"\\x{av:02x}")
+        elif op is _c.RANGE and av[1] < 0x100:
+            parts.append(f"\\x{av[0]:02x}-\\x{av[1]:02x}")
+        elif op is _c.CATEGORY and av in _CATEGORY_TEXT:
+            parts.append(_CATEGORY_TEXT[av])
+        else:
+            return None
+    return "[" + "".join(parts) + "]" if parts else None
