@@ -34,7 +34,7 @@ HEX = r"[\x30-\x39\x61-\x66]"
         # One run from each alternative, when each has one.
         (
             r"(?P<secret>[0-9a-f]{32}|[A-Za-z0-9]{84})",
-            [(HEX, 32, False), (r"[\x41-\x5a\x61-\x7a\x30-\x39]", 84, False)],
+            [(HEX, 32, False), (r"[\x30-\x39\x41-\x5a\x61-\x7a]", 84, False)],
         ),
         (r"(?:[0-9a-f]{32}|key-[a-z]{4})", []),
         # What a match need not consume is no gate: an optional part, a lookaround.
@@ -50,7 +50,9 @@ HEX = r"[\x30-\x39\x61-\x66]"
         (r"(?i)sk_[0-9a-f]{32}", [(HEX, 32, True)]),
         # Categories and negated sets are written back as they were.
         (r"\d{19}", [(r"[\d]", 19, False)]),
-        (r"[^\s'\"]{40}", [(r"[^\s\x27\x22]", 40, False)]),
+        (r"[^\s'\"]{40}", [(r"[^\s\x22\x27]", 40, False)]),
+        # One set, whatever the order it is written in.
+        (r"[a-f0-9]{32}", [(HEX, 32, False)]),
         # Shorter than `shortest`: no gate.
         (r"[0-9a-f]{8}-[0-9a-f]{4}", []),
     ],

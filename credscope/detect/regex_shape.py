@@ -415,12 +415,13 @@ _CATEGORY_TEXT = {
 
 
 def _set_text(items: list[tuple[Any, Any]]) -> str | None:
-    """A parsed character set written out again (`[\\x30-\\x39\\x61-\\x66]`), or None for one holding
-    anything but characters, ranges and the six categories, or a character beyond a byte."""
+    """A parsed character set written out again, its parts in order (`[a-f0-9]` as `[\\x30-\\x39\\x61-\\x66]`),
+    or None for one holding anything but characters, ranges and the six categories, or a character beyond a byte."""
     parts: list[str] = []
+    negate = ""
     for index, (op, av) in enumerate(items):
         if op is _c.NEGATE and index == 0:
-            parts.append("^")
+            negate = "^"
         elif op is _c.LITERAL and av < 0x100:
             parts.append(f"\\x{av:02x}")
         elif op is _c.RANGE and av[1] < 0x100:
@@ -429,4 +430,5 @@ def _set_text(items: list[tuple[Any, Any]]) -> str | None:
             parts.append(_CATEGORY_TEXT[av])
         else:
             return None
-    return "[" + "".join(parts) + "]" if parts else None
+    # In one order, whatever the pattern's: `[a-f0-9]` and `[0-9a-f]` are one run to look for.
+    return "[" + negate + "".join(sorted(set(parts))) + "]" if parts else None
