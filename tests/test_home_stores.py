@@ -7,6 +7,7 @@ claim falls back to, with the store's context (`registry`, `host`), until that p
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -14,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credscope.catalogue import load_catalogue
+from credscope.sources.home_stores import REPO_STORES, repo_store_for
 
 from helpers import run_cli, token
 
@@ -815,3 +819,26 @@ def test_a_claimed_value_that_is_a_placeholder_is_not_reported(tmp_path: Path) -
         (home / relative).write_text(json.dumps(document, indent=2), encoding="utf-8")
     result = run_cli("scan", str(empty), "--home", str(home), "--format", "json", "--fail-on", "none")
     assert result.json()["findings"] == []
+
+
+_PATH_PIECES = [
+    ".railway", "config", "config.json", "config-prod.json", ".cursor", "mcp.json", ".vscode", ".mcp.json", ".claude",
+    "settings.json", "settings.local.json", ".codex", "config.toml", ".continue", "config.yaml", "a", "b.json", "\n",
+    ".json", "x/.mcp.json",
+]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PATH_PIECES), min_size=1, max_size=4), st.booleans())
+def test_a_tree_path_is_the_first_store_whose_pattern_it_matches_at_any_depth(pieces: list[str], joined: bool) -> None:
+    # One regex for all the stores: what the patterns say as globs (`*` crossing `/`), at the top or any depth.
+    path = "/".join(pieces) if not joined else "".join(pieces[:2]) + "/".join(["", *pieces[2:]])
+    expected = next(
+        (
+            store
+            for store in REPO_STORES
+            if fnmatch.fnmatchcase(path, store.pattern) or fnmatch.fnmatchcase(path, "*/" + store.pattern)
+        ),
+        None,
+    )
+    assert repo_store_for(path) == expected

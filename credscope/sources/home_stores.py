@@ -188,11 +188,19 @@ REPO_STORES: tuple[Store, ...] = (
 _STORE_TAILS = tuple({re.split(r"[*?\[\]]", store.pattern)[-1] for store in REPO_STORES})
 
 
+# Each store's pattern, at the top or at any depth, as one regex: the first store whose pattern matches is the one
+# whose group matched (every JSON file of a tree ends as two of the patterns do).
+_REPO_STORE_PATHS = re.compile(
+    "|".join(
+        f"(?P<s{number}>{fnmatch.translate(store.pattern)}|{fnmatch.translate('*/' + store.pattern)})"
+        for number, store in enumerate(REPO_STORES)
+    )
+)
+
+
 def repo_store_for(path: str) -> Store | None:
     """The agent-config store a tree path is, if any (`.cursor/mcp.json` at any depth)."""
     if not path.endswith(_STORE_TAILS):
         return None  # almost every path: no pattern's literal ending
-    for store in REPO_STORES:
-        if fnmatch.fnmatchcase(path, store.pattern) or fnmatch.fnmatchcase(path, "*/" + store.pattern):
-            return store
-    return None
+    found = _REPO_STORE_PATHS.match(path)
+    return None if found is None or found.lastgroup is None else REPO_STORES[int(found.lastgroup[1:])]
