@@ -193,3 +193,34 @@ def test_files_over_the_size_limit_are_read_in_windows_by_the_workers(
     windowed = [note for note in through_pool.notes if "read in windows" in note]
     assert windowed == [note for note in sequential.notes if "read in windows" in note]
     assert windowed and "3 files over the size limit" in windowed[0]
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 8191, 8192, 8193, 20000, 65536, 200000, 299999, 300000, 300001])
+def test_a_file_is_read_whole_and_no_read_is_made_past_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    # A regular file read short is at its end: asking again would return nothing, one system call more per file
+    # for a tree's tens of thousands of files. A file over the size limit is still given as its windows' opening.
+    content = bytes(ord("a") + (index * 7) % 26 for index in range(size))
+    path = tmp_path / "file.txt"
+    path.write_bytes(content)
+    reads: list[tuple[int, int]] = []  # (asked, got)
+    real_read = os.read
+
+    def counted(fd: int, length: int) -> bytes:
+        got = real_read(fd, length)
+        reads.append((length, len(got)))
+        return got
+
+    monkeypatch.setattr(os, "read", counted)
+    report = tree_module.SourceReport()
+    limit = 300000
+    read = tree_module._read_text_file(str(path), "file.txt", limit, report)
+    if size <= limit:
+        assert read == content
+        # Each read after the first follows one that was answered in full: none after one read short.
+        assert all(got == asked for asked, got in reads[:-1])
+    else:
+        assert isinstance(read, tree_module._Long)
+        os.close(read.fd)
+        assert content.startswith(read.head)

@@ -349,11 +349,12 @@ def _read_text_file(absolute: str | Path, relative: str, max_size: int, report: 
         try:
             over = info.st_size > max_size
             # Sniff before reading the rest: a multi-gigabyte binary (a sparse disk image) is never loaded whole.
-            content = os.read(fd, BINARY_SNIFF if over else min(BINARY_SNIFF, max_size + 1))
+            sniff = BINARY_SNIFF if over else min(BINARY_SNIFF, max_size + 1)
+            content = os.read(fd, sniff)
             if looks_binary(content):
                 report.skip(relative, "binary")
                 return None
-            if not over:
+            if not over and len(content) == sniff:  # a regular file read short is read to its end
                 content = _read_rest(fd, content, info.st_size, max_size + 1)
             if len(content) > max_size or over:
                 size = max(os.fstat(fd).st_size, len(content))
@@ -399,11 +400,13 @@ def _read_rest(fd: int, head: bytes, size: int, limit: int) -> bytes:
     parts, total = [head], len(head)
     want = max(size + 1 - total, 1)  # one byte more than expected: a file that grew is seen to
     while total < limit:
-        part = os.read(fd, min(want, limit - total))
-        if not part:
-            break
-        parts.append(part)
-        total += len(part)
+        asked = min(want, limit - total)
+        part = os.read(fd, asked)
+        if part:
+            parts.append(part)
+            total += len(part)
+        if len(part) < asked:
+            break  # the end: a regular file is read short only there (asking again would read nothing)
         want = 1 << 16
     return b"".join(parts) if len(parts) > 1 else head
 
