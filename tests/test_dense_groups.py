@@ -88,8 +88,9 @@ def test_each_dense_database_reads_exactly_the_documents_holding_one_of_its_keyw
     prefilter = _prefilter(tmp_path, monkeypatch)
     engine: Any = prefilter._engine
     engine.place_names = False
-    # Which of them find one of their rules' runs is `test_dense_gates.py`'s: here each reads what it is called for.
-    engine._dense = [dataclasses.replace(group, gates=None) for group in engine._dense]
+    # Which of them find one of their rules' runs is for the tests of `_gates` below: here each reads what it is
+    # called for.
+    _ungated(prefilter)
     _counting(engine)
     keywords = [keyword.decode() for keyword in prefilter._keywords]
     rng = random.Random(17)
@@ -240,3 +241,67 @@ def test_names_standing_every_few_kilobytes_are_not_placed_and_the_whole_text_is
     selection = prefilter.select(sparse.encode(), "settings.cfg")
     assert selection.placed[aws].names
     assert [m.group("secret") for m in _on_lines(rules[aws], sparse, selection.windows[aws])] == [secret]
+
+
+# A dense database reads a document only when a run every match of one of its rules holds is there (`_gates`).
+
+
+def test_a_dense_database_reads_only_documents_holding_one_of_its_rules_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefilter = _prefilter(tmp_path, monkeypatch)
+    engine: Any = prefilter._engine
+    engine.place_names = False
+    index = _index("azure-devops-pat-legacy")
+    group = _group_of(engine, index)
+    assert group.gates is not None
+    group.database = _Counted(group.database)
+    prose = "# deploy to azure devops with the pipeline's token\n" + "value = compute(items, limit=10)\n" * 400
+    prefilter.select(prose.encode(), "deploy.py")
+    assert group.database.scans == 0
+    # A run of the rule's set, even one that is no token (too long), lets the database read.
+    prefilter.select((prose + "x = '" + "abcdefgh234567" * 5 + "'\n").encode(), "deploy.py")
+    assert group.database.scans == 1
+    token = expand("{{azure-devops-legacy}}").text
+    text = prose + f"AZURE_DEVOPS_EXT_PAT={token}\n"
+    selection = prefilter.select(text.encode(), ".env")
+    assert group.database.scans == 2
+    assert index in selection.rules
+
+
+def _ungated(prefilter: Any) -> Any:
+    engine = prefilter._engine
+    engine._dense = [dataclasses.replace(group, gates=None) for group in engine._dense]
+    return prefilter
+
+
+@pytest.mark.parametrize("place_names", [False, True])
+def test_gates_change_no_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, place_names: bool) -> None:
+    # Every rule's positive examples, among filler with and without runs of the dense rules' sets: what the
+    # prefilter selects (rules, windows) is the same with the gates and without.
+    gated = _prefilter(tmp_path, monkeypatch)
+    ungated = _ungated(_prefilter(tmp_path, monkeypatch))
+    for prefilter in (gated, ungated):
+        prefilter._engine.place_names = place_names
+    assert any(group.gates is not None for group in gated._engine._dense)
+    rng = random.Random(5)
+    fillers = [
+        "value = compute(items, limit=10)\n",
+        f"digest = '{expand('{{random:hex:40}}').text}'\n",
+        f"blob = '{expand('{{random:alnum:90}}').text}'\n",
+    ]
+    compared = 0
+    for rule in _catalogue().rules:
+        for example in rule.examples:
+            if not example.positive:
+                continue
+            body = expand(example.text).text
+            filler = "".join(rng.choice(fillers) for _ in range(rng.randint(0, 60)))
+            for text in (body, filler + body + "\n" + filler):
+                content = text.encode()
+                kept, every = gated.select(content, example.path), ungated.select(content, example.path)
+                # Names a skipped database would have placed are placed when a match asks for them (`nearby`).
+                assert kept._replace(placed={}) == every._replace(placed={}), rule.id
+                assert all(every.placed[index] == placed for index, placed in kept.placed.items()), rule.id
+                compared += 1
+    assert compared > 500

@@ -1,4 +1,5 @@
-"""A dense database reads a document only when one of its rules' runs is there (prefilter `_gates`).
+"""The runs of one character set every match of a pattern holds (regex_shape.mandatory_runs): a dense database
+reads a document only when one of its rules' runs is there (prefilter `_gates`, `tests/test_dense_groups.py`).
 
 Every match of `(?:^|[^A-Za-z0-9_/-])[a-z2-7]{52}(?:[^A-Za-z0-9_-]|$)` holds 52 characters of `[a-z2-7]` in a
 row: Hyperscan finds such a run alone four times faster than the whole pattern, and most large documents that
@@ -7,12 +8,8 @@ name Azure hold none. Skipping a database where none of its runs is must change 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import random
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -132,89 +129,3 @@ def test_every_catalogue_match_holds_one_of_its_rules_runs() -> None:
 @functools.cache
 def _catalogue() -> Catalogue:
     return load_catalogue()
-
-
-pytest.importorskip("hyperscan")
-
-
-def _engine(cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from credscope.detect.prefilter import Prefilter
-
-    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(cache))
-    prefilter = Prefilter(_catalogue().rules, use_hyperscan=True)
-    prefilter.warm()
-    return prefilter
-
-
-class _Counted:
-    def __init__(self, database: Any) -> None:
-        self.database, self.scans = database, 0
-
-    def scan(self, content: bytes, **kwargs: Any) -> None:
-        self.scans += 1
-        self.database.scan(content, **kwargs)
-
-
-def _index(rule_id: str) -> int:
-    return next(index for index, rule in enumerate(_catalogue().rules) if rule.id == rule_id)
-
-
-def test_a_dense_database_reads_only_documents_holding_one_of_its_rules_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    prefilter = _engine(tmp_path, monkeypatch)
-    engine: Any = prefilter._engine
-    engine.place_names = False
-    index = _index("azure-devops-pat-legacy")
-    [group] = [group for group in engine._dense if any(held == index for held, _, _ in group.reaches)]
-    assert group.gates is not None
-    group.database = _Counted(group.database)
-    prose = "# deploy to azure devops with the pipeline's token\n" + "value = compute(items, limit=10)\n" * 400
-    prefilter.select(prose.encode(), "deploy.py")
-    assert group.database.scans == 0
-    # A run of the rule's set, even one that is no token (too long), lets the database read.
-    prefilter.select((prose + "x = '" + "abcdefgh234567" * 5 + "'\n").encode(), "deploy.py")
-    assert group.database.scans == 1
-    token = expand("{{azure-devops-legacy}}").text
-    text = prose + f"AZURE_DEVOPS_EXT_PAT={token}\n"
-    selection = prefilter.select(text.encode(), ".env")
-    assert group.database.scans == 2
-    assert index in selection.rules
-
-
-def _ungated(prefilter: Any) -> Any:
-    engine = prefilter._engine
-    engine._dense = [dataclasses.replace(group, gates=None) for group in engine._dense]
-    return prefilter
-
-
-@pytest.mark.parametrize("place_names", [False, True])
-def test_gates_change_no_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, place_names: bool) -> None:
-    # Every rule's positive examples, among filler with and without runs of the dense rules' sets: what the
-    # prefilter selects (rules, windows) is the same with the gates and without.
-    gated = _engine(tmp_path, monkeypatch)
-    ungated = _ungated(_engine(tmp_path, monkeypatch))
-    for prefilter in (gated, ungated):
-        prefilter._engine.place_names = place_names
-    assert any(group.gates is not None for group in gated._engine._dense)
-    rng = random.Random(5)
-    fillers = [
-        "value = compute(items, limit=10)\n",
-        f"digest = '{expand('{{random:hex:40}}').text}'\n",
-        f"blob = '{expand('{{random:alnum:90}}').text}'\n",
-    ]
-    compared = 0
-    for rule in _catalogue().rules:
-        for example in rule.examples:
-            if not example.positive:
-                continue
-            body = expand(example.text).text
-            filler = "".join(rng.choice(fillers) for _ in range(rng.randint(0, 60)))
-            for text in (body, filler + body + "\n" + filler):
-                content = text.encode()
-                kept, every = gated.select(content, example.path), ungated.select(content, example.path)
-                # Names a skipped database would have placed are placed when a match asks for them (`nearby`).
-                assert kept._replace(placed={}) == every._replace(placed={}), rule.id
-                assert all(every.placed[index] == placed for index, placed in kept.placed.items()), rule.id
-                compared += 1
-    assert compared > 500
