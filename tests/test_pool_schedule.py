@@ -81,6 +81,25 @@ def test_documents_read_here_are_not_read_further_ahead_than_a_batch() -> None:
         assert (drawn - handed_out) * piece <= parallel._BATCH_BYTES + piece
 
 
+
+def test_listed_files_go_out_in_batches_of_many_megabytes() -> None:
+    # A listed file holds no bytes here: its batch is weighed by what it stands for, up to _BATCH_LISTED, not by the
+    # megabyte of bytes a batch of documents read here may hold. Each batch is a submit, a wakeup of the pool's
+    # threads here and a result to take back: at a megabyte, fifteen hundred of them over 1.7 GB.
+    middling = [_listed(f"lib/{n}.js", 300 * 1024) for n in range(200)]
+    recorder = _Recorder()
+    scheduled = list(parallel._scheduled(recorder.stream(middling), recorder.submit))
+    assert [item for batch, _ in scheduled for item in batch] == middling
+    weights = [sum(item.size for item in batch) for batch, _ in scheduled]
+    assert all(weight >= parallel._BATCH_LISTED for weight in weights[:-1])
+    assert all(weight < parallel._BATCH_LISTED + 300 * 1024 for weight in weights)
+    assert parallel._BATCH_LISTED >= 8 * parallel._BATCH_BYTES
+    # Small files: as many as _BATCH_FILES to a batch.
+    small = [_listed(f"src/{n}.py", 2000) for n in range(3 * parallel._BATCH_FILES)]
+    scheduled = list(parallel._scheduled(iter(small), recorder.submit))
+    assert [len(batch) for batch, _ in scheduled] == [parallel._BATCH_FILES] * 3
+    assert parallel._BATCH_FILES >= 1024
+
 def _tree(root: Path) -> None:
     for number in range(40):
         lines = [f"value_{number}_{i} = compute({i})" for i in range(30 + 400 * (number % 9 == 4))]

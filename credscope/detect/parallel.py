@@ -32,8 +32,14 @@ if TYPE_CHECKING:
 # A scan goes parallel once this much has been read before the sources ran dry.
 PARALLEL_AFTER_BYTES = 4 * 1024 * 1024
 PARALLEL_AFTER_FILES = 2000
+# A batch holds at most this many bytes read here (a window, a blob) ...
 _BATCH_BYTES = 1024 * 1024
-_BATCH_FILES = 256
+# ... and its listed files (read by the worker) stand for at most this many, in at most _BATCH_FILES files. Each
+# batch costs this process a submit, a wakeup of the pool's two threads and a result taken back, while the workers
+# use both CPUs: over the 1.7 GB corpus, 1,600 batches of a megabyte cost 2.1 CPU-s here against 1.7 in batches
+# of 16 MB, and the workers 0.6 CPU-s more (scans 5-10% faster in all, peak memory the same).
+_BATCH_LISTED = 16 * 1024 * 1024
+_BATCH_FILES = 1024
 # At most this many batches handed out per worker ahead of the one whose results are due next (results come back
 # in document order). A batch of paths holds no bytes here, and its results are small; with too few, one slow batch
 # (a 15 MB bundle takes over a second) stalls the other workers once they have drained the rest (measured: a
@@ -251,7 +257,7 @@ def _scheduled(
     ahead: deque[tuple[Item, Future[list[list[_Sent]]] | None]] = deque()
     held = 0  # bytes of the documents in `ahead`
     batch: list[Item] = []
-    size = 0
+    size = held_in_batch = 0  # what the batch's items weigh; bytes of its documents
     exhausted = False
     handed = 0  # items taken from `ahead`
     while True:
@@ -275,14 +281,15 @@ def _scheduled(
         if early is not None:
             if batch:
                 yield batch, submit(batch)
-                batch, size = [], 0
+                batch, size, held_in_batch = [], 0, 0
             yield [item], early
             continue
         batch.append(item)
         size += _weight(item)
-        if size >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
+        held_in_batch += _bytes_here(item)
+        if held_in_batch >= _BATCH_BYTES or size >= _BATCH_LISTED or len(batch) >= _BATCH_FILES:
             yield batch, submit(batch)
-            batch, size = [], 0
+            batch, size, held_in_batch = [], 0, 0
 
 
 @contextmanager
