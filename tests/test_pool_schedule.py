@@ -81,7 +81,6 @@ def test_documents_read_here_are_not_read_further_ahead_than_a_batch() -> None:
         assert (drawn - handed_out) * piece <= parallel._BATCH_BYTES + piece
 
 
-
 def test_listed_files_go_out_in_batches_of_many_megabytes() -> None:
     # A listed file holds no bytes here: its batch is weighed by what it stands for, up to _BATCH_LISTED, not by the
     # megabyte of bytes a batch of documents read here may hold. Each batch is a submit, a wakeup of the pool's
@@ -99,6 +98,7 @@ def test_listed_files_go_out_in_batches_of_many_megabytes() -> None:
     scheduled = list(parallel._scheduled(iter(small), recorder.submit))
     assert [len(batch) for batch, _ in scheduled] == [parallel._BATCH_FILES] * 3
     assert parallel._BATCH_FILES >= 1024
+
 
 def _tree(root: Path) -> None:
     for number in range(40):
