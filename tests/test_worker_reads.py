@@ -220,7 +220,33 @@ def test_a_file_is_read_whole_and_no_read_is_made_past_its_end(
         assert read == content
         # Each read after the first follows one that was answered in full: none after one read short.
         assert all(got == asked for asked, got in reads[:-1])
+        # One read in all: a file larger than the sniff is read whole after it, not in pieces joined (a copy more).
+        assert len(reads) == 1
     else:
         assert isinstance(read, tree_module._Long)
         os.close(read.fd)
         assert content.startswith(read.head)
+
+
+def test_a_binary_file_larger_than_the_sniff_is_not_read_past_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + b"x" * 100_000)
+    asked: list[int] = []
+    real_read, real_pread = os.read, os.pread
+
+    def counted(fd: int, length: int) -> bytes:
+        asked.append(length)
+        return real_read(fd, length)
+
+    def counted_at(fd: int, length: int, offset: int) -> bytes:
+        asked.append(length)
+        return real_pread(fd, length, offset)
+
+    monkeypatch.setattr(os, "read", counted)
+    monkeypatch.setattr(os, "pread", counted_at)
+    report = tree_module.SourceReport()
+    assert tree_module._read_text_file(str(path), "image.png", 300000, report) is None
+    assert [(skip.path, skip.reason) for skip in report.skipped] == [("image.png", "binary")]
+    assert sum(asked) <= tree_module.BINARY_SNIFF

@@ -350,11 +350,18 @@ def _read_text_file(absolute: str | Path, relative: str, max_size: int, report: 
             over = info.st_size > max_size
             # Sniff before reading the rest: a multi-gigabyte binary (a sparse disk image) is never loaded whole.
             sniff = BINARY_SNIFF if over else min(BINARY_SNIFF, max_size + 1)
-            content = os.read(fd, sniff)
+            whole = not over and info.st_size >= sniff and _PREADS
+            # A file larger than the sniff is read whole in one call after it (the sniff from its offset 0 does not
+            # move the file's): not in two pieces then joined, which copied every large file once more.
+            content = os.pread(fd, sniff, 0) if whole else os.read(fd, sniff)
             if looks_binary(content):
                 report.skip(relative, "binary")
                 return None
-            if not over and len(content) == sniff:  # a regular file read short is read to its end
+            if whole:
+                content = os.read(fd, info.st_size + 1)
+                if len(content) > info.st_size:  # it grew since lstat: read on to its end
+                    content = _read_rest(fd, content, info.st_size, max_size + 1)
+            elif not over and len(content) == sniff:  # a regular file read short is read to its end
                 content = _read_rest(fd, content, info.st_size, max_size + 1)
             if len(content) > max_size or over:
                 size = max(os.fstat(fd).st_size, len(content))
@@ -370,6 +377,9 @@ def _read_text_file(absolute: str | Path, relative: str, max_size: int, report: 
         report.skip(relative, "unreadable", _reason(error))
         return None
     return content
+
+
+_PREADS = hasattr(os, "pread")  # not on Windows
 
 
 def _documents(
