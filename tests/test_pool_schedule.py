@@ -93,10 +93,15 @@ def test_listed_files_go_out_in_batches_of_many_megabytes() -> None:
     assert all(weight >= parallel._BATCH_LISTED for weight in weights[:-1])
     assert all(weight < parallel._BATCH_LISTED + 300 * 1024 for weight in weights)
     assert parallel._BATCH_LISTED >= 8 * parallel._BATCH_BYTES
-    # Small files: as many as _BATCH_FILES to a batch.
+    # Small files: as many as _BATCH_FILES to a batch, once the first _BATCH_FILES went out in smaller ones; the
+    # first is handed out (starting the workers) once _FIRST_BATCH_FILES are listed, not two thousand (a history
+    # lists its blobs slowly).
     small = [_listed(f"src/{n}.py", 2000) for n in range(3 * parallel._BATCH_FILES)]
-    scheduled = list(parallel._scheduled(iter(small), recorder.submit))
-    assert [len(batch) for batch, _ in scheduled] == [parallel._BATCH_FILES] * 3
+    recorder = _Recorder()
+    scheduled = list(parallel._scheduled(recorder.stream(small), recorder.submit))
+    first = parallel._BATCH_FILES // parallel._FIRST_BATCH_FILES
+    assert [len(batch) for batch, _ in scheduled] == [parallel._FIRST_BATCH_FILES] * first + [parallel._BATCH_FILES] * 2
+    assert recorder.submitted[0][1] <= 4 * parallel._FIRST_BATCH_FILES  # the lookahead grows as items go out
     assert parallel._BATCH_FILES >= 1024
 
 

@@ -28,11 +28,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from credscope.cache import read_cache, write_cache
@@ -540,17 +539,6 @@ def _char_boundary(content: bytes, offset: int, step: int) -> int:
     return offset
 
 
-# A dense database's first uses where names can be placed try each way this many times; then the cheaper so far
-# (CPU seconds per byte of document) is taken, and the other tried again every _RETRY-th use. Past the trials,
-# every _TIMED-th use is timed (reading the thread's CPU clock costs about a microsecond). Reading around the
-# names is taken unless the whole text costs less than 1/_AROUND_FAVOURED of it: the names it places are not
-# looked for again (`names_present`, `nearby`), which the whole reading pays for later, untimed. (Measured, CPU
-# seconds of detection over three corpora of real code, 150 MB to 676 MB: 22.5 reading the whole text, 19.5
-# always around the names, 20.0 taking the cheaper as timed, 19.1 with this favour, 19.2 with 2.)
-_TRIALS = 3
-_RETRY = 64
-_TIMED = 8
-_AROUND_FAVOURED = 1.5
 # Names are placed for a dense database only while there are fewer than one in this many reaches of the text.
 _FEW_NAMES = 8
 # How many rules' databases of names a process keeps loaded (`_HyperscanEngine._nearby`; loading one again costs
@@ -570,10 +558,10 @@ class _DenseGroup:
 
     In a document whose names `nearby` places, such a database may read only within reach of them: with
     `aws.?secret|secret.?access.?key|…` found twice in a megabyte of JSON, a few kilobytes. Placing the names
-    costs a scan of its own, cheap for most rules and dearer than the dense scan for some (`(azure|storage|
-    account).{0,64}(key|secret)`) and in some code: each way's cost is measured as the scan goes. Both ways
-    lead to the same findings: read around the names, only matches `_may_be_named` would drop are missed
-    (`_scan_around_names`); only the time differs.
+    costs a scan of its own, and saves looking for them again: whether the document holds any (`names_present`)
+    and where, for the matches to judge (`nearby`). Names standing every few kilobytes are not placed, and the
+    whole text is read (`_scan_around_names`). Both ways lead to the same findings: read around the names, only
+    matches `_may_be_named` would drop are missed; only the time differs.
     """
 
     wanted: frozenset[int] | None
@@ -582,24 +570,6 @@ class _DenseGroup:
     # The gates (by position) of which one must pass for the database to read a document (None: some rule of it
     # has none, and it always reads): each of its rules' matches holds one of the runs they look for (`_gates`).
     gates: tuple[int, ...] | None
-    seconds: list[float] = field(default_factory=lambda: [0.0, 0.0])  # whole, around names
-    read: list[int] = field(default_factory=lambda: [0, 0])
-    uses: int = 0
-
-    def placing(self) -> tuple[bool, bool]:
-        """Whether this use reads around the names, and whether it is timed."""
-        self.uses += 1
-        if self.uses <= 2 * _TRIALS:
-            return self.uses <= _TRIALS, True
-        whole, around = (self.seconds[way] / max(self.read[way], 1) for way in (0, 1))
-        cheaper = around <= whole * _AROUND_FAVOURED
-        if self.uses % _RETRY == 0:
-            return not cheaper, True
-        return cheaper, self.uses % _TIMED == 0
-
-    def spent(self, around: bool, seconds: float, size: int) -> None:
-        self.seconds[around] += seconds
-        self.read[around] += size
 
 
 def _positions(groups: Sequence[Sequence[int]], base: int) -> dict[int, list[int]]:
@@ -707,9 +677,13 @@ class _HyperscanEngine:
                 self.namers[index] = wanted
         self._dense = [self._dense_group(indices, database, keyword_id, gates_of) for indices, database in dense]
         self._dense_always, self._dense_called = _calls(self._dense)
-        # Where a dense database reads a document whose names `nearby` can place: None chooses by what each way
-        # has cost so far in this process (`_DenseGroup.placing`); True or False holds to one way.
-        self.place_names: bool | None = None
+        # Whether a dense database reads a document whose names `nearby` can place only around them (`_DenseGroup`),
+        # or the whole text (tests hold both ways to the same findings). Around them, always: measured on the
+        # benchmark's corpora, both CPUs, 1.62 s against 1.86 at 150 MB, 3.36 against 3.91 at 525 MB and 8.36
+        # against 9.16 at 1.7 GB, than choosing per database by the CPU time each way had taken in the process so
+        # far (the whole text's reading did not count the names it left to look for later, and a process's first
+        # documents decided for the rest); 4.11 s at 525 MB reading the whole text; the same on the history.
+        self.place_names = True
 
     def _dense_group(
         self, indices: list[int], database: Any, keyword_id: Mapping[bytes, int], gates_of: Mapping[int, list[int]]
@@ -796,15 +770,8 @@ class _HyperscanEngine:
             if group.reaches and names_raw is not None:
                 if raw is None:
                     raw = names_raw(_UNSAFE_ID in found)
-                if raw:
-                    around, timed = group.placing() if self.place_names is None else (self.place_names, False)
-                    started = time.thread_time() if timed else 0.0
-                    if around:
-                        self._scan_around_names(group, content, context, placed)
-                    else:
-                        group.database.scan(content, match_event_handler=_collect, context=context)
-                    if timed:
-                        group.spent(around, time.thread_time() - started, len(content))
+                if raw and self.place_names:
+                    self._scan_around_names(group, content, context, placed)
                     continue
             group.database.scan(content, match_event_handler=_collect, context=context)
         keywords = {i - self._keyword_base for i in found if self._keyword_base <= i < self._literal_base}
