@@ -36,8 +36,8 @@ PARALLEL_AFTER_FILES = 2000
 _BATCH_BYTES = 1024 * 1024
 # ... and its listed files (read by the worker) stand for at most this many, in at most _BATCH_FILES files. Each
 # batch costs this process a submit, a wakeup of the pool's two threads and a result taken back, while the workers
-# use both CPUs: over the 1.7 GB corpus, 1,600 batches of a megabyte cost 2.1 CPU-s here against 1.7 in batches
-# of 16 MB, and the workers 0.6 CPU-s more (scans 5-10% faster in all, peak memory the same).
+# use both CPUs: over the 1.7 GB corpus, 1,600 batches of a megabyte cost it 0.3-0.4 CPU-s more than batches of
+# 16 MB (the scan 1-2% slower; the same peak memory).
 _BATCH_LISTED = 16 * 1024 * 1024
 _BATCH_FILES = 1024
 # The first batches are smaller, and the first is handed out (starting the workers) once this many are listed: a
