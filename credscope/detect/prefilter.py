@@ -678,11 +678,11 @@ class _HyperscanEngine:
         self._dense = [self._dense_group(indices, database, keyword_id, gates_of) for indices, database in dense]
         self._dense_always, self._dense_called = _calls(self._dense)
         # Whether a dense database reads a document whose names `nearby` can place only around them (`_DenseGroup`),
-        # or the whole text (tests hold both ways to the same findings). Around them, always: measured on the
-        # benchmark's corpora, both CPUs, 1.62 s against 1.86 at 150 MB, 3.36 against 3.91 at 525 MB and 8.36
-        # against 9.16 at 1.7 GB, than choosing per database by the CPU time each way had taken in the process so
-        # far (the whole text's reading did not count the names it left to look for later, and a process's first
-        # documents decided for the rest); 4.11 s at 525 MB reading the whole text; the same on the history.
+        # or the whole text (tests hold both ways to the same findings). Around them, always: on the benchmark's
+        # corpora (both CPUs) scans took 1.62 s at 150 MB, 3.36 at 525 MB and 8.36 at 1.7 GB so, against 1.86, 3.91
+        # and 9.16 choosing per database by the CPU time each way had taken in the process so far (the whole
+        # text's timing left out the names it left to look for later, and a process's first documents decided
+        # for the rest), and 4.11 at 525 MB reading the whole text; the history took the same either way.
         self.place_names = True
 
     def _dense_group(
