@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from credscope.catalogue import load_catalogue
 from credscope.detect import escaped_json
 from credscope.detect.byte_view import document_text
-from credscope.detect.escaped_json import escaped_pairs
+from credscope.detect.engine import Detector
+from credscope.detect.escaped_json import MARK_BYTES, escaped_pairs
+from credscope.detect.joined import JOINED_HINTS
+from credscope.detect.prefilter import Prefilter
+from credscope.model import Document, Reach
+
+from helpers import token
 
 # Names with credential words in ASCII and in the characters `re.IGNORECASE` folds onto ASCII letters (the long
 # s, the Kelvin sign), plain names, non-ASCII ones; values; and what may stand between pairs (undecodable bytes
@@ -98,3 +106,65 @@ def test_the_text_is_not_searched_when_the_bytes_are_given(monkeypatch: pytest.M
     monkeypatch.setattr(escaped_json, "_found", found)
     assert [pair.name for pair in escaped_pairs(text, text.encode())] == ["password"]
     assert searched and not any(isinstance(haystack, str) for haystack in searched)
+
+
+@pytest.fixture(scope="module")
+def located(tmp_path_factory: pytest.TempPathFactory) -> Prefilter:
+    """A Hyperscan prefilter of the joined hints (and one rule), giving every start of the escaped pairs' mark."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path_factory.mktemp("marks-cache")))
+        rules = [rule for rule in load_catalogue().rules if rule.id == "github-pat-classic"]
+        prefilter = Prefilter(rules, use_hyperscan=True, literals=JOINED_HINTS, located=(MARK_BYTES,))
+        prefilter.warm()
+    assert prefilter.engine == "hyperscan"
+    return prefilter
+
+
+def test_the_marks_the_prefilter_saw_are_those_a_search_finds(located: Prefilter) -> None:
+    # Where the prefilter read the document as characters (its view), it gives every mark's start as a character
+    # offset of the text: the pairs found from them are those a search finds. Elsewhere (not UTF-8) it gives none.
+    @settings(max_examples=200, deadline=None)
+    @given(content=_documents(), padding=st.sampled_from(["", "\u00e9" * 3, "\U0001f511", "x" * 5000]))
+    def check(content: bytes, padding: str) -> None:
+        content = padding.encode() + content + padding.encode()
+        text = document_text(content)
+        selection = located.select(content, "request.log")
+        searched = list(escaped_json._found(text, '\\":'))
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            assert selection.located is None
+            return
+        assert selection.located is not None
+        marks = list(selection.located.get(MARK_BYTES, ()))
+        assert marks == searched
+        assert (MARK_BYTES in selection.literals) == bool(searched)
+        assert list(escaped_pairs(text, content, marks)) == _by_text(text)
+
+    check()
+
+
+def test_a_scan_takes_the_marks_from_the_prefilter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The document is not searched again for the marks Hyperscan saw in its pass.
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    detector = Detector(load_catalogue(), use_hyperscan=True)
+    secret = token("{{random:alnum:24}}")
+    body = "\u00e9" * 50 + 'log("' + _escaped({"user": "ann", "password": secret}, 1) + '")\n'
+    content = ("const x = 1;\n" * 30000 + body).encode()
+    searched: list[object] = []
+    original = escaped_json._found
+
+    def found(haystack: str | bytes, needle: str | bytes) -> Iterator[int]:
+        searched.append(needle)
+        return original(haystack, needle)  # type: ignore[type-var]
+
+    monkeypatch.setattr(escaped_json, "_found", found)
+    candidates = detector.detect(Document(path="app/client.js", content=content, reach=Reach.FILE))
+    assert [c.secret for c in candidates if c.secret == secret]
+    assert searched == []
+    # The pure-Python prefilter (a small scan's) has no marks to give: the text is searched, with the same result.
+    small = Detector(load_catalogue(), use_hyperscan=False)
+    assert [c.secret for c in small.detect(Document(path="app/client.js", content=content, reach=Reach.FILE))] == [
+        c.secret for c in candidates
+    ]
+    assert searched

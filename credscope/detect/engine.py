@@ -16,6 +16,7 @@ from credscope.detect.byte_view import narrowed_text
 from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, line_bounds, line_name_of
 from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
+from credscope.detect.escaped_json import MARK_BYTES
 from credscope.detect.joined import JOINED_HINTS, joined_values
 from credscope.detect.lines import LineIndex
 from credscope.detect.prefilter import NAME_REACH, Nearby, Prefilter, Spans, unanchored_source
@@ -91,7 +92,9 @@ class Detector:
         self.validators = validators if validators is not None else _default_validators()
         self._attribution = Attribution(catalogue)
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
-        self._prefilter = Prefilter(self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS + JOINED_HINTS)
+        self._prefilter = Prefilter(
+            self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS + JOINED_HINTS, located=(MARK_BYTES,)
+        )
 
     @property
     def filters(self) -> tuple[Filter, ...]:
@@ -162,7 +165,8 @@ class Detector:
             # Base64 PEMs stand for their encoding, as decoded values do. Rebuilt keys and escaped pairs only add:
             # the decoded reading wins an overlap (_drop_overlaps), except on a value a provider's rule read.
             claimed = [(m.start, m.end) for m in matches if m.rule.provider != GENERIC_PROVIDER]
-            found = joined_values(text, joined, values, claimed, document.content)
+            marks = selection.located.get(MARK_BYTES, ()) if selection.located is not None else None
+            found = joined_values(text, joined, values, claimed, document.content, marks)
             values, readings = values + list(found.encodings), list(found.readings)
         if values:
             # Once decoded, the encoding is not the secret: what the decoded text holds (or not) decides.

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from credscope.detect.context import assigned_name
 from credscope.detect.decode_sources import Decoded
-from credscope.detect.escaped_json import escaped_pairs
+from credscope.detect.escaped_json import MARK_BYTES, escaped_pairs
 from credscope.detect.pem_rebuild import HEADER, MAX_BLOCK, MAX_BLOCKS, rebuilt_blocks
 
-JOINED_HINTS = (b"-----BEGIN", b"LS0tLS1CRUdJTi", b'\\":')
+JOINED_HINTS = (b"-----BEGIN", b"LS0tLS1CRUdJTi", MARK_BYTES)
 _BASE64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{16,%d}={0,2}" % (MAX_BLOCK * 4 // 3))  # noqa: UP031
 _ANY_HEADER = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,40})-----")  # a private key, a public key, a certificate, ...
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
@@ -42,6 +42,7 @@ def joined_values(
     taken: Sequence[Decoded] = (),
     claimed: Sequence[tuple[int, int]] = (),
     content: bytes | None = None,
+    marks: Sequence[int] | None = None,
 ) -> Joined:
     """The values the document's `hints` (those of JOINED_HINTS it holds) point at, outside the spans of the
     values already decoded (`taken`: a Kubernetes Secret's base64 is decoded there, not twice).
@@ -50,7 +51,8 @@ def joined_values(
     match: the rule may have judged it by context beyond the pair (an API host beside it), which the pair
     alone lacks, and a generic reading of the pair would otherwise win the overlap.
 
-    `content`: the bytes the text was decoded from, where escaped pairs are looked for (escaped_json.py).
+    `content`: the bytes the text was decoded from, where escaped pairs are looked for (escaped_json.py), unless
+    `marks` says where they are (the prefilter saw them).
     """
     found: list[Decoded] = []
     if b"-----BEGIN" in hints:
@@ -59,10 +61,10 @@ def joined_values(
             for block in rebuilt_blocks(text)
         )
     encodings = list(_base64_pems(text)) if b"LS0tLS1CRUdJTi" in hints else []
-    if b'\\":' in hints:
+    if MARK_BYTES in hints:
         found.extend(
             Decoded(pair.text, pair.start, pair.end, pair.name, {"encoding": "escaped JSON"})
-            for pair in escaped_pairs(text, content)
+            for pair in escaped_pairs(text, content, marks)
             if not any(low < pair.end and pair.start < high for low, high in claimed)
         )
     return Joined(_outside(encodings, taken), _outside(found, taken))

@@ -75,11 +75,19 @@ class Prefilter:
     """Compiled once per process (per Detector); `candidates` is safe to call for many documents."""
 
     def __init__(
-        self, rules: Sequence[Rule], *, use_hyperscan: bool | None = None, literals: Sequence[bytes] = ()
+        self,
+        rules: Sequence[Rule],
+        *,
+        use_hyperscan: bool | None = None,
+        literals: Sequence[bytes] = (),
+        located: Sequence[bytes] = (),
     ) -> None:
         self.rules = tuple(rules)
         # Case-sensitive byte strings the caller wants to know about (found in the same pass when Hyperscan runs).
         self.literals = tuple(literals)
+        # Those of them (ASCII) whose every occurrence the caller wants, where Hyperscan reads the document as
+        # characters: `Selection.located`.
+        self._located = tuple(literal for literal in located if literal in self.literals and literal.isascii())
         # Those a document's view cannot hold (it has one byte for every non-ASCII character): looked up in its bytes.
         self._wide_literals = tuple(literal for literal in self.literals if not literal.isascii())
         self._keywords: tuple[bytes, ...] = tuple(sorted({k.encode() for rule in self.rules for k in rule.keywords}))
@@ -154,9 +162,11 @@ class Prefilter:
                 raw_text.append(names_are_raw_text(path, content))
             return raw_text[0]
 
-        keyword_hits, maybe_rules, ends, literal_hits, unsafe, placed = engine.scan(
+        keyword_hits, maybe_rules, ends, literal_hits, unsafe, placed, starts = engine.scan(
             scanned, names_raw if nameable else None
         )
+        # On a view, offsets are the text's characters; on bytes (not UTF-8), the caller looks for itself.
+        located = starts if view is not None else None
         # On the view every rewritten pattern matches wherever its rule does, and offsets are characters.
         unsafe = unsafe and view is None
         scale = 1 if view is not None else 4  # an ASCII document is its own view
@@ -181,9 +191,9 @@ class Prefilter:
         kept = _View(content, translated=view is not None and view is not content) if locatable else _NO_VIEW
         placed = placed if locatable else {}
         if not planned:
-            return Selection(chosen, {}, literals, locatable, kept, placed)
+            return Selection(chosen, {}, literals, locatable, kept, placed, located)
         windows = _windows(scanned, planned, engine.plans, ends, unsafe, scale)
-        return Selection(chosen, windows, literals, locatable, kept, placed)
+        return Selection(chosen, windows, literals, locatable, kept, placed, located)
 
     def nearby(self, index: int, selection: Selection) -> Nearby | None:
         """Where rule `index`'s `names` and `near` patterns end in the document, for a selection that has
@@ -225,7 +235,7 @@ class Prefilter:
     def _hyperscan(self) -> _HyperscanEngine | None:
         if self._engine is None and not self._engine_failed:
             try:
-                self._engine = _HyperscanEngine(self.rules, self._keywords, self.literals)
+                self._engine = _HyperscanEngine(self.rules, self._keywords, self.literals, self._located)
             except ImportError:
                 self._engine_failed = True
         return self._engine
@@ -298,6 +308,9 @@ class Selection(NamedTuple):
     view: Callable[[], bytes] = _NO_VIEW
     # The rules whose names were placed already, to choose where their dense database reads (`_DenseGroup`).
     placed: Mapping[int, Nearby] = {}
+    # Where each located literal (`Prefilter`'s `located`) found starts, as character offsets of the text, sorted;
+    # None where Hyperscan did not read the document as characters (the caller looks for them itself).
+    located: Mapping[bytes, Sequence[int]] | None = None
 
 
 class Nearby(NamedTuple):
@@ -608,7 +621,13 @@ class _HyperscanEngine:
     more, of its `names` and `near` patterns (`names_present`).
     """
 
-    def __init__(self, rules: Sequence[Rule], keywords: Sequence[bytes], literals: Sequence[bytes] = ()) -> None:
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        keywords: Sequence[bytes],
+        literals: Sequence[bytes] = (),
+        located: Sequence[bytes] = (),
+    ) -> None:
         import hyperscan  # noqa: PLC0415 - optional and slow to import; small scans never need it
 
         self._hs: Any = hyperscan
@@ -623,8 +642,12 @@ class _HyperscanEngine:
         self._literal_base = self._keyword_base + len(keywords)
         for index, literal in enumerate(literals):
             expressions.append(re.escape(literal))
-            flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+            flags.append(0 if literal in located else hyperscan.HS_FLAG_SINGLEMATCH)  # every end, or the first
             ids.append(self._literal_base + index)
+        # The located literals' ids: their every end is kept, as a windowed rule's are (`_collect`).
+        self._located_ids = {
+            self._literal_base + index: literal for index, literal in enumerate(literals) if literal in located
+        }
         self._rule_base = self._literal_base + len(literals)
         sources = [
             (self._rule_base + index, rule.pattern.pattern, rule.pattern.flags, frozenset(rule.keywords))
@@ -647,7 +670,7 @@ class _HyperscanEngine:
         base = self._rule_base
         self.prefiltered = frozenset(pattern_id - base for pattern_id in layout.kept)
         self.plans: dict[int, Plan] = {pattern_id - base: plan for pattern_id, plan in plans.items()}
-        self._windowed_ids = frozenset(layout.every_match)
+        self._windowed_ids = frozenset(layout.every_match) | frozenset(self._located_ids)
         # By rule index: its names and near patterns reporting every end, for `nearby`: serialised until first used.
         # The most recently used, loaded (`_nearby`): a process that reads many documents places most rules' names,
         # and each loaded database with its scratch would stay with it.
@@ -743,9 +766,10 @@ class _HyperscanEngine:
 
     def scan(
         self, content: bytes, names_raw: Callable[[bool], bool] | None = None
-    ) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, dict[int, Nearby]]:
+    ) -> tuple[set[int], set[int], dict[int, list[int]], set[int], bool, dict[int, Nearby], dict[bytes, list[int]]]:
         """Keyword indices found, rule indices whose pattern may match, the match ends of windowed rules (by rule
-        index, sorted), literal indices found, whether the content is unsafe, and the names placed (by rule index).
+        index, sorted), literal indices found, whether the content is unsafe, the names placed (by rule index), and
+        where each located literal found starts (sorted offsets).
 
         `names_raw`: whether `nearby` may place the document's names, given whether it is unsafe (None: never).
         Where it may, a dense database whose every rule keeps only matches near their names may read only
@@ -756,6 +780,8 @@ class _HyperscanEngine:
         windowed_ids = self._windowed_ids
         context = (found, ends, windowed_ids)
         self._database.scan(content, match_event_handler=_collect, context=context)
+        # Taken out before the dense databases add their rules' ends: literal ids are not rule ids.
+        located = {self._located_ids[i]: ends.pop(i) for i in self._located_ids if i in ends}
         placed: dict[int, Nearby] = {}
         raw: bool | None = None
         called = self._dense_called
@@ -778,7 +804,8 @@ class _HyperscanEngine:
         literals = {i - self._literal_base for i in found if self._literal_base <= i < self._rule_base}
         rules = {i - self._rule_base for i in found if self._rule_base <= i < self._namer_base}
         windows = {i - self._rule_base: sorted(offsets) for i, offsets in ends.items()}
-        return keywords, rules, windows, literals, _UNSAFE_ID in found, placed
+        starts = {literal: sorted(end - len(literal) for end in offsets) for literal, offsets in located.items()}
+        return keywords, rules, windows, literals, _UNSAFE_ID in found, placed, starts
 
     def _has_run(self, gate: int, content: bytes, runs: dict[int, bool]) -> bool:
         """Whether the run `gate` looks for is in `content`, remembered in `runs` for the document's other rules."""
