@@ -10,9 +10,14 @@ import base64
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credscope.catalogue import load_catalogue
+from credscope.detect.decode_sources import ENCODED_HINTS, ENCODED_KEYS, may_hold_encoded
 from credscope.detect.engine import Detector, DocumentStats
+from credscope.detect.joined import JOINED_HINTS
+from credscope.detect.prefilter import Prefilter
 from credscope.model import Candidate, Document, Reach
 from credscope.testing.generate import expand
 
@@ -270,3 +275,54 @@ def test_every_way_yaml_spells_a_secrets_kind_is_decoded(detector: Detector, kin
     manifest = f"x-names: [&k1 Secret]\napiVersion: v1\n{kind}\nmetadata:\n  name: ci\ndata:\n  token: {b64(github)}\n"
     found = detect(detector, "k8s/secret.yaml", manifest)
     assert [(c.secret, c.location.context.get("secret_name")) for c in found] == [(github, "ci")]
+
+
+@pytest.fixture(scope="module")
+def hinted(tmp_path_factory: pytest.TempPathFactory) -> Prefilter:
+    """A Hyperscan prefilter of the detector's literals: the hints and the keys `may_hold_encoded` looks at."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path_factory.mktemp("hints-cache")))
+        rules = [rule for rule in load_catalogue().rules if rule.id == "github-pat-classic"]
+        literals = tuple(dict.fromkeys(ENCODED_HINTS + JOINED_HINTS + ENCODED_KEYS))
+        prefilter = Prefilter(rules, use_hyperscan=True, literals=literals)
+        prefilter.warm()
+    assert prefilter.engine == "hyperscan"
+    return prefilter
+
+
+_PIECES = st.sampled_from(
+    [
+        '"apiVersion": "v1"',
+        "apiVersion: v1",
+        '"kind": "Secret"',
+        "kind: Secret",
+        '"auths": {}',
+        "auths",
+        "client-certificate-data: x",
+        "client-key-data: x",
+        "token-data",
+        "Secret",
+        "\\u0061",
+        "\u00e9t\u00e9",
+        "\U0001f511",
+        '{"name": "value"}',
+        "\n",
+        "x" * 300,
+    ]
+)
+
+
+def test_the_keys_the_prefilter_found_decide_as_a_search_does(hinted: Prefilter) -> None:
+    # `may_hold_encoded` takes the keys it looks for from the prefilter's pass (`seen`) rather than searching the
+    # document for each: the same answer, for JSON and YAML, UTF-8 or not.
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(_PIECES, min_size=1, max_size=8), st.sampled_from(["k8s/secret.yaml", "conf/config.json"]))
+    def check(pieces: list[str], path: str) -> None:
+        content = "\n".join(pieces).encode("utf-8", "surrogateescape")
+        for document in (content, content + b"\xff"):  # the second is not UTF-8: read as bytes
+            seen = hinted.select(document, path).literals
+            hints = seen.intersection(ENCODED_HINTS + JOINED_HINTS)
+            assert seen.issuperset(key for key in ENCODED_KEYS if key in document)
+            assert may_hold_encoded(path, hints, document, seen) == may_hold_encoded(path, hints, document)
+
+    check()

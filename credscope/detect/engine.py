@@ -15,7 +15,7 @@ from credscope.detect.attribution import SHARED_FORMAT, Attribution, Claim
 from credscope.detect.byte_view import narrowed_text
 from credscope.detect.comments import documentation_comment
 from credscope.detect.context import DocumentContext, line_bounds, line_name_of
-from credscope.detect.decode_sources import ENCODED_HINTS, Decoded, decoded_values, may_hold_encoded
+from credscope.detect.decode_sources import ENCODED_HINTS, ENCODED_KEYS, Decoded, decoded_values, may_hold_encoded
 from credscope.detect.escaped_json import MARK_BYTES
 from credscope.detect.joined import JOINED_HINTS, joined_values
 from credscope.detect.lines import LineIndex
@@ -37,6 +37,9 @@ SHARED_FORMAT_ELSEWHERE = "another provider's credential (its name or host says 
 NO_NAME = "no context names it a credential"
 # Windows wider than this in all (characters) are first cut to where a rule's names stand (`_within_reach`).
 _LOCATE_FIRST = 64 * 1024
+# The literals whose presence in a document calls for its encoded or joined values to be read (the prefilter also
+# reports ENCODED_KEYS, which `may_hold_encoded` looks at once one of these is there).
+_HINTS = ENCODED_HINTS + JOINED_HINTS
 # The kind of credential a Docker config `auth` entry holds once decoded (providers/docker.yaml).
 REGISTRY_AUTH = ("docker", "registry-auth")
 
@@ -93,7 +96,10 @@ class Detector:
         self._attribution = Attribution(catalogue)
         # One multi-pattern pass over the raw bytes (Hyperscan when installed) decides which rules run at all.
         self._prefilter = Prefilter(
-            self.rules, use_hyperscan=use_hyperscan, literals=ENCODED_HINTS + JOINED_HINTS, located=(MARK_BYTES,)
+            self.rules,
+            use_hyperscan=use_hyperscan,
+            literals=tuple(dict.fromkeys(_HINTS + ENCODED_KEYS)),
+            located=(MARK_BYTES,),
         )
 
     @property
@@ -131,7 +137,8 @@ class Detector:
         # Kubernetes Secrets, Docker configs, kubeconfigs: parsed even when no rule matches their raw text. A
         # window of a larger file holds part of its structure: it is judged line by line, and not decoded.
         whole = document.window is None
-        encoded = whole and may_hold_encoded(document.path, selection.literals, document.content)
+        seen = selection.literals
+        encoded = whole and may_hold_encoded(document.path, seen.intersection(_HINTS), document.content, seen)
         joined = selection.literals.intersection(JOINED_HINTS)  # keys in pieces, base64 PEMs, escaped JSON
         if not rules and not encoded and not joined:
             return []
