@@ -94,6 +94,7 @@ def test_scan_through_the_pool_equals_a_sequential_scan(tmp_path: Path, monkeypa
     monkeypatch.setenv("CREDSCOPE_JOBS", "2")
     monkeypatch.setattr(parallel, "PARALLEL_AFTER_FILES", 2)
     monkeypatch.setattr(parallel, "_BATCH_FILES", 4)
+    monkeypatch.setattr(parallel, "_FIRST_BATCH_FILES", 4)
     pooled = scan([tmp_path / "tree"], ScanOptions())
     assert pooled.credentials == sequential.credentials
     assert pooled.stats.files_scanned == sequential.stats.files_scanned == 45

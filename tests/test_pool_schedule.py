@@ -134,6 +134,7 @@ def test_listed_files_handed_out_early_come_back_in_their_place(
     assert sum(len(found) for _, found in sequential) == 10
     monkeypatch.setattr(parallel, "_HEAVY_BYTES", heavy)
     monkeypatch.setattr(parallel, "_BATCH_FILES", 3)
+    monkeypatch.setattr(parallel, "_FIRST_BATCH_FILES", 3)
     pooled = parallel.detect_all(
         detector, listing(), jobs=2, parallel_after_bytes=0, parallel_after_files=1, read=reading
     )
@@ -162,6 +163,7 @@ def test_what_reading_and_detection_recorded_comes_back_from_the_pool(
     monkeypatch.setenv("CREDSCOPE_JOBS", "2")
     monkeypatch.setattr(parallel, "PARALLEL_AFTER_FILES", 2)
     monkeypatch.setattr(parallel, "_BATCH_FILES", 3)
+    monkeypatch.setattr(parallel, "_FIRST_BATCH_FILES", 3)
     pooled = scan([tree], ScanOptions())
     assert [reason for reason, _ in sequential.stats.skipped_by_reason().items()] == ["binary"]
     assert any("settings.json" in note for note in sequential.notes)  # the JSON did not parse

@@ -34,6 +34,7 @@ def pooled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(parallel, "PARALLEL_AFTER_FILES", 2)
     monkeypatch.setattr(parallel, "PARALLEL_AFTER_BYTES", 0)
     monkeypatch.setattr(parallel, "_BATCH_FILES", 3)
+    monkeypatch.setattr(parallel, "_FIRST_BATCH_FILES", 3)
     monkeypatch.setattr(parallel, "_start_method", lambda available: "fork")
     started: list[int] = []
     real = parallel._parallel
